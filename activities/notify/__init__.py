@@ -1,0 +1,1 @@
+"""Notification channels and the `notify_reviewers` activity the notification worker runs."""

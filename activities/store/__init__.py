@@ -1,0 +1,1 @@
+"""PostgreSQL: connection pool, ordered SQL migrations, and the audit and feedback writers."""

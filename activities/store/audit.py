@@ -1,0 +1,71 @@
+"""The audit and feedback writer: appends events and feedback rows, idempotently."""
+
+import asyncpg
+from temporalio import activity
+
+from hitl import activity_names
+from hitl.contracts import RecordEventsInput, RecordEventsResult
+
+INSERT_EVENT = """
+INSERT INTO audit_events (event_key, task_id, workflow_id, seq, kind, actor, occurred_at, data)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (event_key) DO NOTHING
+"""
+
+INSERT_FEEDBACK = """
+INSERT INTO feedback (feedback_key, task_id, task_kind, request_id, step, action_type, outcome,
+    proposed_args, final_args, reason_code, comment, confidence, reviewers, by_fallback,
+    escalations, opened_at, decided_at, seconds_to_decision, policy_hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+ON CONFLICT (feedback_key) DO NOTHING
+"""
+
+
+class AuditActivities:
+    """Writes the audit trail and the feedback store through an injected pool."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @activity.defn(name=activity_names.RECORD_AUDIT)
+    async def record_events(self, batch: RecordEventsInput) -> RecordEventsResult:
+        """Append events and feedback in one transaction; already-recorded keys are skipped."""
+        inserted = 0
+        async with self._pool.acquire() as conn, conn.transaction():
+            for e in batch.events:
+                status = await conn.execute(
+                    INSERT_EVENT,
+                    e.event_key,
+                    e.task_id,
+                    e.workflow_id,
+                    e.seq,
+                    e.kind.value,
+                    e.actor,
+                    e.occurred_at,
+                    e.data,
+                )
+                inserted += status.endswith(" 1")
+            for f in batch.feedback:
+                await conn.execute(
+                    INSERT_FEEDBACK,
+                    f.feedback_key,
+                    f.task_id,
+                    f.task_kind,
+                    f.request_id,
+                    f.step,
+                    f.action_type,
+                    f.outcome,
+                    f.proposed_args,
+                    f.final_args,
+                    f.reason_code,
+                    f.comment,
+                    f.confidence,
+                    f.reviewers,
+                    f.by_fallback,
+                    f.escalations,
+                    f.opened_at,
+                    f.decided_at,
+                    (f.decided_at - f.opened_at).total_seconds(),
+                    f.policy_hash,
+                )
+        return RecordEventsResult(inserted=inserted)

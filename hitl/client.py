@@ -1,0 +1,68 @@
+"""Client helpers for services: connect, start an agent task, send a decision.
+
+```python
+client = await connect()
+handle = await start_task(client, AgentTaskInput(task_id="refund-42", kind="refund",
+                                                 requester="svc-support", subject={...}))
+result = await handle.result()
+```
+"""
+
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.envconfig import ClientConfig
+
+from hitl.contracts import AgentTaskInput, Decision, DecisionReceipt, TaskResult
+from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, DECIDE
+
+DEFAULT_ADDRESS = "localhost:7233"
+
+
+def connect_config(profile: str | None = None) -> dict[str, Any]:
+    """Connection settings from `temporalio.envconfig` (TOML profile and `TEMPORAL_*` variables),
+    with the local dev server as the default address."""
+    config: dict[str, Any] = dict(ClientConfig.load_client_connect_config(profile=profile))
+    config.setdefault("target_host", DEFAULT_ADDRESS)
+    return config
+
+
+async def connect(profile: str | None = None, **overrides: Any) -> Client:
+    """Connect with the pydantic data converter every HITL payload needs."""
+    config = {**connect_config(profile), **overrides}
+    return await Client.connect(data_converter=pydantic_data_converter, **config)
+
+
+async def start_task(
+    client: Client,
+    task: AgentTaskInput,
+    *,
+    task_queue: str = AGENT_TASK_QUEUE,
+) -> WorkflowHandle[Any, TaskResult]:
+    """Start an agent task whose workflow id is its task id.
+
+    Starting a task id that is already running returns the running task (a retried request
+    from a service does not start it twice).
+    """
+    return await client.start_workflow(
+        AGENT_TASK_WORKFLOW,
+        task,
+        id=task.task_id,
+        task_queue=task_queue,
+        result_type=TaskResult,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        static_summary=f"{task.kind} task for {task.requester}",
+    )
+
+
+async def decide(client: Client, workflow_id: str, decision: Decision) -> DecisionReceipt:
+    """Send a decision as an update and return the workflow's answer.
+
+    Raises:
+        temporalio.client.WorkflowUpdateFailedError: The gate refused the decision; the cause
+            is an `ApplicationError` whose `type` is the refusal code.
+    """
+    handle = client.get_workflow_handle(workflow_id)
+    return await handle.execute_update(DECIDE, decision, result_type=DecisionReceipt)

@@ -1,0 +1,87 @@
+"""Typed contracts shared by workflows, activities, workers, clients and the CLI.
+
+Every workflow, activity, signal, update and query takes one of these models and returns
+one. They are frozen pydantic models; new fields always get defaults so that histories
+recorded by older code keep replaying.
+"""
+
+from hitl.contracts.actions import (
+    AgentTurn,
+    ProposedAction,
+    ProposeInput,
+    ReviseInput,
+    RiskSignals,
+    StepRecord,
+    TurnKind,
+)
+from hitl.contracts.audit import (
+    AuditEvent,
+    AuditKind,
+    FeedbackRecord,
+    RecordEventsInput,
+    RecordEventsResult,
+)
+from hitl.contracts.base import Contract
+from hitl.contracts.notify import Notice, NoticeKind, NotifyResult
+from hitl.contracts.review import (
+    AppliedDecision,
+    Decision,
+    DecisionReceipt,
+    EmptyQuery,
+    GateResolution,
+    Outcome,
+    PendingResult,
+    Refusal,
+    RequestKind,
+    RequestState,
+    ReviewRequest,
+)
+from hitl.contracts.status import TaskStatusView
+from hitl.contracts.task import AgentTaskInput, StepOutcome, StepStatus, TaskResult, TaskStatus
+from hitl.contracts.tools import ToolCall, ToolResult, UndoCall
+from hitl.contracts.verdict import Fallback, FiredRule, LadderTier, Mode, RiskTier, Verdict
+
+__all__ = [
+    "AgentTaskInput",
+    "AgentTurn",
+    "AppliedDecision",
+    "AuditEvent",
+    "AuditKind",
+    "Contract",
+    "Decision",
+    "DecisionReceipt",
+    "EmptyQuery",
+    "Fallback",
+    "FeedbackRecord",
+    "FiredRule",
+    "GateResolution",
+    "LadderTier",
+    "Mode",
+    "Notice",
+    "NoticeKind",
+    "NotifyResult",
+    "Outcome",
+    "PendingResult",
+    "ProposeInput",
+    "ProposedAction",
+    "RecordEventsInput",
+    "RecordEventsResult",
+    "Refusal",
+    "RequestKind",
+    "RequestState",
+    "ReviewRequest",
+    "ReviseInput",
+    "RiskSignals",
+    "RiskTier",
+    "StepOutcome",
+    "StepRecord",
+    "StepStatus",
+    "TaskResult",
+    "TaskStatus",
+    "TaskStatusView",
+    "ToolCall",
+    "ToolResult",
+    "TurnKind",
+    "UndoCall",
+    "Verdict",
+]

@@ -1,0 +1,82 @@
+"""Audit events as the workflow records them."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field
+
+from hitl.contracts.base import Contract
+
+
+class AuditKind(StrEnum):
+    """Every kind of event the audit trail holds."""
+
+    TASK_STARTED = "task_started"
+    PROPOSED = "proposed"
+    VERDICT = "verdict"
+    GATED = "gated"
+    NOTIFIED = "notified"
+    ESCALATED = "escalated"
+    DECISION_ACCEPTED = "decision_accepted"
+    DECISION_REFUSED = "decision_refused"
+    EXECUTED = "executed"
+    FAILED = "failed"
+    COMPENSATED = "compensated"
+    REVERTED = "reverted"
+    FALLBACK = "fallback"
+    AUTONOMY_CHANGED = "autonomy_changed"
+    TASK_FINISHED = "task_finished"
+
+
+class AuditEvent(Contract):
+    """One audit event. `event_key` makes the write idempotent."""
+
+    event_key: str
+    """Deterministic key (workflow id, run id, sequence): a retried write inserts nothing."""
+    task_id: str
+    workflow_id: str
+    seq: int
+    kind: AuditKind
+    actor: str
+    """Who caused it: `agent`, `policy`, `system`, or a reviewer id."""
+    occurred_at: datetime
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class FeedbackRecord(Contract):
+    """One human decision as a training signal: what the agent proposed and what was decided."""
+
+    feedback_key: str
+    """Deterministic key (workflow id and request id): written once."""
+    task_id: str
+    task_kind: str
+    request_id: str
+    step: int
+    action_type: str
+    outcome: str
+    proposed_args: dict[str, Any]
+    final_args: dict[str, Any] | None = None
+    """Arguments that executed (None when nothing executed)."""
+    reason_code: str | None = None
+    comment: str = ""
+    confidence: float
+    reviewers: list[str]
+    by_fallback: bool = False
+    escalations: int = 0
+    opened_at: datetime
+    decided_at: datetime
+    policy_hash: str = ""
+
+
+class RecordEventsInput(Contract):
+    """Input of the audit activity: events to append, in order, and feedback rows."""
+
+    events: list[AuditEvent] = Field(default_factory=list)
+    feedback: list[FeedbackRecord] = Field(default_factory=list)
+
+
+class RecordEventsResult(Contract):
+    """How many events were new (the rest were already recorded)."""
+
+    inserted: int

@@ -1,0 +1,31 @@
+"""What a workflow loads at start and pins in its history."""
+
+from pydantic import Field
+
+from hitl.contracts.base import Contract
+from policies.model import PolicySnapshot
+
+
+class LoadTaskContextInput(Contract):
+    """Input of the `load_task_context` activity."""
+
+    policy: str
+    task_kind: str
+    action_types: list[str] = Field(default_factory=list)
+    """Tools whose autonomy stage the task needs."""
+
+
+class TaskContext(Contract):
+    """Everything a task decides with, loaded once and pinned in history.
+
+    Editing a policy file or an autonomy stage affects tasks started afterwards; a running task
+    keeps (and replays with) what it loaded here.
+    """
+
+    policy: PolicySnapshot
+    autonomy: dict[str, int] = Field(default_factory=dict)
+    """Autonomy stage (1..5) per action type for this task kind."""
+    ui_base_url: str = "http://localhost:8233"
+    """Temporal Web UI base URL for links in context cards and notices."""
+    notify_task_queue: str = "hitl-notify"
+    """Task queue of the notification worker."""

@@ -1,0 +1,20 @@
+"""The `status` query's answer."""
+
+from pydantic import Field
+
+from hitl.contracts.base import Contract
+from hitl.contracts.review import AppliedDecision, Refusal, ReviewRequest
+from hitl.contracts.task import StepOutcome
+
+
+class TaskStatusView(Contract):
+    """Where a task stands: steps so far, open requests, decisions and refusals."""
+
+    task_id: str
+    phase: str
+    """`running`, `waiting`, `executing`, or the final status once finished."""
+    policy_hash: str = ""
+    steps: list[StepOutcome] = Field(default_factory=list)
+    open_requests: list[ReviewRequest] = Field(default_factory=list)
+    decisions: list[AppliedDecision] = Field(default_factory=list)
+    refusals: list[Refusal] = Field(default_factory=list)

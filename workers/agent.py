@@ -1,0 +1,79 @@
+"""The agent worker: workflows, agent activities, tools and undo, audit writes.
+
+Run with `python -m workers.agent` (the local stack does). Needs `HITL_DATABASE_URL`; migrates
+the schema at start.
+"""
+
+from datetime import timedelta
+
+import asyncpg
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.agent.activities import AgentActivities
+from activities.agent.refund_rules import RefundRulesAgent
+from activities.store.audit import AuditActivities
+from activities.store.db import create_pool, migrate
+from activities.task_context import TaskContextActivities
+from activities.tools.refund import RefundTools
+from hitl.clean_exit import run_and_exit
+from hitl.client import connect
+from hitl.names import AGENT_TASK_QUEUE
+from hitl.settings import Settings
+from workers.running import configure_logging, run_until_stopped
+from workflows.registry import WORKFLOWS
+
+STICKY_TIMEOUT = timedelta(seconds=3)
+"""After a worker dies, its workflows move to another worker after this long (default 10 s)."""
+
+SANDBOX = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("hitl", "policies", "pydantic")
+)
+"""Contracts and pure policy code are shared with the sandbox rather than re-imported per run."""
+
+
+def build_agent_worker(
+    client: Client,
+    pool: asyncpg.Pool,
+    settings: Settings,
+    *,
+    task_queue: str = AGENT_TASK_QUEUE,
+) -> Worker:
+    """Build the agent worker with its activities wired to `pool` and `settings`."""
+    agent = AgentActivities({"refund": RefundRulesAgent()})
+    context = TaskContextActivities(settings)
+    audit = AuditActivities(pool)
+    tools = RefundTools(pool)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[
+            agent.propose,
+            agent.revise,
+            context.load_task_context,
+            audit.record_events,
+            *tools.activities(),
+        ],
+        workflow_runner=SANDBOX,
+        sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
+    )
+
+
+async def main() -> int:
+    configure_logging()
+    settings = Settings.from_env()
+    dsn = settings.require_database()
+    await migrate(dsn)
+    pool = await create_pool(dsn)
+    try:
+        client = await connect()
+        await run_until_stopped(build_agent_worker(client, pool, settings))
+    finally:
+        await pool.close()
+    return 0
+
+
+if __name__ == "__main__":
+    run_and_exit(main())

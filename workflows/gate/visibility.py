@@ -1,0 +1,52 @@
+"""Keep the Temporal UI and CLI true: search attributes and current details at every change.
+
+The search attributes make `temporal workflow list --query 'HitlStatus="waiting"'` a review
+queue; the current details show the context cards in the UI and in `temporal workflow metadata`.
+"""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from hitl import search_attributes as sa
+    from hitl.contracts.review import ReviewRequest
+
+
+def publish(open_requests: list[ReviewRequest], status: str, idle_note: str) -> None:
+    """Upsert the HITL search attributes and current details for the open requests.
+
+    With several requests open, the one with the earliest deadline leads (tier, deadline,
+    action type); assignees are the union, the amount the largest.
+    """
+    if not open_requests:
+        workflow.upsert_search_attributes(
+            [
+                sa.HITL_STATUS.value_set(status),
+                sa.HITL_ASSIGNEES.value_unset(),
+                sa.HITL_DEADLINE.value_unset(),
+                sa.HITL_TIER.value_unset(),
+            ]
+        )
+        workflow.set_current_details(idle_note)
+        return
+    lead = min(open_requests, key=_deadline_order)
+    assignees = sorted({group for r in open_requests for group in r.assignees})
+    amounts = [r.verdict.required_limit for r in open_requests if r.verdict.required_limit is not None]
+    updates = [
+        sa.HITL_STATUS.value_set(status),
+        sa.HITL_ASSIGNEES.value_set(assignees),
+        sa.HITL_RISK_TIER.value_set(lead.verdict.risk_tier.value),
+        sa.HITL_ACTION_TYPE.value_set(lead.action.tool),
+        sa.HITL_TIER.value_set(lead.tier),
+        sa.HITL_AMOUNT.value_set(max(amounts)) if amounts else sa.HITL_AMOUNT.value_unset(),
+        sa.HITL_DEADLINE.value_set(lead.deadline)
+        if lead.deadline is not None
+        else sa.HITL_DEADLINE.value_unset(),
+    ]
+    workflow.upsert_search_attributes(updates)
+    workflow.set_current_details("\n\n---\n\n".join(r.card for r in open_requests))
+
+
+def _deadline_order(request: ReviewRequest) -> tuple[int, str]:
+    if request.deadline is None:
+        return (1, request.request_id)
+    return (0, request.deadline.isoformat())

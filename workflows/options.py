@@ -1,0 +1,36 @@
+"""Timeouts and retry policies for the activities workflows call, each with its reason."""
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+SETUP_TIMEOUT = timedelta(seconds=30)
+"""Loading a policy reads a small file and a few rows."""
+
+AGENT_TIMEOUT = timedelta(minutes=2)
+"""An LLM call can take a while; longer than this is a hung connection."""
+AGENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
+"""Model endpoints fail transiently (rate limits, 5xx); five tries, then the task fails."""
+
+TOOL_TIMEOUT = timedelta(seconds=30)
+TOOL_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_attempts=3,
+    non_retryable_error_types=["ToolInvalidArgs", "ToolNotFound"],
+)
+"""Three attempts, then the circuit breaker opens an incident gate instead of retrying forever."""
+
+UNDO_TIMEOUT = timedelta(seconds=30)
+UNDO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5))
+"""An undo must happen: it retries until it succeeds."""
+
+AUDIT_TIMEOUT = timedelta(seconds=30)
+AUDIT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+"""No attempt limit: while PostgreSQL is down the workflow waits, and nothing is lost."""
+
+NOTIFY_TIMEOUT = timedelta(seconds=30)
+NOTIFY_SCHEDULE_TO_CLOSE = timedelta(minutes=30)
+"""A channel that stays down for half an hour is given up on; the request stays visible in the
+Temporal UI and CLI, and the gate's SLA timers never wait for a notice."""
+NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=2))
