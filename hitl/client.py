@@ -65,4 +65,5 @@ async def decide(client: Client, workflow_id: str, decision: Decision) -> Decisi
             is an `ApplicationError` whose `type` is the refusal code.
     """
     handle = client.get_workflow_handle(workflow_id)
-    return await handle.execute_update(DECIDE, decision, result_type=DecisionReceipt)
+    receipt: DecisionReceipt = await handle.execute_update(DECIDE, decision, result_type=DecisionReceipt)
+    return receipt

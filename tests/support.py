@@ -20,10 +20,10 @@ T = TypeVar("T")
 
 
 async def assert_eventually(
-    probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], timeout: float = 20.0
+    probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], within: float = 20.0
 ) -> T:
-    """Call `probe` until `check(result)` holds; fail with the last result after `timeout`."""
-    deadline = time.monotonic() + timeout
+    """Call `probe` until `check(result)` holds; fail with the last result after `within` s."""
+    deadline = time.monotonic() + within
     last: T | None = None
     while True:
         with contextlib.suppress(Exception):
@@ -31,7 +31,7 @@ async def assert_eventually(
             if check(last):
                 return last
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+            raise AssertionError(f"condition not met within {within}s; last value: {last!r}")
         await asyncio.sleep(0.05)
 
 

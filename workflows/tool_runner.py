@@ -46,7 +46,7 @@ class ToolRunner:
             ActivityError: The tool failed all its attempts.
         """
         await self._audit.flush()
-        result = await workflow.execute_activity(
+        result: ToolResult = await workflow.execute_activity(
             spec.activity,
             ToolCall[spec.args_model](  # type: ignore[name-defined]
                 key=self.key(step), task_id=self._task_id, step=step, args=args

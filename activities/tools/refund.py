@@ -5,6 +5,7 @@ retried activity never refunds twice) and refuses, permanently, a refund larger 
 left on the order.
 """
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 import asyncpg
@@ -144,7 +145,7 @@ class RefundTools:
                 resolution,
             )
 
-    def activities(self) -> list[object]:
+    def activities(self) -> list[Callable[..., Awaitable[ToolResult]]]:
         """Every activity of this class, for the worker."""
         return [
             self.lookup_order,

