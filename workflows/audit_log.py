@@ -1,13 +1,16 @@
 """Write-ahead audit log for workflow code.
 
-Workflow code records events into a buffer; a background task writes them through the audit
-activity. Callers `flush()` before any side effect and before the workflow returns, so the trail
-always holds what led to an action before the action happens. Event keys are deterministic
+Workflow code records events into a buffer, written in batches through the audit activity:
+callers `flush()` before every side effect and before the workflow returns, so the trail holds
+what led to an action before the action happens. While the workflow waits for a human
+(`waiting()`), events that signal and update handlers record are written at once. Event keys are deterministic
 (workflow id, run id, sequence), so a retried or replayed write never duplicates a row.
 All I/O happens in activities.
 """
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from temporalio import workflow
@@ -35,6 +38,7 @@ class AuditLog:
         self._seq = 0
         self._lock = asyncio.Lock()
         self._closing = False
+        self._waiting = 0
         self._flusher: asyncio.Task[None] | None = None
 
     def record(self, kind: AuditKind, actor: str, /, **data: Any) -> None:
@@ -62,7 +66,16 @@ class AuditLog:
 
     def _ensure_flusher(self) -> None:
         if self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush_in_background())
+            self._flusher = asyncio.create_task(self._flush_while_waiting())
+
+    @contextlib.contextmanager
+    def waiting(self) -> Iterator[None]:
+        """Within this block (a wait for a human), write recorded events without delay."""
+        self._waiting += 1
+        try:
+            yield
+        finally:
+            self._waiting -= 1
 
     def _pending(self) -> bool:
         return bool(self._buffer or self._feedback)
@@ -90,11 +103,11 @@ class AuditLog:
         if self._flusher is not None:
             await self._flusher
 
-    async def _flush_in_background(self) -> None:
-        # Events recorded by signal handlers while the main loop waits on a gate are written
-        # at once rather than at the next side effect.
+    async def _flush_while_waiting(self) -> None:
+        # Outside waits, events ride along with the next write-ahead flush: one audit activity
+        # per side effect rather than one per event.
         while True:
-            await workflow.wait_condition(lambda: self._pending() or self._closing)
+            await workflow.wait_condition(lambda: (self._pending() and self._waiting > 0) or self._closing)
             if self._closing and not self._pending():
                 return
             await self.flush()

@@ -88,7 +88,8 @@ class HumanGate:
         """Open a request and wait until a human (or the fallback) settles it."""
         entry = self._open(kind, action, verdict, allowed, args_model)
         try:
-            await self._wait(entry)
+            with self.audit.waiting():
+                await self._wait(entry)
         except asyncio.CancelledError:
             self._close(entry, RequestState.CANCELLED)
             raise

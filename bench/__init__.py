@@ -1,0 +1,1 @@
+"""Benchmarks: they print their figures and write them to `bench/results/`; never timed tests."""
