@@ -50,9 +50,28 @@ def evaluate(
         )
     reasons: list[FiredRule] = []
     mode = _mode_for(rule, action, reasons)
-    if mode is not Mode.APPROVE:
-        return Verdict(mode=mode, risk_tier=rule.tier, reasons=reasons, policy_hash=context.policy_hash)
-    return _gated(policy, rule, action, reasons, context)
+    if mode is Mode.APPROVE:
+        return _gated(policy, rule, action, reasons, context)
+    if action.signals.ambiguous_intent or action.question:
+        reasons.append(FiredRule(id="intent.ambiguous", text="the intent is ambiguous: ask first"))
+        return _gated(policy, rule, action, reasons, context).model_copy(update={"mode": Mode.CLARIFY})
+    if mode is Mode.AUTO and rule.review_sample_rate > 0 and rule.tier is not RiskTier.READ_ONLY:
+        reasons.append(
+            FiredRule(
+                id="review.sampled",
+                text=f"{rule.review_sample_rate:.0%} of these are reviewed after they run",
+            )
+        )
+        mode = Mode.AUTO_THEN_REVIEW
+    return Verdict(
+        mode=mode,
+        risk_tier=rule.tier,
+        reasons=reasons,
+        ladder=_ladder(policy, rule),
+        sample_rate=rule.review_sample_rate,
+        review_window_seconds=rule.review_window,
+        policy_hash=context.policy_hash,
+    )
 
 
 def action_amount(rule: ToolRule, action: ProposedAction) -> float | None:
@@ -102,8 +121,9 @@ def _gated(
     reasons: list[FiredRule],
     context: EvaluationContext,
 ) -> Verdict:
-    ladder = policy.ladders[rule.ladder]
-    fallback = ladder.fallback
+    ladder = policy.ladders.get(rule.ladder) or next(iter(policy.ladders.values()), None)
+    # Without any ladder there is nobody to escalate to: hold until someone decides.
+    fallback = ladder.fallback if ladder is not None else Fallback.HOLD
     if fallback is Fallback.APPROVE and RISK_ORDER[rule.tier] >= RISK_ORDER[RiskTier.HIGH]:
         fallback = Fallback.REJECT
         reasons.append(
@@ -116,12 +136,14 @@ def _gated(
         mode=Mode.APPROVE,
         risk_tier=rule.tier,
         reasons=reasons,
-        ladder=[
-            LadderTier(group=r.group, sla_seconds=r.sla, remind_earlier=r.remind_earlier)
-            for r in ladder.tiers
-        ],
+        ladder=_ladder(policy, rule),
         quorum=rule.quorum,
         required_limit=action_amount(rule, action),
         fallback=fallback,
         policy_hash=context.policy_hash,
     )
+
+
+def _ladder(policy: Policy, rule: ToolRule) -> list[LadderTier]:
+    ladder = policy.ladders.get(rule.ladder) or next(iter(policy.ladders.values()), None)
+    return ladder.as_tiers() if ladder is not None else []

@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, model_validator
 
 from hitl.contracts.base import Contract
-from hitl.contracts.verdict import Fallback, Mode, RiskTier
+from hitl.contracts.verdict import Fallback, LadderTier, Mode, RiskTier
 from policies.durations import parse_duration
 
 Seconds = Annotated[int, BeforeValidator(parse_duration)]
@@ -30,6 +30,10 @@ class ToolRule(Contract):
     """Escalation ladder used when this tool is gated."""
     quorum: int = Field(default=1, ge=1)
     """Distinct approvers required (2 = two-person rule)."""
+    review_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Share of this tool's auto-executed actions opened for post-hoc review (may be reverted)."""
+    review_window: Seconds = 86_400
+    """How long a post-hoc review may revert the action, e.g. `24h`."""
 
 
 class ReviewerGroup(Contract):
@@ -57,6 +61,12 @@ class Ladder(Contract):
     tiers: list[LadderRung] = Field(min_length=1)
     fallback: Fallback = Fallback.REJECT
     """What happens when the last rung's SLA expires."""
+
+    def as_tiers(self) -> list[LadderTier]:
+        """The rungs as a verdict carries them."""
+        return [
+            LadderTier(group=r.group, sla_seconds=r.sla, remind_earlier=r.remind_earlier) for r in self.tiers
+        ]
 
 
 class Policy(Contract):

@@ -26,10 +26,16 @@ class RefundRulesAgent:
 
     async def propose(self, request: ProposeInput) -> AgentTurn:
         """Propose the next refund step."""
-        done = {h.tool: h for h in request.history if h.status == "executed"}
         last = request.history[-1] if request.history else None
+        if request.closing:
+            return AgentTurn(kind=TurnKind.DONE, message=_closing(last))
+        done = {h.tool: h for h in request.history if h.status == "executed"}
         if last is not None and last.status in ("failed", "blocked", "rejected"):
             return AgentTurn(kind=TurnKind.DONE, message=f"stopped after {last.tool}: {last.feedback}")
+        if last is not None and last.status == "skipped":
+            if last.tool == "issue_refund":
+                return AgentTurn(kind=TurnKind.DONE, message=f"no refund: {last.feedback}")
+            done[last.tool] = last
         subject = request.subject
         order_id = str(subject.get("order_id", ""))
         if "lookup_order" not in done:
@@ -47,7 +53,7 @@ class RefundRulesAgent:
             )
         order = done["lookup_order"].output
         if "issue_refund" not in done:
-            return _turn(_refund(request.next_step, subject, order))
+            return _refund_turn(request, order)
         if "email_customer" not in done:
             refund = done["issue_refund"]
             return _turn(_email(request.next_step, order, refund))
@@ -93,6 +99,45 @@ class RefundRulesAgent:
 
 def _turn(action: ProposedAction) -> AgentTurn:
     return AgentTurn(kind=TurnKind.ACTION, action=action)
+
+
+_NOT_A_REFUND = re.compile(r"\b(replace|replacement|exchange|no refund|cancel)", re.IGNORECASE)
+
+
+def _refund_turn(request: ProposeInput, order: dict[str, Any]) -> AgentTurn:
+    """Refund, unless the request is ambiguous and nobody has said what the customer wants."""
+    subject = request.subject
+    answers = [h.feedback for h in request.history if h.status == "clarified" and h.tool == "issue_refund"]
+    action = _refund(request.next_step, subject, order)
+    if not answers:
+        if not subject.get("ambiguous"):
+            return _turn(action)
+        question = f"Does the customer want a refund of {action.args['amount']:g} or a replacement?"
+        signals = action.signals.model_copy(update={"ambiguous_intent": True})
+        return _turn(action.model_copy(update={"question": question, "signals": signals, "confidence": 0.55}))
+    answer = answers[-1]
+    if _NOT_A_REFUND.search(answer):
+        return AgentTurn(kind=TurnKind.DONE, message=f"no refund: the reviewer answered {answer!r}")
+    match = _NUMBER.search(answer)
+    if match is not None:
+        amount = float(match.group(1))
+        action = action.model_copy(
+            update={
+                "args": {**action.args, "amount": amount},
+                "signals": action.signals.model_copy(update={"amount": amount}),
+            }
+        )
+    rationale = f"{action.rationale} Clarified by a reviewer: {answer}"
+    return _turn(
+        action.model_copy(update={"rationale": rationale, "sources": [*action.sources, "reviewer answer"]})
+    )
+
+
+def _closing(last: StepRecord | None) -> str:
+    if last is None:
+        return "nothing was done"
+    reason = f": {last.feedback}" if last.feedback else ""
+    return f"I stopped after {last.tool} was {last.status}{reason}"
 
 
 def _refund(step: int, subject: dict[str, Any], order: dict[str, Any]) -> ProposedAction:

@@ -73,6 +73,8 @@ class ProposeInput(Contract):
     subject: dict[str, Any]
     history: list[StepRecord] = Field(default_factory=list)
     next_step: int = 0
+    closing: bool = False
+    """The task is ending (rejected, aborted): the agent only writes its closing message."""
 
 
 class ReviseInput(Contract):

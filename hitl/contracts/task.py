@@ -43,6 +43,8 @@ class StepStatus(StrEnum):
     BLOCKED = "blocked"
     FAILED = "failed"
     SKIPPED = "skipped"
+    CLARIFIED = "clarified"
+    """The agent asked a question and a human answered it; nothing executed."""
     COMPENSATED = "compensated"
     REVERTED = "reverted"
 
@@ -70,3 +72,5 @@ class TaskResult(Contract):
     steps: list[StepOutcome] = Field(default_factory=list)
     reason: str = ""
     """Why the task ended this way, in one sentence (rejection comment, failure, ...)."""
+    message: str = ""
+    """The agent's closing message, written after it saw how its last step ended."""

@@ -130,7 +130,11 @@ async def test_malformed_cli_signals_are_refused_not_wedged(live: LiveStack) -> 
     assert refused == 3
 
 
-def test_cli_entry_points_exit_cleanly(live: LiveStack) -> None:
+async def test_cli_entry_points_exit_cleanly(live: LiveStack) -> None:
+    order_id = unique("ord")
+    await seed_orders(
+        live.pool, [DemoOrder(order_id=order_id, customer_email="li@example.com", total=Decimal("900"))]
+    )
     env = {
         **os.environ,
         "TEMPORAL_ADDRESS": live.stack.address,
@@ -148,7 +152,7 @@ def test_cli_entry_points_exit_cleanly(live: LiveStack) -> None:
                 "--requester",
                 "svc",
                 "--subject",
-                '{"order_id":"nope"}',
+                json.dumps({"order_id": order_id, "amount": 5}),
                 "--wait",
             ],
             env=env,
@@ -157,9 +161,9 @@ def test_cli_entry_points_exit_cleanly(live: LiveStack) -> None:
             timeout=120,
             check=False,
         )
-        codes.append(run.returncode)
+        codes.append((run.returncode, json.loads(run.stdout.split("\n", 1)[1])["status"]))
     migrate = subprocess.run(
         [hitl, "db", "migrate"], env=env, capture_output=True, text=True, timeout=60, check=False
     )
-    assert codes == [0, 0, 0, 0, 0]
+    assert codes == [(0, "completed")] * 5
     assert (migrate.returncode, migrate.stdout.strip()) == (0, "schema is up to date")

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         Verdict,
     )
     from hitl.contracts.context import TaskContext
+    from hitl.contracts.verdict import RISK_ORDER, RiskTier
     from policies.model import Policy
 
 from workflows.audit_log import AuditLog
@@ -238,6 +239,9 @@ class HumanGate:
             self.publish()
             return
         outcome = Outcome.APPROVE if verdict.fallback is Fallback.APPROVE else Outcome.REJECT
+        if outcome is Outcome.APPROVE and not _may_auto_approve(entry.request):
+            # Defense in depth: whatever the verdict says, a timeout never approves a risky action.
+            outcome = Outcome.REJECT
         self.audit.record(
             AuditKind.FALLBACK,
             SYSTEM,
@@ -347,6 +351,7 @@ class HumanGate:
             reason_code=decision.reason_code,
             comment=decision.comment,
             patch=decision.patch,
+            diff=args_diff(entry.request.action.args, result.patched_args) if result.patched_args else None,
             answer=decision.answer,
             decision_id=decision.decision_id,
             via=via,
@@ -393,3 +398,16 @@ class HumanGate:
             return f"approval {len(entry.approvals)} of {quorum} recorded"
         outcome = entry.resolution_outcome.value if entry.resolution_outcome else "open"
         return f"{entry.request.request_id}: {outcome}"
+
+
+def _may_auto_approve(request: ReviewRequest) -> bool:
+    """A closing review window keeps what ran; otherwise only low tiers may pass on a timeout."""
+    if request.kind is RequestKind.POST_REVIEW:
+        return True
+    return RISK_ORDER[request.verdict.risk_tier] < RISK_ORDER[RiskTier.HIGH]
+
+
+def args_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Changed arguments as `{name: [before, after]}` (missing values are None)."""
+    names = sorted(set(before) | set(after))
+    return {n: [before.get(n), after.get(n)] for n in names if before.get(n) != after.get(n)}

@@ -1,0 +1,72 @@
+"""Post-hoc reviews: an action that already ran, opened to a human who may revert it.
+
+Each review waits in the background, so the task goes on; its window closes on a durable timer.
+The workflow finishes only after every window is closed or decided. All I/O happens in
+activities.
+"""
+
+import asyncio
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from hitl.contracts import (
+        AuditKind,
+        Fallback,
+        LadderTier,
+        Outcome,
+        ProposedAction,
+        RequestKind,
+        StepStatus,
+        Verdict,
+    )
+
+from workflows.task_state import TaskState
+from workflows.tool_runner import ExecutedStep
+
+REVIEW_OUTCOMES = [Outcome.APPROVE, Outcome.REVERT]
+
+
+class PostReviews:
+    """Opens sampled post-hoc reviews and reverts what a reviewer rejects."""
+
+    def __init__(self, state: TaskState) -> None:
+        self._state = state
+        self._running: list[asyncio.Task[None]] = []
+
+    def open(self, action: ProposedAction, verdict: Verdict, executed: ExecutedStep) -> None:
+        """Open a review of an executed step, in the background."""
+        self._running.append(asyncio.create_task(self._review(action, verdict, executed)))
+
+    async def drain(self) -> None:
+        """Wait until every review window is closed or decided."""
+        if self._running:
+            await asyncio.gather(*self._running)
+
+    def cancel_all(self) -> None:
+        """Withdraw open reviews (the task is being wound down and undoes everything)."""
+        for task in self._running:
+            task.cancel()
+
+    async def _review(self, action: ProposedAction, verdict: Verdict, executed: ExecutedStep) -> None:
+        group = verdict.ladder[0].group if verdict.ladder else ""
+        window = verdict.model_copy(
+            update={
+                "ladder": [LadderTier(group=group, sla_seconds=verdict.review_window_seconds)]
+                if group
+                else [],
+                # When the window closes without a decision, what ran stays.
+                "fallback": Fallback.APPROVE,
+                "quorum": 1,
+                "required_limit": None,
+            }
+        )
+        try:
+            resolution = await self._state.gate.ask(RequestKind.POST_REVIEW, action, window, REVIEW_OUTCOMES)
+        except asyncio.CancelledError:
+            return
+        if resolution.outcome is not Outcome.REVERT or executed.undone:
+            return
+        reason = resolution.comment or f"reverted by {', '.join(resolution.decided_by)}"
+        await self._state.tools.undo(executed, reason, AuditKind.REVERTED)
+        self._state.mark(action.step, StepStatus.REVERTED, reason)

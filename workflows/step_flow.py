@@ -1,0 +1,242 @@
+"""One proposed action, from verdict to outcome: execute, review, gate, ask, block.
+
+`handle()` classifies the action with the pinned policy and follows the verdict's mode. A gate
+may approve, modify (the patched arguments execute), reject (the task winds down), or send the
+action back for changes (the agent revises; the revision goes through policy and gate again,
+for a bounded number of rounds). A tool that fails its retries opens an incident gate instead
+of retrying forever. All I/O happens in activities.
+"""
+
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from hitl.contracts import (
+        AuditKind,
+        Fallback,
+        GateResolution,
+        Mode,
+        Outcome,
+        ProposedAction,
+        RequestKind,
+        StepStatus,
+        TaskStatus,
+        TurnKind,
+        Verdict,
+    )
+    from hitl.tools import TOOLBOX, ToolSpec
+    from policies.evaluate import EvaluationContext, evaluate
+
+from workflows import agent_calls
+from workflows.post_review import PostReviews
+from workflows.task_state import TaskEnded, TaskState
+
+INCIDENT_OUTCOMES = [Outcome.RETRY, Outcome.SKIP, Outcome.ABORT]
+QUESTION_OUTCOMES = [Outcome.ANSWER, Outcome.REJECT]
+
+
+class StepFlow:
+    """Takes each proposed action to its outcome."""
+
+    def __init__(self, state: TaskState, reviews: PostReviews) -> None:
+        self._state = state
+        self._reviews = reviews
+
+    async def handle(self, action: ProposedAction, revision: int = 0) -> None:
+        """Classify and carry out one action.
+
+        Raises:
+            TaskEnded: A reviewer rejected it, or an incident was aborted.
+        """
+        verdict = self._evaluate(action)
+        self._audit_proposal(action, verdict, revision)
+        spec = TOOLBOX.get(action.tool)
+        if spec is None or verdict.mode is Mode.BLOCK:
+            why = "; ".join(r.text for r in verdict.reasons) or f"unknown tool {action.tool!r}"
+            self._state.settle(action, verdict, StepStatus.BLOCKED, action.args, detail=f"blocked: {why}")
+            return
+        problem = _args_problem(spec, action.args)
+        if problem:
+            self._state.settle(action, verdict, StepStatus.FAILED, action.args, detail=problem)
+            return
+        if verdict.mode is Mode.CLARIFY:
+            await self._clarify(action, verdict)
+        elif verdict.mode is Mode.APPROVE:
+            await self._approve(spec, action, verdict, revision)
+        else:
+            executed = await self.execute(spec, action, verdict, action.args)
+            sampled = workflow.random().random() < verdict.sample_rate
+            if executed and verdict.mode is Mode.AUTO_THEN_REVIEW and sampled:
+                record = self._state.tools.find(action.step)
+                assert record is not None
+                self._reviews.open(action, verdict, record)
+
+    def _evaluate(self, action: ProposedAction) -> Verdict:
+        context = self._state.context
+        assert context is not None
+        return evaluate(
+            context.policy.policy,
+            action,
+            EvaluationContext(
+                task_kind=self._state.task.kind,
+                requester=self._state.task.requester,
+                policy_hash=context.policy.hash,
+            ),
+            context.autonomy.get(action.tool),
+        )
+
+    async def _approve(self, spec: ToolSpec, action: ProposedAction, verdict: Verdict, revision: int) -> None:
+        outcomes = [Outcome.APPROVE, Outcome.MODIFY, Outcome.REJECT]
+        if revision < verdict.max_revision_rounds:
+            outcomes.append(Outcome.REQUEST_CHANGES)
+        resolution = await self._state.gate.ask(
+            RequestKind.APPROVAL, action, verdict, outcomes, spec.args_model
+        )
+        by = ",".join(resolution.decided_by)
+        if resolution.outcome in (Outcome.APPROVE, Outcome.MODIFY):
+            args = resolution.args if resolution.args is not None else action.args
+            await self.execute(spec, action, verdict, args, decided_by=by, feedback=resolution.comment)
+        elif resolution.outcome is Outcome.REQUEST_CHANGES:
+            await self._revise(action, verdict, resolution, revision)
+        else:
+            self._end_rejected(action, verdict, resolution)
+
+    async def _revise(
+        self, action: ProposedAction, verdict: Verdict, resolution: GateResolution, revision: int
+    ) -> None:
+        turn = await agent_calls.revise(self._state, action, resolution.comment)
+        if turn.kind is TurnKind.DONE or turn.action is None:
+            detail = f"the agent withdrew the action after: {resolution.comment}"
+            self._state.settle(action, verdict, StepStatus.SKIPPED, action.args, detail=detail)
+            return
+        revised = turn.action.model_copy(update={"step": action.step})
+        await self.handle(revised, revision + 1)
+
+    async def _clarify(self, action: ProposedAction, verdict: Verdict) -> None:
+        question = action.question or "The agent is unsure what is intended. What should it do?"
+        asking = action.model_copy(update={"question": question})
+        resolution = await self._state.gate.ask(RequestKind.QUESTION, asking, verdict, QUESTION_OUTCOMES)
+        if resolution.outcome is not Outcome.ANSWER:
+            self._end_rejected(action, verdict, resolution)
+        by = ",".join(resolution.decided_by)
+        answer = resolution.answer or ""
+        self._state.settle(
+            action,
+            verdict,
+            StepStatus.CLARIFIED,
+            action.args,
+            decided_by=by,
+            detail=f"{question} -> {answer}",
+            feedback=answer,
+        )
+
+    async def execute(
+        self,
+        spec: ToolSpec,
+        action: ProposedAction,
+        verdict: Verdict,
+        args: dict[str, Any],
+        *,
+        decided_by: str | None = None,
+        feedback: str = "",
+    ) -> bool:
+        """Run the tool; on failure open an incident gate. Returns True when it executed.
+
+        Raises:
+            TaskEnded: A reviewer aborted the task from the incident gate.
+        """
+        while True:
+            try:
+                result = await self._state.tools.run(spec, action.step, args, decided_by or "agent")
+            except ActivityError as err:
+                message = str(err.cause or err)
+                self._state.audit.record(
+                    AuditKind.FAILED, "system", step=action.step, tool=action.tool, error=message
+                )
+                resolution = await self._incident(action, verdict, message)
+                if resolution.outcome is Outcome.RETRY:
+                    continue
+                by = ",".join(resolution.decided_by)
+                if resolution.outcome is Outcome.SKIP:
+                    detail = f"skipped after failure: {message}"
+                    self._state.settle(
+                        action, verdict, StepStatus.SKIPPED, args, decided_by=by, detail=detail
+                    )
+                    return False
+                self._state.settle(action, verdict, StepStatus.FAILED, args, decided_by=by, detail=message)
+                raise TaskEnded(
+                    TaskStatus.ABORTED, resolution.comment or f"aborted after {action.tool} failed: {message}"
+                ) from err
+            self._state.settle(
+                action,
+                verdict,
+                StepStatus.EXECUTED,
+                args,
+                decided_by=decided_by,
+                detail=result.summary,
+                output=result.output,
+                feedback=feedback,
+            )
+            return True
+
+    async def _incident(self, action: ProposedAction, verdict: Verdict, message: str) -> GateResolution:
+        context = self._state.context
+        assert context is not None
+        # A policy may route incidents to their own ladder (on-call engineers, say).
+        incidents = context.policy.policy.ladders.get("incidents")
+        ladder = incidents.as_tiers() if incidents is not None else verdict.ladder
+        incident = verdict.model_copy(
+            update={
+                "mode": Mode.APPROVE,
+                "ladder": ladder,
+                # Nobody answering never decides an incident: it waits for a human.
+                "fallback": Fallback.HOLD,
+                "quorum": 1,
+                "required_limit": None,
+            }
+        )
+        failing = action.model_copy(update={"summary": f"Incident: {action.tool} failed: {message}"})
+        return await self._state.gate.ask(RequestKind.INCIDENT, failing, incident, INCIDENT_OUTCOMES)
+
+    def _end_rejected(self, action: ProposedAction, verdict: Verdict, resolution: GateResolution) -> None:
+        by = ",".join(resolution.decided_by)
+        reason = resolution.comment or f"{resolution.outcome.value} by {by}"
+        self._state.settle(
+            action, verdict, StepStatus.REJECTED, action.args, decided_by=by, detail=reason, feedback=reason
+        )
+        raise TaskEnded(TaskStatus.REJECTED, reason)
+
+    def _audit_proposal(self, action: ProposedAction, verdict: Verdict, revision: int) -> None:
+        audit = self._state.audit
+        audit.record(
+            AuditKind.PROPOSED,
+            "agent",
+            step=action.step,
+            revision=revision,
+            tool=action.tool,
+            args=action.args,
+            summary=action.summary,
+            rationale=action.rationale,
+            sources=action.sources,
+            confidence=action.confidence,
+            question=action.question,
+        )
+        audit.record(
+            AuditKind.VERDICT,
+            "policy",
+            step=action.step,
+            mode=verdict.mode.value,
+            risk_tier=verdict.risk_tier.value,
+            rules=[{"id": r.id, "text": r.text} for r in verdict.reasons],
+            policy_hash=verdict.policy_hash,
+        )
+
+
+def _args_problem(spec: ToolSpec, args: dict[str, Any]) -> str:
+    try:
+        spec.args_model.model_validate(args)
+    except ValueError as err:
+        return f"invalid arguments for {spec.name}: {err}"
+    return ""
