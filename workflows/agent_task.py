@@ -12,20 +12,17 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from hitl import activity_names
     from hitl.contracts import (
         AgentTaskInput,
-        AuditKind,
         TaskResult,
         TaskStatus,
         TaskStatusView,
         TurnKind,
     )
-    from hitl.contracts.context import LoadTaskContextInput, TaskContext
     from hitl.names import AGENT_TASK_WORKFLOW
     from hitl.tools import TOOLBOX
 
-from workflows import agent_calls, options
+from workflows import agent_calls, lifecycle
 from workflows.audit_log import AuditLog
 from workflows.gate.gate import HumanGate
 from workflows.gate.handlers import GatedWorkflow
@@ -50,25 +47,9 @@ class AgentTaskWorkflow(GatedWorkflow):
     @workflow.run
     async def run(self, task: AgentTaskInput) -> TaskResult:
         """Run the task to a final status."""
-        self.gate.idle_note = f"Task `{task.task_id}` ({task.kind}) is running; no decision pending."
-        self.gate.publish()
-        try:
-            context = await self._load_context()
-        except ActivityError as err:
-            # A missing or broken policy ends the task with the reason; it never fails the workflow.
-            return await self._finish(
-                self.state.result(TaskStatus.FAILED, f"policy {task.policy!r}: {err.cause or err}")
-            )
-        self.state.context = context
-        self.gate.configure(context, task.kind)
-        self.state.audit.record(
-            AuditKind.TASK_STARTED,
-            task.requester,
-            kind=task.kind,
-            subject=task.subject,
-            policy=context.policy.name,
-            policy_hash=context.policy.hash,
-        )
+        failed = await lifecycle.begin(self.state, sorted(TOOLBOX))
+        if failed is not None:
+            return await lifecycle.finish(self.state, failed)
         try:
             message = await self._step_loop()
             await self.reviews.drain()
@@ -77,21 +58,7 @@ class AgentTaskWorkflow(GatedWorkflow):
             result = await self._wind_down(ended.status, ended.reason)
         except asyncio.CancelledError:
             result = await self._wind_down(TaskStatus.ABORTED, "the task was cancelled")
-        return await self._finish(result)
-
-    async def _load_context(self) -> TaskContext:
-        context: TaskContext = await workflow.execute_activity(
-            activity_names.LOAD_TASK_CONTEXT,
-            LoadTaskContextInput(
-                policy=self.state.task.policy,
-                task_kind=self.state.task.kind,
-                action_types=sorted(TOOLBOX),
-            ),
-            result_type=TaskContext,
-            start_to_close_timeout=options.SETUP_TIMEOUT,
-            summary=f"load policy {self.state.task.policy}",
-        )
-        return context
+        return await lifecycle.finish(self.state, result)
 
     async def _step_loop(self) -> str:
         task = self.state.task
@@ -118,23 +85,6 @@ class AgentTaskWorkflow(GatedWorkflow):
                 "the agent could not write a closing message for %s", self.state.task.task_id
             )
         return self.state.result(status, reason, message)
-
-    async def _finish(self, result: TaskResult) -> TaskResult:
-        self.gate.status = result.status.value
-        self.gate.idle_note = f"Task `{result.task_id}` ended **{result.status.value}**. {result.reason}"
-        self.gate.publish()
-        self.state.audit.record(
-            AuditKind.TASK_FINISHED,
-            "system",
-            status=result.status.value,
-            reason=result.reason,
-            message=result.message,
-            steps=len(result.steps),
-        )
-        await self.gate.notifier.drain()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self.state.audit.close()
-        return result
 
     def status_view(self) -> TaskStatusView:
         """Steps so far plus the gate's requests, decisions and refusals."""

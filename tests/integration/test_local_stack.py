@@ -1,5 +1,6 @@
 """End to end on the real binaries: approve through the `temporal` CLI, check refund and audit."""
 
+import asyncio
 import json
 import os
 import subprocess
@@ -143,7 +144,8 @@ async def test_cli_entry_points_exit_cleanly(live: LiveStack) -> None:
     hitl = os.path.join(os.path.dirname(sys.executable), "hitl")
     codes = []
     for n in range(5):
-        run = subprocess.run(
+        run = await asyncio.to_thread(
+            subprocess.run,
             [
                 hitl,
                 "start",
@@ -162,8 +164,14 @@ async def test_cli_entry_points_exit_cleanly(live: LiveStack) -> None:
             check=False,
         )
         codes.append((run.returncode, json.loads(run.stdout.split("\n", 1)[1])["status"]))
-    migrate = subprocess.run(
-        [hitl, "db", "migrate"], env=env, capture_output=True, text=True, timeout=60, check=False
+    migrate = await asyncio.to_thread(
+        subprocess.run,
+        [hitl, "db", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert codes == [(0, "completed")] * 5
     assert (migrate.returncode, migrate.stdout.strip()) == (0, "schema is up to date")

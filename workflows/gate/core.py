@@ -1,0 +1,78 @@
+"""Shared state of the human gate: its requests, decisions, refusals and what it publishes.
+
+`HumanGate` is assembled from this core, the decision desk (`decisions.py`) and the SLA ladder
+(`ladder.py`). All I/O happens in activities.
+"""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from hitl.contracts import (
+        AppliedDecision,
+        DecisionReceipt,
+        Refusal,
+        RequestState,
+        ReviewRequest,
+    )
+    from hitl.contracts.context import TaskContext
+    from policies.model import Policy
+
+from workflows.audit_log import AuditLog
+from workflows.gate import visibility
+from workflows.gate.card import render_card, ui_link
+from workflows.gate.notices import Notifier
+from workflows.gate.validation import OpenRequest
+
+SYSTEM = "system"
+"""Actor name for what the gate does on its own (escalations, fallbacks)."""
+
+
+class GateCore:
+    """Requests and their publication; the parts of the gate every other part uses."""
+
+    def __init__(self, task_id: str, requester: str, audit: AuditLog) -> None:
+        self.task_id = task_id
+        self.requester = requester
+        self.audit = audit
+        self.policy = Policy(name="unloaded")
+        self.policy_hash = ""
+        self.ui_base_url = ""
+        self.task_kind = ""
+        self.requests: dict[str, OpenRequest] = {}
+        self.decisions: list[AppliedDecision] = []
+        self.refusals: list[Refusal] = []
+        self.status = "running"
+        self.idle_note = ""
+        self._receipts: dict[str, DecisionReceipt] = {}
+        self.notifier = Notifier(task_id, audit)
+
+    def configure(self, context: TaskContext, task_kind: str) -> None:
+        """Set the policy, UI address, notification queue and task kind from the pinned context."""
+        snapshot = context.policy
+        ui_base_url = context.ui_base_url
+        self.notifier.task_queue = context.notify_task_queue
+        self.policy = snapshot.policy
+        self.policy_hash = snapshot.hash
+        self.ui_base_url = ui_base_url
+        self.task_kind = task_kind
+
+    @property
+    def open_requests(self) -> list[ReviewRequest]:
+        """Requests still waiting for a decision."""
+        return [r.request for r in self.requests.values() if r.is_open]
+
+    def _close(self, entry: OpenRequest, state: RequestState) -> None:
+        entry.request = entry.request.model_copy(update={"state": state})
+        self.publish()
+
+    def _with_card(self, request: ReviewRequest) -> ReviewRequest:
+        info = workflow.info()
+        link = ui_link(self.ui_base_url, info.namespace, info.workflow_id)
+        return request.model_copy(
+            update={"card": render_card(request, info.workflow_id, link), "ui_url": link}
+        )
+
+    def publish(self) -> None:
+        """Refresh search attributes and current details from the open requests."""
+        open_requests = self.open_requests
+        visibility.publish(open_requests, "waiting" if open_requests else self.status, self.idle_note)

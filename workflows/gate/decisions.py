@@ -1,0 +1,132 @@
+"""The decision desk: one validation for signals and updates, applied once per decision id.
+
+All I/O happens in activities.
+"""
+
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from hitl.contracts import (
+        AppliedDecision,
+        AuditKind,
+        Decision,
+        DecisionReceipt,
+        Outcome,
+        Refusal,
+        RequestState,
+    )
+
+from workflows.gate.core import GateCore
+from workflows.gate.validation import OpenRequest, check_decision
+
+
+class DecisionDesk(GateCore):
+    """Validates, applies or refuses decisions; keeps receipts for idempotency."""
+
+    def check(self, decision: Decision) -> Refusal | None:
+        """Validate without changing anything (the update validator calls this)."""
+        if decision.decision_id and decision.decision_id in self._receipts:
+            return None
+        result = check_decision(decision, self.requests, self.policy, self.requester)
+        if not result.refused:
+            return None
+        return Refusal(
+            code=result.code,
+            message=result.message,
+            reviewer=decision.reviewer,
+            request_id=decision.request_id,
+            decision_id=decision.decision_id,
+        )
+
+    def submit(self, decision: Decision, via: str) -> DecisionReceipt:
+        """Apply a decision, or record why it was refused. Never raises."""
+        if decision.decision_id and decision.decision_id in self._receipts:
+            earlier = self._receipts[decision.decision_id]
+            return earlier.model_copy(update={"duplicate": True})
+        result = check_decision(decision, self.requests, self.policy, self.requester)
+        if result.refused or result.target is None:
+            refusal = Refusal(
+                code=result.code,
+                message=result.message,
+                reviewer=decision.reviewer,
+                request_id=decision.request_id,
+                decision_id=decision.decision_id,
+                via=via,
+                at=workflow.now(),
+            )
+            self.record_refusal(refusal)
+            return DecisionReceipt(
+                accepted=False,
+                request_id=decision.request_id,
+                decision_id=decision.decision_id,
+                message=f"{refusal.code}: {refusal.message}",
+            )
+        entry = result.target
+        request_id = entry.request.request_id
+        self.decisions.append(
+            AppliedDecision(request_id=request_id, decision=decision, at=workflow.now(), via=via)
+        )
+        self._apply(entry, decision, result.patched_args)
+        self.audit.record(
+            AuditKind.DECISION_ACCEPTED,
+            decision.reviewer,
+            request_id=request_id,
+            outcome=decision.outcome.value,
+            reason_code=decision.reason_code,
+            comment=decision.comment,
+            patch=decision.patch,
+            diff=args_diff(entry.request.action.args, result.patched_args) if result.patched_args else None,
+            answer=decision.answer,
+            decision_id=decision.decision_id,
+            via=via,
+        )
+        receipt = DecisionReceipt(
+            accepted=True,
+            request_id=request_id,
+            decision_id=decision.decision_id,
+            message=self._progress(entry),
+        )
+        if decision.decision_id:
+            self._receipts[decision.decision_id] = receipt
+        return receipt
+
+    def record_refusal(self, refusal: Refusal) -> None:
+        """Keep a refusal queryable and write it to the audit trail."""
+        self.refusals.append(refusal)
+        self.audit.record(
+            AuditKind.DECISION_REFUSED,
+            refusal.reviewer or "unknown",
+            code=refusal.code,
+            message=refusal.message,
+            request_id=refusal.request_id,
+            decision_id=refusal.decision_id,
+            via=refusal.via,
+        )
+
+    def _apply(self, entry: OpenRequest, decision: Decision, patched: dict[str, Any] | None) -> None:
+        if decision.outcome is Outcome.APPROVE:
+            entry.approvals[decision.reviewer] = decision
+            if len(entry.approvals) < entry.request.verdict.quorum:
+                entry.request = self._with_card(
+                    entry.request.model_copy(update={"approvals": list(entry.approvals)})
+                )
+                self.publish()
+                return
+        entry.patched_args = patched
+        entry.resolution_outcome = decision.outcome
+        self._close(entry, RequestState.DECIDED)
+
+    def _progress(self, entry: OpenRequest) -> str:
+        quorum = entry.request.verdict.quorum
+        if entry.is_open and quorum > 1:
+            return f"approval {len(entry.approvals)} of {quorum} recorded"
+        outcome = entry.resolution_outcome.value if entry.resolution_outcome else "open"
+        return f"{entry.request.request_id}: {outcome}"
+
+
+def args_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Changed arguments as `{name: [before, after]}` (missing values are None)."""
+    names = sorted(set(before) | set(after))
+    return {n: [before.get(n), after.get(n)] for n in names if before.get(n) != after.get(n)}

@@ -1,0 +1,107 @@
+"""The SLA ladder: wait on each tier's durable timer, escalate, and apply the fallback.
+
+All I/O happens in activities.
+"""
+
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from hitl.contracts import (
+        AuditKind,
+        Fallback,
+        Outcome,
+        RequestKind,
+        RequestState,
+        ReviewRequest,
+    )
+    from hitl.contracts.verdict import RISK_ORDER, RiskTier
+
+from workflows.gate.core import SYSTEM, GateCore
+from workflows.gate.validation import OpenRequest
+
+
+class SlaLadder(GateCore):
+    """Waits for a request to be settled, climbing the escalation ladder on each timeout."""
+
+    async def _wait(self, entry: OpenRequest) -> None:
+        ladder = entry.request.verdict.ladder
+        while True:
+            deadline = entry.request.deadline
+            if deadline is None:
+                await workflow.wait_condition(lambda: not entry.is_open)
+                return
+            remaining = max(deadline - workflow.now(), timedelta(seconds=0))
+            try:
+                await workflow.wait_condition(
+                    lambda: not entry.is_open,
+                    timeout=remaining,
+                    timeout_summary=f"SLA {entry.request.request_id} tier {entry.request.tier + 1}",
+                )
+                return
+            except TimeoutError:
+                pass
+            if entry.request.tier + 1 < len(ladder):
+                self._escalate(entry)
+            else:
+                self._fall_back(entry)
+                if not entry.is_open:
+                    return
+
+    def _escalate(self, entry: OpenRequest) -> None:
+        request = entry.request
+        ladder = request.verdict.ladder
+        tier = request.tier + 1
+        rung = ladder[tier]
+        entry.request = self._with_card(
+            request.model_copy(
+                update={
+                    "tier": tier,
+                    "assignees": [rung.group],
+                    "deadline": workflow.now() + timedelta(seconds=rung.sla_seconds),
+                }
+            )
+        )
+        self.audit.record(
+            AuditKind.ESCALATED,
+            SYSTEM,
+            request_id=request.request_id,
+            from_group=request.assignees,
+            to_group=rung.group,
+            tier=tier,
+        )
+        earlier = [r.group for r in ladder[:tier]] if rung.remind_earlier else []
+        self.notifier.escalated(entry.request, earlier, self.policy)
+        self.publish()
+
+    def _fall_back(self, entry: OpenRequest) -> None:
+        verdict = entry.request.verdict
+        if verdict.fallback is Fallback.HOLD:
+            entry.request = self._with_card(entry.request.model_copy(update={"deadline": None}))
+            self.audit.record(
+                AuditKind.FALLBACK, SYSTEM, request_id=entry.request.request_id, fallback="hold"
+            )
+            self.publish()
+            return
+        outcome = Outcome.APPROVE if verdict.fallback is Fallback.APPROVE else Outcome.REJECT
+        if outcome is Outcome.APPROVE and not _may_auto_approve(entry.request):
+            # Defense in depth: whatever the verdict says, a timeout never approves a risky action.
+            outcome = Outcome.REJECT
+        self.audit.record(
+            AuditKind.FALLBACK,
+            SYSTEM,
+            request_id=entry.request.request_id,
+            fallback=verdict.fallback.value,
+            outcome=outcome.value,
+        )
+        entry.fallback_fired = True
+        entry.resolution_outcome = outcome
+        self._close(entry, RequestState.TIMED_OUT)
+
+
+def _may_auto_approve(request: ReviewRequest) -> bool:
+    """A closing review window keeps what ran; otherwise only low tiers may pass on a timeout."""
+    if request.kind is RequestKind.POST_REVIEW:
+        return True
+    return RISK_ORDER[request.verdict.risk_tier] < RISK_ORDER[RiskTier.HIGH]

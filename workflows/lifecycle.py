@@ -1,0 +1,67 @@
+"""Start and finish of a gated task, shared by every workflow built on the gate.
+
+`begin()` loads the task context through an activity (so the policy and its hash are pinned in
+history), configures the gate and audits the start; `finish()` publishes the final status,
+audits it, waits for notices and handlers, and flushes the audit log. All I/O happens in
+activities.
+"""
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from hitl import activity_names
+    from hitl.contracts import AuditKind, TaskResult, TaskStatus
+    from hitl.contracts.context import LoadTaskContextInput, TaskContext
+
+from workflows import options
+from workflows.task_state import TaskState
+
+
+async def begin(state: TaskState, action_types: list[str]) -> TaskResult | None:
+    """Pin the task context. Returns a failed result when the policy cannot be loaded."""
+    task = state.task
+    state.gate.idle_note = f"Task `{task.task_id}` ({task.kind}) is running; no decision pending."
+    state.gate.publish()
+    try:
+        context: TaskContext = await workflow.execute_activity(
+            activity_names.LOAD_TASK_CONTEXT,
+            LoadTaskContextInput(policy=task.policy, task_kind=task.kind, action_types=action_types),
+            result_type=TaskContext,
+            start_to_close_timeout=options.SETUP_TIMEOUT,
+            summary=f"load policy {task.policy}",
+        )
+    except ActivityError as err:
+        # A missing or broken policy ends the task with the reason; it never fails the workflow.
+        return state.result(TaskStatus.FAILED, f"policy {task.policy!r}: {err.cause or err}")
+    state.context = context
+    state.gate.configure(context, task.kind)
+    state.audit.record(
+        AuditKind.TASK_STARTED,
+        task.requester,
+        kind=task.kind,
+        subject=task.subject,
+        policy=context.policy.name,
+        policy_hash=context.policy.hash,
+    )
+    return None
+
+
+async def finish(state: TaskState, result: TaskResult) -> TaskResult:
+    """Publish and audit the final status, then let notices, handlers and the audit log drain."""
+    gate = state.gate
+    gate.status = result.status.value
+    gate.idle_note = f"Task `{result.task_id}` ended **{result.status.value}**. {result.reason}"
+    gate.publish()
+    state.audit.record(
+        AuditKind.TASK_FINISHED,
+        "system",
+        status=result.status.value,
+        reason=result.reason,
+        message=result.message,
+        steps=len(result.steps),
+    )
+    await gate.notifier.drain()
+    await workflow.wait_condition(workflow.all_handlers_finished)
+    await state.audit.close()
+    return result
