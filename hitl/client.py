@@ -16,7 +16,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfig
 
 from hitl.contracts import AgentTaskInput, Decision, DecisionReceipt, TaskResult
-from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, DECIDE
+from hitl.contracts.config_change import ConfigChangeInput
+from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, CONFIG_CHANGE_WORKFLOW, DECIDE
 
 DEFAULT_ADDRESS = "localhost:7233"
 
@@ -54,6 +55,24 @@ async def start_task(
         result_type=TaskResult,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         static_summary=f"{task.kind} task for {task.requester}",
+    )
+
+
+async def start_config_change(
+    client: Client,
+    change: ConfigChangeInput,
+    *,
+    task_queue: str = AGENT_TASK_QUEUE,
+) -> WorkflowHandle[Any, TaskResult]:
+    """Start a production configuration change (two approvals, then a review window)."""
+    return await client.start_workflow(
+        CONFIG_CHANGE_WORKFLOW,
+        change,
+        id=change.change_id,
+        task_queue=task_queue,
+        result_type=TaskResult,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        static_summary=f"set {change.service}.{change.key} for {change.requester}",
     )
 
 

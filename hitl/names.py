@@ -10,6 +10,7 @@ NOTIFY_TASK_QUEUE = "hitl-notify"
 """Notification activities only, served by the notification worker."""
 
 AGENT_TASK_WORKFLOW = "AgentTaskWorkflow"
+CONFIG_CHANGE_WORKFLOW = "ConfigChangeWorkflow"
 
 DECIDE = "decide"
 """Signal and update name that carries a `Decision`."""

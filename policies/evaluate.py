@@ -50,11 +50,12 @@ def evaluate(
         )
     reasons: list[FiredRule] = []
     mode = _mode_for(rule, action, reasons)
-    if mode is Mode.APPROVE:
-        return _gated(policy, rule, action, reasons, context)
     if action.signals.ambiguous_intent or action.question:
+        # Approving a specific action is premature while what is wanted is unclear.
         reasons.append(FiredRule(id="intent.ambiguous", text="the intent is ambiguous: ask first"))
         return _gated(policy, rule, action, reasons, context).model_copy(update={"mode": Mode.CLARIFY})
+    if mode is Mode.APPROVE:
+        return _gated(policy, rule, action, reasons, context)
     if mode is Mode.AUTO and rule.review_sample_rate > 0 and rule.tier is not RiskTier.READ_ONLY:
         reasons.append(
             FiredRule(

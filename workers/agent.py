@@ -16,6 +16,7 @@ from activities.agent.refund_rules import RefundRulesAgent
 from activities.store.audit import AuditActivities
 from activities.store.db import create_pool, migrate
 from activities.task_context import TaskContextActivities
+from activities.tools.config import ConfigTools
 from activities.tools.refund import RefundTools
 from hitl.clean_exit import run_and_exit
 from hitl.client import connect
@@ -44,7 +45,8 @@ def build_agent_worker(
     agent = AgentActivities({"refund": RefundRulesAgent()})
     context = TaskContextActivities(settings)
     audit = AuditActivities(pool)
-    tools = RefundTools(pool)
+    refunds = RefundTools(pool)
+    config = ConfigTools(pool)
     return Worker(
         client,
         task_queue=task_queue,
@@ -54,7 +56,8 @@ def build_agent_worker(
             agent.revise,
             context.load_task_context,
             audit.record_events,
-            *tools.activities(),
+            *refunds.activities(),
+            *config.activities(),
         ],
         workflow_runner=SANDBOX,
         sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,

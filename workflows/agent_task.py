@@ -16,7 +16,6 @@ with workflow.unsafe.imports_passed_through():
         AgentTaskInput,
         TaskResult,
         TaskStatus,
-        TaskStatusView,
         TurnKind,
     )
     from hitl.names import AGENT_TASK_WORKFLOW
@@ -35,6 +34,8 @@ from workflows.tool_runner import ToolRunner
 @workflow.defn(name=AGENT_TASK_WORKFLOW)
 class AgentTaskWorkflow(GatedWorkflow):
     """Runs one agent task under a policy, with a human gate for risky actions."""
+
+    state: TaskState
 
     @workflow.init
     def __init__(self, task: AgentTaskInput) -> None:
@@ -71,11 +72,7 @@ class AgentTaskWorkflow(GatedWorkflow):
 
     async def _wind_down(self, status: TaskStatus, reason: str) -> TaskResult:
         """Withdraw open reviews, undo executed steps in reverse, let the agent close."""
-        self.reviews.cancel_all()
-        await self.reviews.drain()
-        undone = await self.state.tools.undo_all(reason)
-        if undone:
-            status = TaskStatus.COMPENSATED
+        status = await lifecycle.wind_down(self.state, self.reviews, status, reason)
         message = ""
         try:
             turn = await agent_calls.propose(self.state, len(self.state.history), closing=True)
@@ -85,14 +82,3 @@ class AgentTaskWorkflow(GatedWorkflow):
                 "the agent could not write a closing message for %s", self.state.task.task_id
             )
         return self.state.result(status, reason, message)
-
-    def status_view(self) -> TaskStatusView:
-        """Steps so far plus the gate's requests, decisions and refusals."""
-        context = self.state.context
-        return (
-            super()
-            .status_view()
-            .model_copy(
-                update={"steps": self.state.steps, "policy_hash": context.policy.hash if context else ""}
-            )
-        )

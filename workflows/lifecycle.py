@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from hitl.contracts.context import LoadTaskContextInput, TaskContext
 
 from workflows import options
+from workflows.post_review import PostReviews
 from workflows.task_state import TaskState
 
 
@@ -65,3 +66,11 @@ async def finish(state: TaskState, result: TaskResult) -> TaskResult:
     await workflow.wait_condition(workflow.all_handlers_finished)
     await state.audit.close()
     return result
+
+
+async def wind_down(state: TaskState, reviews: PostReviews, status: TaskStatus, reason: str) -> TaskStatus:
+    """Withdraw open reviews and undo executed steps in reverse; `compensated` if anything was undone."""
+    reviews.cancel_all()
+    await reviews.drain()
+    undone = await state.tools.undo_all(reason)
+    return TaskStatus.COMPENSATED if undone else status

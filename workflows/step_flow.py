@@ -40,9 +40,15 @@ QUESTION_OUTCOMES = [Outcome.ANSWER, Outcome.REJECT]
 class StepFlow:
     """Takes each proposed action to its outcome."""
 
-    def __init__(self, state: TaskState, reviews: PostReviews) -> None:
+    def __init__(self, state: TaskState, reviews: PostReviews, *, revisable: bool = True) -> None:
+        """Args:
+        state: The task's state.
+        reviews: Where sampled post-hoc reviews are opened.
+        revisable: Whether an agent can revise actions (offers `request_changes` at gates).
+        """
         self._state = state
         self._reviews = reviews
+        self._revisable = revisable
 
     async def handle(self, action: ProposedAction, revision: int = 0) -> None:
         """Classify and carry out one action.
@@ -89,7 +95,7 @@ class StepFlow:
 
     async def _approve(self, spec: ToolSpec, action: ProposedAction, verdict: Verdict, revision: int) -> None:
         outcomes = [Outcome.APPROVE, Outcome.MODIFY, Outcome.REJECT]
-        if revision < verdict.max_revision_rounds:
+        if self._revisable and revision < verdict.max_revision_rounds:
             outcomes.append(Outcome.REQUEST_CHANGES)
         resolution = await self._state.gate.ask(
             RequestKind.APPROVAL, action, verdict, outcomes, spec.args_model

@@ -54,7 +54,8 @@ class ConsoleOutboxChannel:
 
 def _render(notice: Notice) -> str:
     bar = "=" * 78
+    decide = f"  CLI: {notice.cli_command}\n" if notice.cli_command else ""
     return (
         f"\n{bar}\n[{notice.kind.value}] to {', '.join(notice.groups)}: {notice.title}\n"
-        f"  UI:  {notice.ui_url}\n  CLI: {notice.cli_command}\n{bar}\n"
+        f"  UI:  {notice.ui_url}\n{decide}{bar}\n"
     )

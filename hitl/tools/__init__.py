@@ -5,6 +5,7 @@ activity runs it, which model its arguments (and a reviewer's patch) must satisf
 activity undoes it. Workflows look tools up here; they never import activity code.
 """
 
+from hitl.tools.config import CONFIG_TOOLS
 from hitl.tools.refund import REFUND_TOOLS
 from hitl.tools.spec import ToolSpec
 
@@ -19,7 +20,7 @@ def catalogue(*groups: tuple[ToolSpec, ...]) -> dict[str, ToolSpec]:
     return {spec.name: spec for spec in specs}
 
 
-TOOLBOX: dict[str, ToolSpec] = catalogue(REFUND_TOOLS)
+TOOLBOX: dict[str, ToolSpec] = catalogue(REFUND_TOOLS, CONFIG_TOOLS)
 """Every tool the agent worker serves, by name."""
 
 __all__ = ["TOOLBOX", "ToolSpec", "catalogue"]

@@ -1,33 +1,63 @@
 """Fixtures for workflow tests on the time-skipping server with real activities and PostgreSQL."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import shutil
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+import policies
 from activities.tools.shop_seed import DemoOrder, seed_orders
-from hitl.client import start_task
-from hitl.contracts import AgentTaskInput, PendingResult
-from hitl.names import PENDING_QUERY
+from hitl.client import start_config_change, start_task
+from hitl.contracts import AgentTaskInput, Decision, PendingResult, ReviewRequest, TaskResult, TaskStatusView
+from hitl.contracts.config_change import ConfigChangeInput
+from hitl.names import DECIDE, PENDING_QUERY, STATUS_QUERY
 from tests.support import assert_eventually, running_workers, test_settings, unique
+
+Handle = WorkflowHandle[Any, TaskResult]
 
 
 class Harness:
-    """One test's client, task queue, outbox and helpers to start refund tasks."""
+    """One test's client, workers, policy folder and helpers."""
 
-    def __init__(self, client: Client, pool: asyncpg.Pool, task_queue: str, outbox: Path) -> None:
-        self.client = client
+    def __init__(
+        self, env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str, outbox: Path, policy_dir: Path
+    ) -> None:
+        self.env = env
+        self.client: Client = env.client
         self.pool = pool
         self.task_queue = task_queue
         self.outbox = outbox
+        self.policy_dir = policy_dir
+
+    def write_policy(self, name: str, text: str) -> str:
+        """Add a policy file for this test; returns its name."""
+        (self.policy_dir / f"{name}.toml").write_text(text)
+        return name
+
+    def refund_policy(self, name: str, replacements: dict[str, str]) -> str:
+        """A variant of the shipped refund policy with text replaced."""
+        text = (self.policy_dir / "refund.toml").read_text()
+        for old, new in replacements.items():
+            assert old in text, old
+            text = text.replace(old, new)
+        return self.write_policy(name, text.replace('name = "refund"', f'name = "{name}"'))
 
     async def refund_task(
-        self, amount: float, *, total: float = 500.0, requester: str = "svc-support"
-    ) -> WorkflowHandle:
+        self,
+        amount: float,
+        *,
+        total: float = 500.0,
+        requester: str = "svc-support",
+        policy: str = "refund",
+        **subject: Any,
+    ) -> Handle:
         """Seed an order and start a refund task for `amount` on it."""
         order_id = unique("ord")
         await seed_orders(
@@ -38,25 +68,62 @@ class Harness:
             task_id=unique("refund"),
             kind="refund",
             requester=requester,
-            subject={"order_id": order_id, "amount": amount, "customer_message": "please refund"},
+            policy=policy,
+            subject={"order_id": order_id, "amount": amount, "customer_message": "please refund", **subject},
         )
         return await start_task(self.client, task, task_queue=self.task_queue)
 
-    async def wait_pending(self, handle: WorkflowHandle, count: int = 1) -> PendingResult:
+    async def config_change(self, value: Any, *, requester: str = "jo", key: str | None = None) -> Handle:
+        """Start a configuration change on a fresh key."""
+        change = ConfigChangeInput(
+            change_id=unique("chg"),
+            service="checkout",
+            key=key or unique("timeout"),
+            value=value,
+            requester=requester,
+            reason="p99 latency regressed after the last deploy",
+        )
+        return await start_config_change(self.client, change, task_queue=self.task_queue)
+
+    async def wait_pending(self, handle: Handle, count: int = 1) -> PendingResult:
         """Wait until the task has `count` open review requests."""
         return await assert_eventually(
             lambda: handle.query(PENDING_QUERY, result_type=PendingResult),
             lambda p: len(p.requests) == count,
         )
 
+    async def wait_request(self, handle: Handle, request_id: str) -> ReviewRequest:
+        """Wait until request `request_id` is open; return it."""
+        pending = await assert_eventually(
+            lambda: handle.query(PENDING_QUERY, result_type=PendingResult),
+            lambda p: any(r.request_id == request_id for r in p.requests),
+        )
+        return next(r for r in pending.requests if r.request_id == request_id)
+
+    async def status(self, handle: Handle) -> TaskStatusView:
+        """The task's `status` query."""
+        view: TaskStatusView = await handle.query(STATUS_QUERY, result_type=TaskStatusView)
+        return view
+
+    async def decide(self, handle: Handle, **fields: Any) -> None:
+        """Send a decision as a signal."""
+        await handle.signal(DECIDE, Decision(**fields))
+
+    async def skip(self, duration: timedelta) -> None:
+        """Advance the time-skipping server's clock."""
+        await self.env.sleep(duration)
+
 
 @pytest.fixture
 async def harness(ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[Harness]:
     """Workers on private task queues, against the time-skipping server and real PostgreSQL."""
     task_queue = unique("tq")
-    settings = test_settings("unused", tmp_path, unique("notify"))
+    policy_dir = tmp_path / "policies"
+    shutil.copytree(
+        Path(policies.__file__).parent, policy_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__")
+    )
+    settings = test_settings("unused", tmp_path, unique("notify")).model_copy(
+        update={"policy_dir": policy_dir}
+    )
     async with running_workers(ts_env.client, pool, settings, task_queue):
-        yield Harness(ts_env.client, pool, task_queue, settings.outbox)
-
-
-RowsFn = Callable[[str], Awaitable[list[asyncpg.Record]]]
+        yield Harness(ts_env, pool, task_queue, settings.outbox, policy_dir)

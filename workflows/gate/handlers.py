@@ -26,12 +26,15 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.gate.gate import HumanGate
 from workflows.gate.intake import Malformed, parse_decision, reviewer_hint
+from workflows.task_state import TaskState
 
 
 class GatedWorkflow:
-    """Base class of workflows that hold a `HumanGate` in `self.gate`."""
+    """Base class of workflows that hold a `HumanGate` in `self.gate` (and their steps in
+    `self.state`, when they have a `TaskState`)."""
 
     gate: HumanGate
+    state: TaskState | None = None
 
     @workflow.signal(name=DECIDE)
     def decide_signal(self, *args: Any) -> None:
@@ -92,10 +95,13 @@ class GatedWorkflow:
         return self.status_view()
 
     def status_view(self) -> TaskStatusView:
-        """Build the status answer; workflows add their own steps."""
+        """Build the status answer from the gate and the task state."""
+        state = self.state
         return TaskStatusView(
             task_id=self.gate.task_id,
             phase=self.gate.status,
+            policy_hash=self.gate.policy_hash,
+            steps=state.steps if state is not None else [],
             open_requests=self.gate.open_requests,
             decisions=self.gate.decisions,
             refusals=self.gate.refusals,

@@ -59,7 +59,8 @@ class SlaLadder(GateCore):
                 update={
                     "tier": tier,
                     "assignees": [rung.group],
-                    "deadline": workflow.now() + timedelta(seconds=rung.sla_seconds),
+                    # Anchored on the previous deadline: rungs add up exactly (4h, then 12h, ...).
+                    "deadline": (request.deadline or workflow.now()) + timedelta(seconds=rung.sla_seconds),
                 }
             )
         )

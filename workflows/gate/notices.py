@@ -50,8 +50,8 @@ class Notifier:
             self._send(request, NoticeKind.REMINDER, group, policy, "is still undecided")
 
     def outcome(self, request: ReviewRequest, resolution: GateResolution, policy: Policy) -> None:
-        """Tell every group on the ladder how the request ended."""
-        groups = [rung.group for rung in request.verdict.ladder] or request.assignees
+        """Tell the groups the request reached how it ended."""
+        groups = [rung.group for rung in request.verdict.ladder[: request.tier + 1]] or request.assignees
         for group in dict.fromkeys(groups):
             self._send(
                 request,
@@ -85,7 +85,9 @@ class Notifier:
             title=f"[{self._task_id}] {request.action.summary or request.action.tool} {what}",
             summary=request.card,
             ui_url=request.ui_url,
-            cli_command=decide_command(info.workflow_id, request.request_id),
+            cli_command=""
+            if kind is NoticeKind.OUTCOME
+            else decide_command(info.workflow_id, request.request_id),
             channel=reviewer_group.channel if reviewer_group else "console",
         )
         self._in_flight.append(asyncio.create_task(self._deliver(notice)))
