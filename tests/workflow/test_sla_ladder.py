@@ -145,7 +145,7 @@ async def test_approve_fallback_applies_to_low_risk_actions_only(harness: Harnes
     assert (result.status, refund.status, refund.decided_by) == (
         TaskStatus.COMPLETED,
         StepStatus.EXECUTED,
-        None,
+        "system",
     )
 
     high = harness.refund_policy("refund_high_auto", {'fallback = "reject"': 'fallback = "approve"'})
