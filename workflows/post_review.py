@@ -13,7 +13,6 @@ with workflow.unsafe.imports_passed_through():
     from hitl.contracts import (
         AuditKind,
         Fallback,
-        LadderTier,
         Outcome,
         ProposedAction,
         RequestKind,
@@ -49,12 +48,9 @@ class PostReviews:
             task.cancel()
 
     async def _review(self, action: ProposedAction, verdict: Verdict, executed: ExecutedStep) -> None:
-        group = verdict.ladder[0].group if verdict.ladder else ""
         window = verdict.model_copy(
             update={
-                "ladder": [LadderTier(group=group, sla_seconds=verdict.review_window_seconds)]
-                if group
-                else [],
+                # Everyone on the ladder may revert; the request waits one window, no escalation.
                 # When the window closes without a decision, what ran stays.
                 "fallback": Fallback.APPROVE,
                 "quorum": 1,

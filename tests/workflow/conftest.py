@@ -56,10 +56,11 @@ class Harness:
         total: float = 500.0,
         requester: str = "svc-support",
         policy: str = "refund",
+        order_id: str | None = None,
         **subject: Any,
     ) -> Handle:
         """Seed an order and start a refund task for `amount` on it."""
-        order_id = unique("ord")
+        order_id = order_id or unique("ord")
         await seed_orders(
             self.pool,
             [DemoOrder(order_id=order_id, customer_email="kim@example.com", total=Decimal(str(total)))],

@@ -107,7 +107,7 @@ class HumanGate(DecisionDesk, SlaLadder):
             card="",
             allowed_outcomes=allowed,
             opened_at=now,
-            deadline=now + timedelta(seconds=rung.sla_seconds) if rung else None,
+            deadline=now + timedelta(seconds=_first_wait(kind, verdict)) if rung else None,
             tier=0,
             assignees=[rung.group] if rung else [],
         )
@@ -164,3 +164,10 @@ class HumanGate(DecisionDesk, SlaLadder):
             answer=settling.answer,
             reason_code=settling.reason_code,
         )
+
+
+def _first_wait(kind: RequestKind, verdict: Verdict) -> int:
+    """Seconds until the first deadline: the review window for post-hoc reviews, else rung 1's SLA."""
+    if kind is RequestKind.POST_REVIEW:
+        return verdict.review_window_seconds
+    return verdict.ladder[0].sla_seconds

@@ -42,7 +42,8 @@ class SlaLadder(GateCore):
                 return
             except TimeoutError:
                 pass
-            if entry.request.tier + 1 < len(ladder):
+            # A post-hoc review has one window, not a ladder: it closes rather than escalates.
+            if entry.request.kind is not RequestKind.POST_REVIEW and entry.request.tier + 1 < len(ladder):
                 self._escalate(entry)
             else:
                 self._fall_back(entry)
