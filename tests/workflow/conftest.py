@@ -1,5 +1,6 @@
 """Fixtures for workflow tests on the time-skipping server with real activities and PostgreSQL."""
 
+import contextlib
 import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -10,6 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 import policies
@@ -35,6 +37,14 @@ class Harness:
         self.task_queue = task_queue
         self.outbox = outbox
         self.policy_dir = policy_dir
+        self.started: list[Handle] = []
+
+    async def terminate_leftovers(self) -> None:
+        """Terminate what this test started and left open: on the shared time-skipping server,
+        an open workflow whose workers are gone would hold time still for every later test."""
+        for handle in self.started:
+            with contextlib.suppress(RPCError):
+                await handle.terminate(reason="test finished")
 
     def write_policy(self, name: str, text: str) -> str:
         """Add a policy file for this test; returns its name."""
@@ -72,7 +82,9 @@ class Harness:
             policy=policy,
             subject={"order_id": order_id, "amount": amount, "customer_message": "please refund", **subject},
         )
-        return await start_task(self.client, task, task_queue=self.task_queue)
+        handle = await start_task(self.client, task, task_queue=self.task_queue)
+        self.started.append(handle)
+        return handle
 
     async def config_change(self, value: Any, *, requester: str = "jo", key: str | None = None) -> Handle:
         """Start a configuration change on a fresh key."""
@@ -84,7 +96,9 @@ class Harness:
             requester=requester,
             reason="p99 latency regressed after the last deploy",
         )
-        return await start_config_change(self.client, change, task_queue=self.task_queue)
+        handle = await start_config_change(self.client, change, task_queue=self.task_queue)
+        self.started.append(handle)
+        return handle
 
     async def wait_pending(self, handle: Handle, count: int = 1) -> PendingResult:
         """Wait until the task has `count` open review requests."""
@@ -126,5 +140,9 @@ async def harness(ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Pat
     settings = test_settings("unused", tmp_path, unique("notify")).model_copy(
         update={"policy_dir": policy_dir}
     )
-    async with running_workers(ts_env.client, pool, settings, task_queue):
-        yield Harness(ts_env, pool, task_queue, settings.outbox, policy_dir)
+    harness = Harness(ts_env, pool, task_queue, settings.outbox, policy_dir)
+    try:
+        async with running_workers(ts_env.client, pool, settings, task_queue):
+            yield harness
+    finally:
+        await harness.terminate_leftovers()
