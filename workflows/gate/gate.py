@@ -141,12 +141,15 @@ class HumanGate(DecisionDesk, SlaLadder):
         request = entry.request
         outcome = entry.resolution_outcome or Outcome.REJECT
         if entry.fallback_fired:
+            window = request.kind is RequestKind.POST_REVIEW
             return GateResolution(
                 request_id=request.request_id,
                 outcome=outcome,
                 decided_by=[SYSTEM],
-                comment=f"no decision before the escalation ladder ran out ({outcome.value})",
-                reason_code="sla_fallback",
+                comment="the review window closed; the action stays"
+                if window
+                else f"no decision before the escalation ladder ran out ({outcome.value})",
+                reason_code="window_closed" if window else "sla_fallback",
                 by_fallback=True,
             )
         decisions = [d.decision for d in self.decisions if d.request_id == request.request_id]

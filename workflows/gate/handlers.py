@@ -67,6 +67,10 @@ class GatedWorkflow:
         """Refuse a decision before it enters history; the caller gets the reason at once."""
         refusal = self.gate.check(decision)
         if refusal is not None:
+            # Nothing enters history for a refused update; the worker log keeps a trace.
+            workflow.logger.warning(
+                "refused update decision from %s: %s (%s)", decision.reviewer, refusal.code, refusal.message
+            )
             raise ApplicationError(refusal.message, type=refusal.code, non_retryable=True)
 
     @workflow.signal(dynamic=True)
