@@ -7,6 +7,8 @@
 | `HITL_UI_URL` | Temporal Web UI base URL used in links | `http://localhost:8233` |
 | `HITL_OUTBOX` | file the console channel appends notices to (JSON lines) | `.hitl-state/outbox.jsonl` |
 | `HITL_NOTIFY_TASK_QUEUE` | task queue of the notification worker | `hitl-notify` |
+| `HITL_LLM_BASE_URL` | OpenAI-compatible endpoint; when set, refund tasks are planned by the model | none: rules |
+| `HITL_LLM_MODEL`, `HITL_LLM_API_KEY` | model name and key for that endpoint | `gpt-4o-mini`, none |
 | `HITL_STATE_DIR` | local stack state (Temporal SQLite file, PostgreSQL data, logs) | `.hitl-state` |
 
 The Temporal connection is configured separately through `temporalio.envconfig`
@@ -16,7 +18,7 @@ The Temporal connection is configured separately through `temporalio.envconfig`
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 import policies
 from hitl.errors import ConfigError
@@ -34,6 +36,9 @@ class Settings(BaseModel):
     outbox: Path
     state_dir: Path
     notify_task_queue: str = NOTIFY_TASK_QUEUE
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr = SecretStr("")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -47,6 +52,9 @@ class Settings(BaseModel):
             outbox=Path(source.get("HITL_OUTBOX") or state_dir / "outbox.jsonl"),
             state_dir=state_dir,
             notify_task_queue=source.get("HITL_NOTIFY_TASK_QUEUE") or NOTIFY_TASK_QUEUE,
+            llm_base_url=source.get("HITL_LLM_BASE_URL") or None,
+            llm_model=source.get("HITL_LLM_MODEL") or "gpt-4o-mini",
+            llm_api_key=SecretStr(source.get("HITL_LLM_API_KEY", "")),
         )
 
     def require_database(self) -> str:

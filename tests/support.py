@@ -40,10 +40,10 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def test_settings(dsn: str, tmp: Path, notify_queue: str) -> Settings:
+def settings_for(tmp: Path, notify_queue: str) -> Settings:
     """Settings a test's workers use: the packaged policies, a private outbox and queue."""
     return Settings(
-        database_url=dsn,
+        database_url=None,
         policy_dir=Path(policies.__file__).parent,
         ui_url="http://localhost:8233",
         outbox=tmp / "outbox.jsonl",

@@ -12,7 +12,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.agent.activities import AgentActivities
-from activities.agent.refund_rules import RefundRulesAgent
+from activities.agent.registry import planners
 from activities.store.audit import AuditActivities
 from activities.store.db import create_pool, migrate
 from activities.task_context import TaskContextActivities
@@ -42,7 +42,7 @@ def build_agent_worker(
     task_queue: str = AGENT_TASK_QUEUE,
 ) -> Worker:
     """Build the agent worker with its activities wired to `pool` and `settings`."""
-    agent = AgentActivities({"refund": RefundRulesAgent()})
+    agent = AgentActivities(planners(settings))
     context = TaskContextActivities(settings)
     audit = AuditActivities(pool)
     refunds = RefundTools(pool)

@@ -20,7 +20,7 @@ from hitl.client import start_config_change, start_task
 from hitl.contracts import AgentTaskInput, Decision, PendingResult, ReviewRequest, TaskResult, TaskStatusView
 from hitl.contracts.config_change import ConfigChangeInput
 from hitl.names import DECIDE, PENDING_QUERY, STATUS_QUERY
-from tests.support import assert_eventually, running_workers, test_settings, unique
+from tests.support import assert_eventually, running_workers, settings_for, unique
 
 Handle = WorkflowHandle[Any, TaskResult]
 
@@ -137,9 +137,7 @@ async def harness(ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Pat
     shutil.copytree(
         Path(policies.__file__).parent, policy_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__")
     )
-    settings = test_settings("unused", tmp_path, unique("notify")).model_copy(
-        update={"policy_dir": policy_dir}
-    )
+    settings = settings_for(tmp_path, unique("notify")).model_copy(update={"policy_dir": policy_dir})
     harness = Harness(ts_env, pool, task_queue, settings.outbox, policy_dir)
     try:
         async with running_workers(ts_env.client, pool, settings, task_queue):

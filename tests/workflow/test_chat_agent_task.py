@@ -1,0 +1,54 @@
+"""A refund task planned by a chat-completions model (a local fake), gated and approved."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import asyncpg
+from temporalio.testing import WorkflowEnvironment
+
+from activities.tools.shop_seed import DemoOrder, seed_orders
+from hitl.client import start_task
+from hitl.contracts import AgentTaskInput, Decision, Outcome, PendingResult, StepStatus, TaskStatus
+from hitl.names import DECIDE, PENDING_QUERY
+from tests.fake_chat_server import FakeChatServer, refund_script
+from tests.support import assert_eventually, running_workers, settings_for, unique
+
+
+async def test_model_agent_proposes_the_gate_decides(
+    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    server = FakeChatServer(refund_script)
+    task_queue = unique("tq")
+    settings = settings_for(tmp_path, unique("notify"))
+    order_id = unique("ord")
+    await seed_orders(
+        pool, [DemoOrder(order_id=order_id, customer_email="x@example.com", total=Decimal("900"))]
+    )
+    with server.running():
+        settings = settings.model_copy(update={"llm_base_url": server.base_url})
+        async with running_workers(ts_env.client, pool, settings, task_queue):
+            handle = await start_task(
+                ts_env.client,
+                AgentTaskInput(
+                    task_id=unique("llm"),
+                    kind="refund",
+                    requester="svc",
+                    subject={"order_id": order_id, "amount": 250},
+                ),
+                task_queue=task_queue,
+            )
+            pending = await assert_eventually(
+                lambda: handle.query(PENDING_QUERY, result_type=PendingResult), lambda p: len(p.requests) == 1
+            )
+            assert (pending.requests[0].action.confidence, pending.requests[0].action.rationale) == (
+                0.82,
+                "the customer returned the item",
+            )
+            await handle.signal(DECIDE, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
+            result = await handle.result()
+    assert (result.status, result.message) == (TaskStatus.COMPLETED, "refund done")
+    assert [(s.tool, s.status) for s in result.steps] == [
+        ("lookup_order", StepStatus.EXECUTED),
+        ("issue_refund", StepStatus.EXECUTED),
+    ]
+    assert len(server.requests) == 3
