@@ -16,6 +16,7 @@ from hitl.cli import exit_codes
 COMMAND_MODULES = (
     "hitl.cli.task",
     "hitl.cli.db",
+    "hitl.cli.audit",
 )
 """Modules that add command groups, in the order `hitl --help` lists them."""
 

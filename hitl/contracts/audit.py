@@ -80,3 +80,30 @@ class RecordEventsResult(Contract):
     """How many events were new (the rest were already recorded)."""
 
     inserted: int
+
+
+class ChainBreak(Contract):
+    """The first row where the audit hash chain does not hold."""
+
+    id: int
+    chain_pos: int
+    event_key: str
+    task_id: str
+    kind: str
+    problem: str
+    """What does not match: the position, the link to the previous row, or the content."""
+
+
+class ChainReport(Contract):
+    """The result of recomputing the audit hash chain."""
+
+    rows: int
+    """Rows checked and found intact (before the break, if any)."""
+    head: str | None = None
+    """Hash of the last intact row: record it elsewhere to detect a truncated tail later."""
+    broken: ChainBreak | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every row verified."""
+        return self.broken is None

@@ -1,0 +1,93 @@
+"""The audit trail of real task runs: which events land, once each, chained (issue 5, point 2)."""
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+from activities.store.chain import verify_chain
+from hitl.contracts import TaskStatus
+from tests.workflow.conftest import Handle, Harness
+from workers.local.postgres import EmbeddedPostgres
+
+HITL = os.path.join(os.path.dirname(sys.executable), "hitl")
+
+
+async def kinds(h: Harness, handle: Handle) -> list[tuple[str, str]]:
+    rows = await h.pool.fetch(
+        "SELECT kind, actor FROM audit_events WHERE task_id = $1 ORDER BY chain_pos", handle.id
+    )
+    return [(r["kind"], r["actor"]) for r in rows]
+
+
+async def hitl_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(
+        subprocess.run, [HITL, *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+async def test_an_approved_refund_leaves_a_complete_chained_trail(
+    harness: Harness, postgres: EmbeddedPostgres
+) -> None:
+    handle = await harness.refund_task(250)
+    await harness.wait_pending(handle)
+    await harness.decide(handle, outcome="approve", reviewer="mallory")  # not a reviewer: refused
+    await harness.decide(handle, outcome="approve", reviewer="alice", comment="customer is right")
+    result = await handle.result()
+    assert result.status is TaskStatus.COMPLETED
+
+    trail = await kinds(harness, handle)
+    assert trail[:2] == [("task_started", "svc-support"), ("proposed", "agent")]
+    assert ("gated", "policy") in trail
+    assert ("notified", "system") in trail
+    assert ("decision_refused", "mallory") in trail
+    assert ("decision_accepted", "alice") in trail
+    assert [a for k, a in trail if k == "executed"] == ["agent", "alice", "agent", "agent"]
+    assert trail[-1] == ("task_finished", "system")
+    verdict = await harness.pool.fetchval(
+        "SELECT data FROM audit_events WHERE task_id = $1 AND kind = 'verdict' AND data->>'mode' = 'approve'",
+        handle.id,
+    )
+    assert verdict["mode"] == "approve"
+    assert [r["id"] for r in verdict["rules"]] != []
+    assert len(verdict["policy_hash"]) == 64
+    keys = await harness.pool.fetchval(
+        "SELECT count(*) - count(DISTINCT event_key) FROM audit_events WHERE task_id = $1", handle.id
+    )
+    assert keys == 0
+    async with harness.pool.acquire() as conn:
+        report = await verify_chain(conn)
+    assert report.broken is None
+
+    shown = await hitl_cli("audit", "show", handle.id, "--dsn", postgres.dsn)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0] == f"Audit trail of {handle.id} ({len(trail)} events)"
+    assert any("decision_accepted" in line and "approval-1: approve via signal" in line for line in lines)
+    assert any(line.strip() == "comment: customer is right" for line in lines)
+    assert any("decision_refused" in line and "refused unknown_reviewer" in line for line in lines)
+
+    missing = await hitl_cli("audit", "show", "no-such-task", "--dsn", postgres.dsn)
+    assert (missing.returncode, missing.stdout) == (4, "")
+
+
+async def test_escalation_and_fallback_are_audited(harness: Harness) -> None:
+    handle = await harness.refund_task(250)
+    await harness.wait_pending(handle)
+    await harness.skip(timedelta(hours=37))
+    result = await handle.result()
+    assert result.status is TaskStatus.REJECTED
+
+    trail = [k for k, _ in await kinds(harness, handle)]
+    assert trail.count("escalated") == 2
+    assert trail.count("fallback") == 1
+    feedback = await harness.pool.fetchrow(
+        "SELECT outcome, reason_code, by_fallback, escalations FROM feedback WHERE task_id = $1", handle.id
+    )
+    assert dict(feedback) == {
+        "outcome": "reject",
+        "reason_code": "sla_fallback",
+        "by_fallback": True,
+        "escalations": 2,
+    }
