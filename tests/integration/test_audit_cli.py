@@ -1,0 +1,88 @@
+"""`hitl audit verify` as a process: exit codes and the first broken row, on a tampered database."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+
+from activities.store.audit import AuditActivities
+from activities.store.db import create_pool
+from hitl.contracts import AuditEvent, AuditKind, RecordEventsInput
+from workers.local.postgres import EmbeddedPostgres, start_migrated
+
+HITL = os.path.join(os.path.dirname(sys.executable), "hitl")
+
+
+@pytest.fixture
+async def db(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[EmbeddedPostgres]:
+    server = await start_migrated(tmp_path_factory.mktemp("pg-cli") / "data", delete_on_stop=True)
+    yield server
+    server.stop()
+
+
+async def hitl_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(
+        subprocess.run, [HITL, *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+async def test_verify_passes_then_names_the_tampered_row(db: EmbeddedPostgres) -> None:
+    pool = await create_pool(db.dsn, max_size=2)
+    try:
+        events = [
+            AuditEvent(
+                event_key=f"t-1/run/{seq}",
+                task_id="t-1",
+                workflow_id="t-1",
+                seq=seq,
+                kind=AuditKind.DECISION_ACCEPTED,
+                actor="alice",
+                occurred_at=datetime(2026, 5, 1, 12, seq, tzinfo=UTC),
+                data={"outcome": "approve", "n": seq},
+            )
+            for seq in range(1, 4)
+        ]
+        await AuditActivities(pool).record_events(RecordEventsInput(events=events))
+        intact = await hitl_cli("audit", "verify", "--dsn", db.dsn)
+        head = await pool.fetchval("SELECT hash FROM audit_events WHERE chain_pos = 3")
+        assert (intact.returncode, intact.stdout) == (0, f"audit chain intact: 3 events, head {head}\n")
+
+        async with pool.acquire() as conn:
+            await conn.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
+            await conn.execute("UPDATE audit_events SET actor = 'mallory' WHERE event_key = 't-1/run/2'")
+            await conn.execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only")
+        row_id = await pool.fetchval("SELECT id FROM audit_events WHERE event_key = 't-1/run/2'")
+    finally:
+        await pool.close()
+
+    broken = await hitl_cli("audit", "verify", "--dsn", db.dsn, "--json")
+    assert broken.returncode == 1
+    report = json.loads(broken.stdout)
+    assert report["broken"] == {
+        "id": row_id,
+        "chain_pos": 2,
+        "event_key": "t-1/run/2",
+        "task_id": "t-1",
+        "kind": "decision_accepted",
+        "problem": "content does not match its hash (the row was changed)",
+    }
+    assert report["rows"] == 1
+
+
+async def test_verify_without_a_reachable_database_says_so(db: EmbeddedPostgres) -> None:
+    dsn = db.dsn
+    db.pause()
+    try:
+        down = await hitl_cli("audit", "verify", "--dsn", dsn)
+    finally:
+        db.resume()
+    assert down.returncode == 5
+    assert down.stderr.startswith("hitl audit verify: cannot reach PostgreSQL:")
+    conn = await asyncpg.connect(dsn)
+    await conn.close()
