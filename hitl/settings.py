@@ -10,6 +10,7 @@
 | `HITL_LLM_BASE_URL` | OpenAI-compatible endpoint; when set, refund tasks are planned by the model | none: rules |
 | `HITL_LLM_MODEL`, `HITL_LLM_API_KEY` | model name and key for that endpoint | `gpt-4o-mini`, none |
 | `HITL_STATE_DIR` | local stack state (Temporal SQLite file, PostgreSQL data, logs) | `.hitl-state` |
+| `HITL_REVIEWER` | who the `hitl` CLI decides as when `--as` is not given | none |
 
 The Temporal connection is configured separately through `temporalio.envconfig`
 (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, TLS, TOML profiles).
@@ -39,6 +40,8 @@ class Settings(BaseModel):
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_api_key: SecretStr = SecretStr("")
+    reviewer: str | None = None
+    """The reviewer the `hitl` CLI decides as when `--as` is not given."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -55,6 +58,7 @@ class Settings(BaseModel):
             llm_base_url=source.get("HITL_LLM_BASE_URL") or None,
             llm_model=source.get("HITL_LLM_MODEL") or "gpt-4o-mini",
             llm_api_key=SecretStr(source.get("HITL_LLM_API_KEY", "")),
+            reviewer=source.get("HITL_REVIEWER") or None,
         )
 
     def require_database(self) -> str:

@@ -17,6 +17,9 @@ COMMAND_MODULES = (
     "hitl.cli.task",
     "hitl.cli.db",
     "hitl.cli.audit",
+    "hitl.cli.inbox",
+    "hitl.cli.show",
+    "hitl.cli.decide",
 )
 """Modules that add command groups, in the order `hitl --help` lists them."""
 

@@ -1,0 +1,61 @@
+"""`hitl approve --query '...'`: one decision to many open requests through a batch signal.
+
+Starts a Temporal batch job that signals `decide` to every waiting task the query matches
+(the query is restricted to open requests), shows its progress until the job completes, then
+reads each task's `status` to report which decisions were accepted and which were refused.
+"""
+
+import argparse
+import sys
+
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from hitl.cli import exit_codes
+from hitl.cli.connection import unavailable
+from hitl.contracts import Decision
+from hitl.review import batch
+from hitl.review.queue import waiting_and
+
+
+async def batch_command(client: Client, args: argparse.Namespace, decision: Decision) -> int:
+    """Run the batch; exit 0 when every task accepted, 3 when any refused, 1 when it failed."""
+    name = args.command_name
+    assert decision.decision_id is not None
+    query = waiting_and(args.query)
+    job_id = f"hitl-{decision.decision_id}"
+    try:
+        workflow_ids = await batch.targets(client, query, args.limit)
+        if not workflow_ids:
+            print(f"hitl {name}: no open request matches {query}")
+            return exit_codes.OK
+        print(
+            f"batch {job_id}: {decision.outcome.value} by {decision.reviewer} on {len(workflow_ids)} "
+            f"task(s), decision_id {decision.decision_id}",
+            flush=True,
+        )
+        await batch.start(client, query, decision, job_id, f"hitl {name} by {decision.reviewer}", args.rps)
+        final = await batch.wait(client, job_id, _show)
+        items = await batch.collect(client, workflow_ids, decision.decision_id)
+    except RPCError as err:
+        unavailable(name, err)
+        return exit_codes.UNAVAILABLE
+    for item in items:
+        detail = f" {item.code}: {item.message}" if item.answer != "accepted" else ""
+        print(f"  {item.workflow_id} {item.request_id or ''} {item.answer}{detail}".rstrip())
+    counts = {a: sum(1 for i in items if i.answer == a) for a in ("accepted", "refused", "unknown")}
+    print(
+        f"batch {job_id} {final.state}: {counts['accepted']} accepted, {counts['refused']} refused, "
+        f"{counts['unknown']} unknown, {final.failed} signal(s) failed"
+    )
+    if final.state == "failed" or counts["unknown"]:
+        return exit_codes.FAILURE
+    return exit_codes.REFUSED if counts["refused"] else exit_codes.OK
+
+
+def _show(now: batch.BatchProgress) -> None:
+    print(
+        f"  progress: {now.done}/{now.total} signalled, {now.failed} failed ({now.state})",
+        file=sys.stderr,
+        flush=True,
+    )

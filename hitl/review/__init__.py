@@ -1,0 +1,1 @@
+"""Reviewer-side helpers behind the `hitl` CLI: the queue, deciding one request, batches."""

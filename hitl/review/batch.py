@@ -1,0 +1,163 @@
+"""Decide many requests at once with Temporal's batch signal, and report each task's answer.
+
+A batch signal cannot answer, so the report comes from each task's `status` query: the
+decision (found by its `decision_id`) is either among the applied decisions or among the
+refusals with the gate's code. The same `decision_id` goes to every task: if the batch is run
+again with it (or Temporal's batcher retries a signal), each task applies it once.
+"""
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from temporalio.api.batch.v1 import BatchOperationSignal
+from temporalio.api.common.v1 import Payloads
+from temporalio.api.enums.v1 import BatchOperationState
+from temporalio.api.workflowservice.v1 import (
+    DescribeBatchOperationRequest,
+    DescribeBatchOperationResponse,
+    StartBatchOperationRequest,
+)
+from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.service import RPCError
+
+from hitl.contracts import Decision, TaskStatusView
+from hitl.contracts.base import Contract
+from hitl.names import DECIDE, STATUS_QUERY
+
+POLL_INTERVAL = 0.5
+"""Seconds between progress reads of the batch job."""
+REPORT_WITHIN = 15.0
+"""Seconds to wait for a task's worker to apply a delivered signal before reporting it unknown."""
+QUERY_TIMEOUT = timedelta(seconds=5)
+
+
+class BatchProgress(Contract):
+    """Where a batch job stands."""
+
+    job_id: str
+    state: str
+    """`running`, `completed` or `failed`."""
+    total: int
+    done: int
+    failed: int
+
+
+class BatchItem(Contract):
+    """What one task did with the batch's decision."""
+
+    workflow_id: str
+    answer: str
+    """`accepted`, `refused`, or `unknown` (no trace of the decision in the task's status)."""
+    code: str = ""
+    message: str = ""
+    request_id: str | None = None
+
+
+async def targets(client: Client, query: str, limit: int) -> list[str]:
+    """Workflow ids the query matches now (the batch job runs the same query when it starts)."""
+    return [e.id async for e in client.list_workflows(query, limit=limit)]
+
+
+async def start(
+    client: Client, query: str, decision: Decision, job_id: str, reason: str, max_per_second: float = 0.0
+) -> None:
+    """Start a batch job that sends `decision` as the `decide` signal to every match of `query`."""
+    payloads = await client.data_converter.encode([decision])
+    await client.workflow_service.start_batch_operation(
+        StartBatchOperationRequest(
+            namespace=client.namespace,
+            job_id=job_id,
+            visibility_query=query,
+            reason=reason,
+            max_operations_per_second=max_per_second,
+            signal_operation=BatchOperationSignal(
+                signal=DECIDE,
+                input=Payloads(payloads=payloads),
+                identity=f"hitl-cli/{decision.reviewer}",
+            ),
+        )
+    )
+
+
+async def progress(client: Client, job_id: str) -> BatchProgress:
+    """Read the batch job's counters."""
+    raw: DescribeBatchOperationResponse = await client.workflow_service.describe_batch_operation(
+        DescribeBatchOperationRequest(namespace=client.namespace, job_id=job_id)
+    )
+    state = {
+        BatchOperationState.BATCH_OPERATION_STATE_COMPLETED: "completed",
+        BatchOperationState.BATCH_OPERATION_STATE_FAILED: "failed",
+    }.get(raw.state, "running")
+    return BatchProgress(
+        job_id=job_id,
+        state=state,
+        total=raw.total_operation_count,
+        done=raw.complete_operation_count,
+        failed=raw.failure_operation_count,
+    )
+
+
+async def wait(client: Client, job_id: str, on_progress: Callable[[BatchProgress], None]) -> BatchProgress:
+    """Poll the job until it completes or fails, calling `on_progress` at every change."""
+    last: BatchProgress | None = None
+    while True:
+        now = await progress(client, job_id)
+        if now != last:
+            on_progress(now)
+            last = now
+        if now.state != "running":
+            return now
+        await asyncio.sleep(POLL_INTERVAL)
+
+
+async def collect(client: Client, workflow_ids: list[str], decision_id: str) -> list[BatchItem]:
+    """Each task's answer to the decision `decision_id`, from its `status` query."""
+    gate = asyncio.Semaphore(8)
+
+    async def one(workflow_id: str) -> BatchItem:
+        async with gate:
+            return await _answer(client, workflow_id, decision_id)
+
+    return list(await asyncio.gather(*(one(w) for w in workflow_ids)))
+
+
+async def _answer(client: Client, workflow_id: str, decision_id: str) -> BatchItem:
+    handle = client.get_workflow_handle(workflow_id)
+    deadline = time.monotonic() + REPORT_WITHIN
+    error = ""
+    while True:
+        try:
+            status: TaskStatusView = await handle.query(
+                STATUS_QUERY, result_type=TaskStatusView, rpc_timeout=QUERY_TIMEOUT
+            )
+        except (RPCError, WorkflowQueryFailedError) as err:
+            error = str(err)
+        else:
+            found = _find(status, workflow_id, decision_id)
+            if found is not None:
+                return found
+        if time.monotonic() > deadline:
+            return BatchItem(
+                workflow_id=workflow_id,
+                answer="unknown",
+                message=error or "the task shows no trace of the decision (not delivered yet?)",
+            )
+        await asyncio.sleep(0.2)
+
+
+def _find(status: TaskStatusView, workflow_id: str, decision_id: str) -> BatchItem | None:
+    for applied in status.decisions:
+        if applied.decision.decision_id == decision_id:
+            return BatchItem(workflow_id=workflow_id, answer="accepted", request_id=applied.request_id)
+    for refusal in status.refusals:
+        if refusal.decision_id == decision_id:
+            return BatchItem(
+                workflow_id=workflow_id,
+                answer="refused",
+                code=refusal.code,
+                message=refusal.message,
+                request_id=refusal.request_id,
+            )
+    return None

@@ -1,0 +1,94 @@
+"""Read the review queue from Temporal: a visibility query, then each task's `pending` query.
+
+The visibility query finds the waiting tasks (the search attributes show each task's leading
+request); the `pending` query adds every open request with its confidence, so the queue can
+be ordered by risk times uncertainty.
+"""
+
+import asyncio
+from datetime import datetime, timedelta
+
+from temporalio.client import Client, WorkflowExecution, WorkflowQueryFailedError
+from temporalio.service import RPCError
+
+from hitl import search_attributes as sa
+from hitl.contracts import PendingResult, ReviewRequest
+from hitl.contracts.inbox import InboxEntry, InboxFilter
+from hitl.names import PENDING_QUERY
+from hitl.review.queue import build_query, matches, order, priority
+
+QUERY_TIMEOUT = timedelta(seconds=5)
+"""A task whose worker does not answer within this is listed from its search attributes alone."""
+PARALLEL_QUERIES = 8
+"""Queries in flight at once: enough to read a page of the queue quickly, gentle on the server."""
+
+
+async def read_inbox(
+    client: Client, filters: InboxFilter, now: datetime, by: str = "deadline"
+) -> list[InboxEntry]:
+    """Return the open requests that match `filters`, in review order.
+
+    Raises:
+        hitl.review.queue.QueryValueError: A filter value cannot be used in a query.
+        temporalio.service.RPCError: Temporal cannot be reached or refused the query.
+    """
+    query = build_query(filters, now)
+    executions = [e async for e in client.list_workflows(query, limit=filters.limit)]
+    gate = asyncio.Semaphore(PARALLEL_QUERIES)
+    per_task = await asyncio.gather(*(_entries(client, e, now, gate) for e in executions))
+    return order([entry for entries in per_task for entry in entries if matches(entry, filters)], by)
+
+
+async def _entries(
+    client: Client, execution: WorkflowExecution, now: datetime, gate: asyncio.Semaphore
+) -> list[InboxEntry]:
+    handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
+    try:
+        async with gate:
+            pending: PendingResult = await handle.query(
+                PENDING_QUERY, result_type=PendingResult, rpc_timeout=QUERY_TIMEOUT
+            )
+    except (RPCError, WorkflowQueryFailedError):
+        return [_from_attributes(execution, now)]
+    return [_from_request(execution.id, r, now) for r in pending.requests]
+
+
+def _from_request(workflow_id: str, request: ReviewRequest, now: datetime) -> InboxEntry:
+    risk = request.verdict.risk_tier.value
+    return InboxEntry(
+        workflow_id=workflow_id,
+        request_id=request.request_id,
+        kind=request.kind.value,
+        summary=request.action.summary or request.action.tool,
+        tool=request.action.tool,
+        risk_tier=risk,
+        tier=request.tier,
+        assignees=request.assignees,
+        amount=request.verdict.required_limit,
+        deadline=request.deadline,
+        confidence=request.action.confidence,
+        priority=priority(risk, request.action.confidence),
+        overdue=request.deadline is not None and request.deadline < now,
+        ui_url=request.ui_url,
+    )
+
+
+def _from_attributes(execution: WorkflowExecution, now: datetime) -> InboxEntry:
+    found = execution.typed_search_attributes
+    risk = found.get(sa.HITL_RISK_TIER) or ""
+    deadline = found.get(sa.HITL_DEADLINE)
+    return InboxEntry(
+        workflow_id=execution.id,
+        request_id="?",
+        kind="?",
+        summary="(the task's worker did not answer; details unavailable)",
+        tool=found.get(sa.HITL_ACTION_TYPE) or "",
+        risk_tier=risk,
+        tier=found.get(sa.HITL_TIER) or 0,
+        assignees=list(found.get(sa.HITL_ASSIGNEES) or []),
+        amount=found.get(sa.HITL_AMOUNT),
+        deadline=deadline,
+        confidence=None,
+        priority=priority(risk, None),
+        overdue=deadline is not None and deadline < now,
+    )

@@ -1,0 +1,203 @@
+"""The reviewer's `hitl` CLI on the real stack: inbox, show, and deciding through the update."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowHandle
+
+from activities.tools.shop_seed import DemoOrder, seed_orders
+from hitl.client import start_task
+from hitl.contracts import AgentTaskInput, PendingResult, TaskResult, TaskStatus
+from hitl.contracts.inbox import InboxFilter
+from hitl.names import PENDING_QUERY
+from hitl.review.inbox import read_inbox
+from tests.integration.cli_runner import hitl
+from tests.integration.conftest import LiveStack
+from tests.support import assert_eventually, unique
+from workers.local.ports import free_port
+
+pytestmark = pytest.mark.integration
+
+Handle = WorkflowHandle[Any, TaskResult]
+
+
+async def waiting_refund(live: LiveStack, amount: float, total: float = 900.0) -> Handle:
+    """Start a refund that stops at the gate; return once its request is open."""
+    order_id = unique("ord")
+    await seed_orders(
+        live.pool, [DemoOrder(order_id=order_id, customer_email="li@example.com", total=Decimal(str(total)))]
+    )
+    task = AgentTaskInput(
+        task_id=unique("review"),
+        kind="refund",
+        requester="svc",
+        subject={"order_id": order_id, "amount": amount},
+    )
+    handle = await start_task(live.client, task)
+    await assert_eventually(
+        lambda: handle.query(PENDING_QUERY, result_type=PendingResult), lambda p: len(p.requests) == 1
+    )
+    return handle
+
+
+async def inbox_rows(live: LiveStack, mine: set[str], *args: str) -> list[tuple[Any, ...]]:
+    """`hitl inbox --json ARGS`, only this test's tasks, projected to the fields that matter."""
+    run = await hitl(live, "inbox", "--json", *args)
+    assert run.returncode == 0, run.stderr
+    rows = [json.loads(line) for line in run.stdout.splitlines()]
+    return [
+        (
+            r["workflow_id"],
+            r["request_id"],
+            r["risk_tier"],
+            r["tier"],
+            r["assignees"],
+            r["confidence"],
+            r["priority"],
+        )
+        for r in rows
+        if r["workflow_id"] in mine
+    ]
+
+
+async def test_inbox_filters_and_orders_by_deadline_or_priority(live: LiveStack) -> None:
+    sure = await waiting_refund(live, 250)  # fits the order: confidence 0.95
+    unsure = await waiting_refund(live, 400, total=300)  # capped to the order total: confidence 0.6
+    mine = {sure.id, unsure.id}
+    # Visibility is eventually consistent: wait until both tasks are listed as waiting.
+    await assert_eventually(lambda: inbox_rows(live, mine), lambda rows: len(rows) == 2)
+
+    leads = ["support-leads"]
+    first = (sure.id, "approval-1", "high_risk_write", 0, leads, 0.95, 0.15)
+    second = (unsure.id, "approval-1", "high_risk_write", 0, leads, 0.6, 1.2)
+    assert await inbox_rows(live, mine) == [first, second]  # earliest deadline first
+    assert await inbox_rows(live, mine, "--sort", "priority") == [second, first]
+    assert await inbox_rows(live, mine, "--group", "support-leads", "--risk", "high_risk_write") == [
+        first,
+        second,
+    ]
+    assert await inbox_rows(live, mine, "--action", "issue_refund", "--tier", "0") == [first, second]
+    assert await inbox_rows(live, mine, "--group", "managers") == []
+    assert await inbox_rows(live, mine, "--tier", "1") == []
+    assert await inbox_rows(live, mine, "--overdue") == []
+
+    # Five hours from now both 4 h SLAs have passed: the overdue query finds them.
+    later = datetime.now(UTC) + timedelta(hours=5)
+    overdue = await read_inbox(live.client, InboxFilter(overdue=True, group="support-leads"), later)
+    assert [(e.workflow_id, e.overdue) for e in overdue if e.workflow_id in mine] == [
+        (sure.id, True),
+        (unsure.id, True),
+    ]
+
+    table = await hitl(live, "inbox", "--group", "support-leads")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[0].split() == [
+        "TASK",
+        "REQUEST",
+        "DUE",
+        "RISK",
+        "PRIO",
+        "CONF",
+        "TIER",
+        "GROUPS",
+        "SUMMARY",
+    ]
+    bad = await hitl(live, "inbox", "--group", 'x" OR HitlStatus="done')
+    assert bad.returncode == 2
+    for handle in (sure, unsure):
+        await handle.terminate(reason="test finished")
+
+
+async def test_show_prints_the_context_card(live: LiveStack) -> None:
+    handle = await waiting_refund(live, 250)
+    pending = await handle.query(PENDING_QUERY, result_type=PendingResult)
+
+    shown = await hitl(live, "show", handle.id)
+    assert (shown.returncode, shown.stdout) == (0, pending.requests[0].card + "\n")
+    other = await hitl(live, "show", handle.id, "--request", "approval-9")
+    assert other.returncode == 4
+    assert other.stderr == f"hitl show: {handle.id} has no open request 'approval-9'\n"
+    missing = await hitl(live, "show", "no-such-task")
+    assert (missing.returncode, missing.stderr) == (4, "hitl show: no task with workflow id 'no-such-task'\n")
+    await handle.terminate(reason="test finished")
+
+
+async def test_decisions_through_the_update_answer_at_once(live: LiveStack) -> None:
+    handle = await waiting_refund(live, 250)
+
+    unknown = await hitl(live, "approve", handle.id, "--as", "zed")
+    assert unknown.returncode == 3
+    assert unknown.stderr.startswith(f"refused: {handle.id}: unknown_reviewer: ")
+    own = await hitl(live, "approve", handle.id, "--as", "svc")
+    assert own.returncode == 3
+    assert own.stderr.startswith(f"refused: {handle.id}: self_decision: ")
+    wrong = await hitl(live, "answer", handle.id, "--as", "alice", "--answer", "yes")
+    assert wrong.returncode == 3
+    assert wrong.stderr.startswith(f"refused: {handle.id}: outcome_not_allowed: ")
+    nobody = await hitl(live, "approve", handle.id)
+    assert (nobody.returncode, nobody.stderr) == (
+        2,
+        "hitl approve: invalid decision: name the reviewer with --as REVIEWER or HITL_REVIEWER\n",
+    )
+
+    modified = await hitl(
+        live,
+        "modify",
+        handle.id,
+        "--patch",
+        '{"amount": 200}',
+        "--reason",
+        "wrong_amount",
+        "--decision-id",
+        "d-1",
+        HITL_REVIEWER="alice",
+    )
+    assert modified.returncode == 0, modified.stderr
+    assert modified.stdout.splitlines()[0] == f"accepted: {handle.id} approval-1 modify by alice"
+    result = await handle.result()
+    assert result.status is TaskStatus.COMPLETED
+    refunds = await live.pool.fetch(
+        "SELECT amount FROM shop.refunds WHERE idempotency_key LIKE $1", f"{handle.id}/%"
+    )
+    assert [r["amount"] for r in refunds] == [Decimal("200.00")]
+
+    closed = await hitl(live, "approve", handle.id, "--as", "alice")
+    assert closed.returncode == 3
+    assert closed.stderr == (
+        f"closed: {handle.id}: request_closed: task {handle.id!r} has already ended (completed); "
+        "nothing is waiting for a decision\n"
+    )
+    missing = await hitl(live, "reject", "no-such-task", "--as", "alice")
+    assert (missing.returncode, missing.stderr) == (
+        4,
+        "not_found: no-such-task: no task with workflow id 'no-such-task'\n",
+    )
+
+
+async def test_request_changes_and_reject_with_reason(live: LiveStack) -> None:
+    handle = await waiting_refund(live, 250)
+    changes = await hitl(
+        live, "request-changes", handle.id, "--as", "bob", "--comment", "refund 150 instead", "--json"
+    )
+    assert changes.returncode == 0, changes.stderr
+    answer = json.loads(changes.stdout)
+    assert (answer["answer"], answer["request_id"]) == ("accepted", "approval-1")
+    # The agent revises; the revision stops at the gate again as a new request.
+    await assert_eventually(
+        lambda: handle.query(PENDING_QUERY, result_type=PendingResult),
+        lambda p: [r.request_id for r in p.requests] == ["approval-1.2"],
+    )
+    rejected = await hitl(live, "reject", handle.id, "--as", "carol", "--reason", "policy_violation")
+    assert rejected.returncode == 0, rejected.stderr
+    assert (await handle.result()).status is TaskStatus.REJECTED
+
+
+async def test_server_down_exits_5(live: LiveStack) -> None:
+    down = f"127.0.0.1:{free_port()}"
+    for argv in (("inbox",), ("show", "x"), ("approve", "x", "--as", "alice")):
+        run = await hitl(live, *argv, TEMPORAL_ADDRESS=down)
+        assert run.returncode == 5, (argv, run.stderr)
+        assert f"hitl {argv[0]}: Temporal is unavailable" in run.stderr
