@@ -12,7 +12,10 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from hitl.contracts.base import Contract
 from hitl.contracts.verdict import Fallback, LadderTier, Mode, RiskTier
+from policies.autonomy import AutonomyRules
 from policies.durations import parse_duration
+from policies.shadow import ShadowRules
+from policies.triggers import ConfidenceBands, Triggers
 
 Seconds = Annotated[int, BeforeValidator(parse_duration)]
 """A duration field: accepts `4h`, `30m`, or a number of seconds."""
@@ -34,6 +37,8 @@ class ToolRule(Contract):
     """Share of this tool's auto-executed actions opened for post-hoc review (may be reverted)."""
     review_window: Seconds = 86_400
     """How long a post-hoc review may revert the action, e.g. `24h`."""
+    confidence: ConfidenceBands | None = None
+    """Confidence bands for this tool; the policy's `[confidence]` when omitted."""
 
 
 class ReviewerGroup(Contract):
@@ -79,6 +84,11 @@ class Policy(Contract):
     ladders: dict[str, Ladder] = Field(default_factory=dict)
     unknown_tool: Mode = Mode.BLOCK
     """Mode for a tool the policy does not list: never silently allowed by default."""
+    confidence: ConfidenceBands = Field(default_factory=ConfidenceBands)
+    """Default confidence bands (the field's: above 0.9 alone, 0.7-0.9 flagged, below 0.7 gated)."""
+    triggers: Triggers = Field(default_factory=Triggers)
+    autonomy: AutonomyRules = Field(default_factory=AutonomyRules)
+    shadow: ShadowRules = Field(default_factory=ShadowRules)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Policy":

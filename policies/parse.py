@@ -3,8 +3,11 @@
 import hashlib
 import json
 import tomllib
+import types
+import typing
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from hitl.errors import PolicyError
 from policies.model import Policy, PolicySnapshot
@@ -25,19 +28,58 @@ def parse_policy(text: str, source: str) -> Policy:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise PolicyError(f"{source}: not valid TOML: {err}") from err
+    problems = [f"{source}: {path}: unknown field" for path in unknown_fields(Policy, raw)]
     try:
-        return Policy.model_validate(raw)
+        policy = Policy.model_validate(raw)
     except ValidationError as err:
-        raise PolicyError(_explain(source, err)) from err
+        problems.extend(_explain(source, err))
+    if problems:
+        raise PolicyError("\n".join(problems))
+    return policy
 
 
-def _explain(source: str, err: ValidationError) -> str:
+def unknown_fields(model: type[BaseModel], raw: Any, path: str = "") -> list[str]:
+    """Return the dotted paths of keys in `raw` that `model` does not define.
+
+    Contracts ignore unknown fields so that payloads evolve; a policy file must not, or a typo
+    like `aprove_above` would silently drop a rule.
+    """
+    if not isinstance(raw, dict):
+        return []
+    found = []
+    for key, value in raw.items():
+        where = f"{path}.{key}" if path else str(key)
+        field = model.model_fields.get(str(key))
+        if field is None:
+            found.append(where)
+            continue
+        found.extend(_unknown_in(field.annotation, value, where))
+    return found
+
+
+def _unknown_in(annotation: Any, value: Any, path: str) -> list[str]:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        return unknown_fields(models[0], value, path) if models else []
+    if origin is dict and len(args) == 2 and isinstance(value, dict):
+        return [p for k, v in value.items() for p in _unknown_in(args[1], v, f"{path}.{k}")]
+    if origin is list and args and isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _unknown_in(args[0], v, f"{path}.{i}")]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return unknown_fields(annotation, value, path)
+    return []
+
+
+def _explain(source: str, err: ValidationError) -> list[str]:
     lines = []
     for problem in err.errors():
-        path = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        path = ".".join(str(part) for part in problem["loc"])
         message = problem["msg"].removeprefix("Value error, ")
-        lines.append(f"{source}: {path}: {message}")
-    return "\n".join(lines)
+        # Whole-policy checks (references between sections) name their own field path.
+        lines.append(f"{source}: {path}: {message}" if path else f"{source}: {message}")
+    return lines
 
 
 def policy_hash(policy: Policy) -> str:

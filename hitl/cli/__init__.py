@@ -16,6 +16,7 @@ from hitl.cli import exit_codes
 COMMAND_MODULES = (
     "hitl.cli.task",
     "hitl.cli.db",
+    "hitl.cli.policy",
     "hitl.cli.audit",
     "hitl.cli.inbox",
     "hitl.cli.show",

@@ -22,6 +22,16 @@ class Mode(StrEnum):
     """Never execute."""
 
 
+MODE_ORDER: dict[Mode, int] = {
+    Mode.AUTO: 0,
+    Mode.AUTO_THEN_REVIEW: 1,
+    Mode.APPROVE: 2,
+    Mode.CLARIFY: 3,
+    Mode.BLOCK: 4,
+}
+"""Strictness order of the modes: when several rules fire, the strictest mode wins."""
+
+
 class RiskTier(StrEnum):
     """Action tiers, from harmless to irreversible."""
 
@@ -55,6 +65,8 @@ class FiredRule(Contract):
 
     id: str
     text: str
+    mode: Mode | None = None
+    """The mode this rule asks for (None: the rule only explains or adjusts the verdict)."""
 
 
 class LadderTier(Contract):

@@ -1,0 +1,129 @@
+"""`hitl policy check|explain|shadow-report`: validate a policy file, dry-run an action against
+it, and report how often a policy in shadow agreed with the humans who decided."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from hitl.cli import exit_codes
+from hitl.contracts import ProposedAction, Verdict
+from hitl.errors import PolicyError
+from policies.autonomy import STAGE_NAMES
+from policies.evaluate import EvaluationContext, evaluate
+from policies.model import PolicySnapshot
+from policies.parse import snapshot
+
+
+def register(commands: Any) -> None:
+    """Add the `policy` command group."""
+    group = commands.add_parser("policy", help="check and dry-run policy files")
+    sub = group.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    check = sub.add_parser("check", help="validate policy files; errors name file, field and problem")
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.set_defaults(handler=check_command)
+    explain = sub.add_parser("explain", help="print the verdict on an action and every rule that fired")
+    explain.add_argument("file", type=Path, metavar="FILE", help="policy TOML file")
+    explain.add_argument(
+        "action", type=Path, metavar="ACTION.json", help="ProposedAction as JSON ('-': stdin)"
+    )
+    explain.add_argument("--task-kind", default="", help="task kind, for novelty and shadow")
+    explain.add_argument(
+        "--stage",
+        type=int,
+        choices=sorted(STAGE_NAMES),
+        help="autonomy stage (default: the policy's initial stage)",
+    )
+    explain.add_argument("--novel", action="store_true", help="treat the action as having no precedent")
+    explain.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    explain.set_defaults(handler=explain_command)
+
+
+def load(path: Path) -> PolicySnapshot:
+    """Read and validate a policy file.
+
+    Raises:
+        PolicyError: The file cannot be read or does not validate (message names file and field).
+    """
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise PolicyError(f"{path}: cannot read: {err.strerror or err}") from err
+    return snapshot(text, str(path))
+
+
+async def check_command(args: argparse.Namespace) -> int:
+    """Validate each file; print `ok` with its hash, or every problem."""
+    code = exit_codes.OK
+    for path in args.files:
+        try:
+            pinned = load(path)
+        except PolicyError as err:
+            print(err, file=sys.stderr)
+            code = exit_codes.FAILURE
+            continue
+        policy = pinned.policy
+        print(
+            f"{path}: ok: policy {policy.name!r}, {len(policy.tools)} tools, {len(policy.reviewers)} "
+            f"reviewer groups, {len(policy.ladders)} ladders, hash {pinned.hash[:12]}"
+        )
+    return code
+
+
+async def explain_command(args: argparse.Namespace) -> int:
+    """Evaluate one action and print the verdict with every fired rule."""
+    try:
+        pinned = load(args.file)
+    except PolicyError as err:
+        print(err, file=sys.stderr)
+        return exit_codes.USAGE
+    try:
+        text = sys.stdin.read() if str(args.action) == "-" else args.action.read_text()
+        data = json.loads(text)
+        if isinstance(data, dict):
+            data.setdefault("step", 0)
+        action = ProposedAction.model_validate(data)
+    except (OSError, ValueError, ValidationError) as err:
+        print(f"{args.action}: not a valid action: {err}", file=sys.stderr)
+        return exit_codes.USAGE
+    context = EvaluationContext(
+        task_kind=args.task_kind,
+        policy_hash=pinned.hash,
+        novel_action_types=[action.tool] if args.novel else [],
+    )
+    verdict = evaluate(pinned.policy, action, context, args.stage)
+    if args.json:
+        print(verdict.model_dump_json(indent=2))
+    else:
+        stage = args.stage or pinned.policy.autonomy.initial_stage
+        shadow = pinned.policy.shadow.applies(args.task_kind, action.tool)
+        print(render(pinned, action, verdict, stage, shadow))
+    return exit_codes.OK
+
+
+def render(pinned: PolicySnapshot, action: ProposedAction, verdict: Verdict, stage: int, shadow: bool) -> str:
+    """The verdict as a risk owner reads it."""
+    lines = [
+        f"policy   {pinned.name} ({pinned.hash[:12]})",
+        f"action   {action.tool} {json.dumps(action.args, sort_keys=True)}",
+        f"stage    {stage} ({STAGE_NAMES[stage]})",
+        f"verdict  {verdict.mode.value} (risk tier {verdict.risk_tier.value})",
+        "fired rules (the strictest mode wins):",
+    ]
+    width = max((len(r.id) for r in verdict.reasons), default=0)
+    for rule in verdict.reasons:
+        asks = rule.mode.value if rule.mode is not None else "-"
+        lines.append(f"  {rule.id:<{width}}  {asks:<16}  {rule.text}")
+    if verdict.mode.value in ("approve", "clarify"):
+        ladder = " -> ".join(f"{t.group} ({t.sla_seconds}s)" for t in verdict.ladder) or "none"
+        lines.append(f"ladder   {ladder}; fallback {verdict.fallback.value}")
+        limit = f"{verdict.required_limit:g}" if verdict.required_limit is not None else "none"
+        lines.append(f"quorum   {verdict.quorum}; approval limit needed {limit}")
+    elif verdict.mode.value == "auto_then_review":
+        lines.append(f"review   {verdict.sample_rate:.0%} reviewed within {verdict.review_window_seconds}s")
+    if shadow:
+        lines.append("shadow   this action runs in shadow: a human decides, the verdict is only recorded")
+    return "\n".join(lines)
