@@ -18,7 +18,13 @@ REASON_CODES: dict[str, str] = {
 }
 """Code -> meaning. Stable: codes appear in audit events and feedback rows."""
 
+SYSTEM_REASON_CODES: dict[str, str] = {
+    "sla_fallback": "nobody decided before the escalation ladder ran out; the policy's fallback applied",
+    "window_closed": "the post-hoc review window closed without a decision; the action stays",
+}
+"""Codes the gate itself writes on feedback rows when no human decided (never chosen by a reviewer)."""
+
 
 def describe(code: str | None) -> str:
     """The meaning of a code, or an empty string for none/unknown."""
-    return REASON_CODES.get(code or "", "")
+    return REASON_CODES.get(code or "") or SYSTEM_REASON_CODES.get(code or "", "")

@@ -15,8 +15,8 @@ ON CONFLICT (event_key) DO NOTHING
 INSERT_FEEDBACK = """
 INSERT INTO feedback (feedback_key, task_id, task_kind, request_id, step, action_type, outcome,
     proposed_args, final_args, reason_code, comment, confidence, reviewers, by_fallback,
-    escalations, opened_at, decided_at, seconds_to_decision, policy_hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+    escalations, opened_at, decided_at, seconds_to_decision, policy_hash, request_kind)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 ON CONFLICT (feedback_key) DO NOTHING
 """
 
@@ -67,5 +67,6 @@ class AuditActivities:
                     f.decided_at,
                     (f.decided_at - f.opened_at).total_seconds(),
                     f.policy_hash,
+                    f.request_kind,
                 )
         return RecordEventsResult(inserted=inserted)

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "hitl.cli.db",
     "hitl.cli.policy",
     "hitl.cli.audit",
+    "hitl.cli.feedback",
     "hitl.cli.inbox",
     "hitl.cli.show",
     "hitl.cli.decide",

@@ -52,6 +52,8 @@ class FeedbackRecord(Contract):
     task_id: str
     task_kind: str
     request_id: str
+    request_kind: str = "approval"
+    """What the request asked: `approval`, `question`, `incident` or `post_review`."""
     step: int
     action_type: str
     outcome: str
@@ -59,8 +61,10 @@ class FeedbackRecord(Contract):
     final_args: dict[str, Any] | None = None
     """Arguments that executed (None when nothing executed)."""
     reason_code: str | None = None
+    """A code from `hitl.reason_codes` (the reviewer's), or `sla_fallback` / `window_closed`."""
     comment: str = ""
     confidence: float
+    """The agent's confidence in the proposal, 0..1."""
     reviewers: list[str]
     by_fallback: bool = False
     escalations: int = 0

@@ -69,6 +69,7 @@ class HumanGate(DecisionDesk, SlaLadder):
             task_id=self.task_id,
             task_kind=self.task_kind,
             request_id=request.request_id,
+            request_kind=request.kind.value,
             step=request.action.step,
             action_type=request.action.tool,
             outcome=resolution.outcome.value,

@@ -82,7 +82,11 @@ class SlaLadder(GateCore):
         if verdict.fallback is Fallback.HOLD:
             entry.request = self._with_card(entry.request.model_copy(update={"deadline": None}))
             self.audit.record(
-                AuditKind.FALLBACK, SYSTEM, request_id=entry.request.request_id, fallback="hold"
+                AuditKind.FALLBACK,
+                SYSTEM,
+                request_id=entry.request.request_id,
+                request_kind=entry.request.kind.value,
+                fallback="hold",
             )
             self.publish()
             return
@@ -94,6 +98,7 @@ class SlaLadder(GateCore):
             AuditKind.FALLBACK,
             SYSTEM,
             request_id=entry.request.request_id,
+            request_kind=entry.request.kind.value,
             fallback=verdict.fallback.value,
             outcome=outcome.value,
         )
