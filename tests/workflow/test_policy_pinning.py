@@ -1,0 +1,65 @@
+"""A task is pinned to the policy it loaded at start: editing the file changes new tasks only,
+and the running task keeps (and replays with) its hash."""
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from hitl.contracts import StepStatus, TaskStatus
+from policies.parse import snapshot
+from tests.workflow.conftest import Harness
+from workers.agent import SANDBOX
+from workflows.registry import WORKFLOWS
+
+
+async def started_hash(harness: Harness, task_id: str) -> str:
+    row = await harness.pool.fetchrow(
+        "SELECT data FROM audit_events WHERE task_id = $1 AND kind = 'task_started'", task_id
+    )
+    assert row is not None
+    value: str = row["data"]["policy_hash"]
+    return value
+
+
+async def test_editing_the_policy_affects_only_new_tasks(harness: Harness) -> None:
+    name = harness.refund_policy("refund_pinned", {})
+    path = harness.policy_dir / f"{name}.toml"
+    before = snapshot(path.read_text(), str(path)).hash
+
+    running = await harness.refund_task(250, policy=name)
+    pending = await harness.wait_pending(running)
+    assert pending.requests[0].verdict.policy_hash == before
+
+    path.write_text(path.read_text().replace("approve_above = 100", "approve_above = 1000"))
+    after = snapshot(path.read_text(), str(path)).hash
+    assert after != before
+
+    fresh = await harness.refund_task(250, policy=name)
+    fresh_result = await fresh.result()
+    assert fresh_result.status is TaskStatus.COMPLETED
+    assert [(s.tool, s.mode) for s in fresh_result.steps][1] == ("issue_refund", "auto")
+    assert await started_hash(harness, fresh.id) == after
+
+    # The running task still stops at its gate under the old threshold, and decides with it.
+    status = await harness.status(running)
+    assert [r.request_id for r in (await harness.wait_pending(running)).requests] == ["approval-1"]
+    assert [(s.tool, s.status) for s in status.steps] == [("lookup_order", StepStatus.EXECUTED)]
+    await harness.decide(running, outcome="approve", reviewer="alice")
+    result = await running.result()
+    assert result.status is TaskStatus.COMPLETED
+    assert (result.steps[1].tool, result.steps[1].status, result.steps[1].mode) == (
+        "issue_refund",
+        StepStatus.EXECUTED,
+        "approve",
+    )
+    assert await started_hash(harness, running.id) == before
+    verdict_hashes = await harness.pool.fetch(
+        "SELECT DISTINCT data->>'policy_hash' AS h FROM audit_events WHERE task_id = $1 AND kind = 'verdict'",
+        running.id,
+    )
+    assert [r["h"] for r in verdict_hashes] == [before]
+
+    # Its history replays on the current code even though the file on disk has changed.
+    history = await running.fetch_history()
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=SANDBOX)
+    replay = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert replay.replay_failure is None
