@@ -7,12 +7,13 @@ reads each task's `status` to report which decisions were accepted and which wer
 
 import argparse
 import sys
+import uuid
 
 from temporalio.client import Client
 from temporalio.service import RPCError
 
 from hitl.cli import exit_codes
-from hitl.cli.connection import unavailable
+from hitl.cli.connection import temporal_failed
 from hitl.contracts import Decision
 from hitl.review import batch
 from hitl.review.queue import waiting_and
@@ -23,7 +24,7 @@ async def batch_command(client: Client, args: argparse.Namespace, decision: Deci
     name = args.command_name
     assert decision.decision_id is not None
     query = waiting_and(args.query)
-    job_id = f"hitl-{decision.decision_id}"
+    job_id = f"hitl-{decision.decision_id}-{uuid.uuid4().hex[:6]}"
     try:
         workflow_ids = await batch.targets(client, query, args.limit)
         if not workflow_ids:
@@ -38,11 +39,10 @@ async def batch_command(client: Client, args: argparse.Namespace, decision: Deci
         final = await batch.wait(client, job_id, _show)
         items = await batch.collect(client, workflow_ids, decision.decision_id)
     except RPCError as err:
-        unavailable(name, err)
-        return exit_codes.UNAVAILABLE
+        return temporal_failed(name, err)
     for item in items:
         detail = f" {item.code}: {item.message}" if item.answer != "accepted" else ""
-        print(f"  {item.workflow_id} {item.request_id or ''} {item.answer}{detail}".rstrip())
+        print(f"  {item.workflow_id} {item.request_id or '-'} {item.answer}{detail}")
     counts = {a: sum(1 for i in items if i.answer == a) for a in ("accepted", "refused", "unknown")}
     print(
         f"batch {job_id} {final.state}: {counts['accepted']} accepted, {counts['refused']} refused, "

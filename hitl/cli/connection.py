@@ -3,8 +3,9 @@
 import sys
 
 from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
+from hitl.cli import exit_codes
 from hitl.client import connect
 
 
@@ -21,6 +22,10 @@ async def connect_or_explain(command: str) -> Client | None:
         return None
 
 
-def unavailable(command: str, err: RPCError) -> None:
-    """Print that Temporal failed mid-command."""
-    print(f"hitl {command}: Temporal is unavailable: {err.message}", file=sys.stderr)
+def temporal_failed(command: str, err: RPCError) -> int:
+    """Print why Temporal failed mid-command; return the exit code (5 unreachable, 1 otherwise)."""
+    if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        print(f"hitl {command}: Temporal is unavailable: {err.message}", file=sys.stderr)
+        return exit_codes.UNAVAILABLE
+    print(f"hitl {command}: Temporal refused the request: {err.message}", file=sys.stderr)
+    return exit_codes.FAILURE

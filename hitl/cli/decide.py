@@ -17,7 +17,7 @@ from temporalio.service import RPCError
 
 from hitl.cli import exit_codes
 from hitl.cli.batch import batch_command
-from hitl.cli.connection import connect_or_explain, unavailable
+from hitl.cli.connection import connect_or_explain, temporal_failed
 from hitl.contracts import Decision, Outcome
 from hitl.reason_codes import REASON_CODES
 from hitl.review.deciding import Answer, send_decision
@@ -119,8 +119,7 @@ async def decide_command(args: argparse.Namespace) -> int:
     try:
         answer = await send_decision(client, args.workflow_id, decision, timedelta(seconds=args.timeout))
     except RPCError as err:
-        unavailable(name, err)
-        return exit_codes.UNAVAILABLE
+        return temporal_failed(name, err)
     if args.json:
         print(answer.model_dump_json())
     elif answer.answer in (Answer.ACCEPTED, Answer.DUPLICATE):

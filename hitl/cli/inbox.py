@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from temporalio.service import RPCError
 
 from hitl.cli import exit_codes
-from hitl.cli.connection import connect_or_explain, unavailable
+from hitl.cli.connection import connect_or_explain, temporal_failed
 from hitl.contracts.inbox import InboxEntry, InboxFilter
 from hitl.review.inbox import read_inbox
 from hitl.review.queue import QueryValueError, build_query
@@ -56,8 +56,7 @@ async def inbox_command(args: argparse.Namespace) -> int:
     try:
         entries = await read_inbox(client, filters, now, by=args.sort)
     except RPCError as err:
-        unavailable("inbox", err)
-        return exit_codes.UNAVAILABLE
+        return temporal_failed("inbox", err)
     if args.json:
         for entry in entries:
             print(json.dumps(entry.model_dump(mode="json"), sort_keys=True))

@@ -8,7 +8,7 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from hitl.cli import exit_codes
-from hitl.cli.connection import connect_or_explain, unavailable
+from hitl.cli.connection import connect_or_explain, temporal_failed
 from hitl.contracts import PendingResult, TaskStatusView
 from hitl.names import PENDING_QUERY, STATUS_QUERY
 
@@ -34,8 +34,7 @@ async def show_command(args: argparse.Namespace) -> int:
         if err.status is RPCStatusCode.NOT_FOUND:
             print(f"hitl show: no task with workflow id {args.workflow_id!r}", file=sys.stderr)
             return exit_codes.NOT_FOUND
-        unavailable("show", err)
-        return exit_codes.UNAVAILABLE
+        return temporal_failed("show", err)
     except WorkflowQueryFailedError as err:
         print(f"hitl show: the task did not answer the {PENDING_QUERY} query: {err}", file=sys.stderr)
         return exit_codes.FAILURE
