@@ -1,6 +1,7 @@
 """Batch decisions on the real stack: one `hitl approve --query` decides many requests through
 Temporal's batch signal, reports each refusal, and applies once when run again."""
 
+import functools
 import json
 import re
 import uuid
@@ -37,7 +38,8 @@ async def test_batch_approve_applies_once_and_reports_refusals(live: LiveStack) 
         handles.append(await start_task(live.client, task))
     for handle in handles:
         await assert_eventually(
-            lambda h=handle: h.query(PENDING_QUERY, result_type=PendingResult), lambda p: len(p.requests) == 1
+            functools.partial(handle.query, PENDING_QUERY, result_type=PendingResult),
+            lambda p: len(p.requests) == 1,
         )
     query = f'WorkflowId STARTS_WITH "{prefix}-"'
     listed = await assert_eventually(
