@@ -51,3 +51,123 @@ class FeedbackExample(Contract):
     decided_at: datetime
     seconds_to_decision: float
     policy_hash: str = ""
+
+
+class DecisionRow(Contract):
+    """One settled request, as the report needs it."""
+
+    task_kind: str
+    action_type: str
+    request_kind: str
+    outcome: str
+    by_fallback: bool
+    reason_code: str | None = None
+    confidence: float
+    seconds_to_decision: float
+    decided_at: datetime
+    escalations: int = 0
+    amount: float | None = None
+    """The proposal's numeric `amount` argument, when it has one (threshold recommendations)."""
+
+
+class EventCount(Contract):
+    """How many audit events of one sort a (task kind, action type) group has.
+
+    `what` is a verdict mode (`auto`, `approve`, ...), `escalated`, `reverted`, or
+    `open_<request kind>` for requests still waiting.
+    """
+
+    task_kind: str
+    action_type: str
+    what: str
+    n: int
+
+
+class ReportData(Contract):
+    """Everything the KPI report is computed from."""
+
+    generated_at: datetime
+    since: datetime | None = None
+    decisions: list[DecisionRow] = Field(default_factory=list)
+    counts: list[EventCount] = Field(default_factory=list)
+
+
+class GroupKpis(Contract):
+    """The KPIs of one task kind and action type."""
+
+    task_kind: str
+    action_type: str
+    proposed: int
+    """Actions the policy evaluated."""
+    gated: int
+    """Of those, actions that stopped for a human before running (approve or clarify)."""
+    intervention_rate: float | None
+    """gated / proposed."""
+    decisions: int
+    """Approval requests a human settled."""
+    approve_rate: float | None
+    modify_rate: float | None
+    reject_rate: float | None
+    request_changes_rate: float | None
+    p50_seconds: float | None
+    p90_seconds: float | None
+    """Time to decision of human decisions on approval requests."""
+    sla_breaches: int
+    """Approval requests whose escalation ladder ran out (reason `sla_fallback`)."""
+    escalations: int
+    reverts: int
+    queue_depth: int
+    """Requests waiting for a human now."""
+
+
+class CalibrationRow(Contract):
+    """Agent confidence bucket vs the share of its proposals humans approved unchanged."""
+
+    low: float
+    high: float
+    decisions: int
+    approved_unchanged: int
+    share: float | None
+
+
+class RatesPoint(Contract):
+    """Decisions on one day (UTC) and how they went."""
+
+    day: str
+    decisions: int
+    approve: int
+    modify: int
+    reject: int
+    other: int
+
+
+class LatencyBin(Contract):
+    """How many human decisions took between `low` and `high` seconds."""
+
+    label: str
+    low: float
+    high: float | None
+    count: int
+
+
+class Recommendation(Contract):
+    """A threshold or policy change the numbers suggest, with the numbers."""
+
+    task_kind: str
+    action_type: str
+    kind: str
+    """`raise_amount_threshold`, `auto_by_confidence`, `overconfident`, `tighten`, `sla`."""
+    text: str
+
+
+class KpiReport(Contract):
+    """The KPI report: what `hitl report` prints as text, JSON or HTML."""
+
+    generated_at: datetime
+    since: datetime | None = None
+    groups: list[GroupKpis] = Field(default_factory=list)
+    calibration: dict[str, list[CalibrationRow]] = Field(default_factory=dict)
+    """`task_kind/action_type` (and `all`) -> buckets."""
+    latency: list[LatencyBin] = Field(default_factory=list)
+    rates: list[RatesPoint] = Field(default_factory=list)
+    recommendations: list[Recommendation] = Field(default_factory=list)
