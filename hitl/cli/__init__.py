@@ -17,7 +17,6 @@ COMMAND_MODULES = (
     "hitl.cli.task",
     "hitl.cli.db",
     "hitl.cli.policy",
-    "hitl.cli.autonomy",
     "hitl.cli.audit",
     "hitl.cli.feedback",
     "hitl.cli.report",
