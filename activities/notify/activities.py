@@ -3,25 +3,37 @@
 from temporalio import activity
 
 from activities.notify.channel import Channel
+from activities.notify.rate_limit import ChannelRateLimiter
 from hitl import activity_names
 from hitl.contracts import Notice, NotifyResult
 
 
 class NotificationActivities:
-    """Dispatches notices to channels; an unknown channel falls back to the default one."""
+    """Dispatches notices to channels, each within its rate limit; a channel the worker does not
+    have configured falls back to the default one (the request is never left unannounced)."""
 
-    def __init__(self, channels: dict[str, Channel], default: str = "console") -> None:
+    def __init__(
+        self,
+        channels: dict[str, Channel],
+        default: str = "console",
+        limiter: ChannelRateLimiter | None = None,
+    ) -> None:
         if default not in channels:
             raise ValueError(f"default channel {default!r} is not configured")
         self._channels = channels
         self._default = default
+        self._limiter = limiter or ChannelRateLimiter({})
 
     @activity.defn(name=activity_names.NOTIFY)
     async def notify(self, notice: Notice) -> NotifyResult:
-        """Deliver one notice; raising lets Temporal retry it with backoff."""
+        """Deliver one notice; raising lets Temporal retry it with backoff (see
+        `activities.notify.errors` for which failures are retried)."""
         channel = self._channels.get(notice.channel)
         if channel is None:
             activity.logger.warning("channel %s is not configured; using %s", notice.channel, self._default)
             channel = self._channels[self._default]
+        waited = await self._limiter.acquire(channel.name)
+        if waited:
+            activity.logger.info("rate limit: waited %.2f s for %s", waited, channel.name)
         await channel.send(notice)
         return NotifyResult(delivered=[channel.name])

@@ -1,0 +1,23 @@
+"""Text every channel shares: the decide commands and a plain-text body."""
+
+from hitl.contracts import Notice, NoticeKind
+
+
+def hitl_commands(notice: Notice) -> list[str]:
+    """The `hitl` commands that show and decide this request (none for an outcome notice)."""
+    if notice.kind is NoticeKind.OUTCOME:
+        return [f"hitl show {notice.task_id}"]
+    request = f"--request {notice.request_id}"
+    return [f"hitl show {notice.task_id}", f"hitl approve {notice.task_id} {request} --as YOUR_ID"]
+
+
+def plain_text(notice: Notice) -> str:
+    """The notice as a plain-text message (email body, console)."""
+    lines = [notice.title, "", notice.summary, ""]
+    if notice.ui_url:
+        lines.append(f"Open in the Temporal UI: {notice.ui_url}")
+    commands = hitl_commands(notice)
+    if notice.cli_command:
+        commands.append(notice.cli_command)
+    lines += ["", "Decide from a terminal:", *[f"  {c}" for c in commands]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,84 @@
+"""Slack incoming webhook: a Block Kit message with the context summary, UI link and CLI command."""
+
+import json
+import re
+from typing import Any
+
+from pydantic import SecretStr
+
+from activities.notify.errors import post_json
+from activities.notify.render import hitl_commands
+from hitl.contracts import Notice
+
+SECTION_LIMIT = 3000
+"""Slack refuses section text longer than this."""
+HEADER_LIMIT = 150
+
+
+class SlackChannel:
+    """Posts notices to one Slack incoming webhook."""
+
+    name = "slack"
+
+    def __init__(self, webhook_url: SecretStr, timeout: float = 10.0) -> None:
+        self._url = webhook_url
+        self._timeout = timeout
+
+    async def send(self, notice: Notice) -> None:
+        """Post the message; a 429 or 5xx is retried by Temporal, another 4xx is not."""
+        body = json.dumps(slack_message(notice)).encode()
+        await post_json(self.name, self._url.get_secret_value(), body, {}, self._timeout)
+
+
+def slack_message(notice: Notice) -> dict[str, Any]:
+    """The Block Kit payload of a notice."""
+    commands = [*hitl_commands(notice), *([notice.cli_command] if notice.cli_command else [])]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _clip(notice.title, HEADER_LIMIT)}},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"*{notice.kind.value}* · task `{notice.task_id}` · request `{notice.request_id}`"
+                    f" · for {', '.join(notice.groups)}",
+                }
+            ],
+        },
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": _clip(to_mrkdwn(notice.summary), SECTION_LIMIT)},
+        },
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": _clip("*Decide from a terminal*\n```" + "\n".join(commands) + "```", SECTION_LIMIT),
+            },
+        },
+    ]
+    if notice.ui_url:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Open in the Temporal UI"},
+                        "url": notice.ui_url,
+                    }
+                ],
+            }
+        )
+    return {"text": notice.title, "blocks": blocks}
+
+
+def to_mrkdwn(markdown: str) -> str:
+    """Turn the card's markdown into Slack mrkdwn: bold, headings and links."""
+    text = re.sub(r"^#{1,6}\s*(.+)$", r"*\1*", markdown, flags=re.MULTILINE)
+    text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", text)
+    return re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"<\2|\1>", text)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
