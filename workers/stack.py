@@ -88,7 +88,7 @@ class Stack:
             child = Child(name, [sys.executable, "-m", module], logs / f"{name}.log", self.worker_env)
             self.children.append(child.start())
             log.info("%s started (log: %s)", name, child.log_file)
-        return await connect(target_host=self.address)
+        return await _connect_when_healthy(self.address)
 
     @property
     def ui_url(self) -> str:
@@ -109,6 +109,20 @@ class Stack:
             child.stop()
         if self.postgres is not None:
             self.postgres.stop()
+
+
+async def _connect_when_healthy(address: str, within: float = 30.0) -> Client:
+    """Connect once the frontend reports healthy: its port opens a little before it serves
+    (`Frontend is not healthy yet`), longer on a loaded machine."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        try:
+            return await connect(target_host=address)
+        except RuntimeError:
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
 
 
 async def start_samples(client: Client, stack: Stack) -> list[AgentTaskInput]:
