@@ -2,9 +2,12 @@
 
 from pathlib import Path
 
+import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.autonomy import ledger
+from activities.autonomy.track_record import novel_action_types
 from hitl import activity_names
 from hitl.contracts.context import LoadTaskContextInput, TaskContext
 from hitl.errors import POLICY_INVALID, POLICY_NOT_FOUND, PolicyError
@@ -30,19 +33,38 @@ def read_policy(policy_dir: Path, name: str) -> tuple[str, Path]:
 class TaskContextActivities:
     """Loads what a task decides with, so that it lands in workflow history."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, pool: asyncpg.Pool) -> None:
         self._settings = settings
+        self._pool = pool
 
     @activity.defn(name=activity_names.LOAD_TASK_CONTEXT)
     async def load_task_context(self, request: LoadTaskContextInput) -> TaskContext:
-        """Parse and hash the policy; a broken policy never reaches the workflow."""
+        """Parse and hash the policy, recompute and read the autonomy stages of the task's action
+        types, and find which have no precedent; a broken policy never reaches the workflow.
+        A database that is down fails the attempt and Temporal retries it."""
         text, path = read_policy(self._settings.policy_dir, request.policy)
         try:
             pinned = snapshot(text, str(path))
         except PolicyError as err:
             raise ApplicationError(str(err), type=POLICY_INVALID, non_retryable=True) from err
+        policy = pinned.policy
+        autonomy: dict[str, int] = {}
+        novel: list[str] = []
+        # Only tools the policy lists have stages or precedents worth reading.
+        action_types = [a for a in request.action_types if a in policy.tools]
+        if action_types and (policy.autonomy.enabled or policy.triggers.novelty is not None):
+            async with self._pool.acquire() as conn:
+                if policy.autonomy.enabled:
+                    for action_type in action_types:
+                        autonomy[action_type] = await ledger.refresh(
+                            conn, request.task_kind, action_type, policy.autonomy
+                        )
+                if policy.triggers.novelty is not None:
+                    novel = await novel_action_types(conn, request.task_kind, action_types)
         return TaskContext(
             policy=pinned,
+            autonomy=autonomy,
+            novel_action_types=novel,
             ui_base_url=self._settings.ui_url,
             notify_task_queue=self._settings.notify_task_queue,
         )

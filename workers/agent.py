@@ -13,6 +13,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.agent.activities import AgentActivities
 from activities.agent.registry import planners
+from activities.autonomy.shadow_store import ShadowStore
 from activities.store.audit import AuditActivities
 from activities.store.db import create_pool, migrate
 from activities.task_context import TaskContextActivities
@@ -43,7 +44,8 @@ def build_agent_worker(
 ) -> Worker:
     """Build the agent worker with its activities wired to `pool` and `settings`."""
     agent = AgentActivities(planners(settings))
-    context = TaskContextActivities(settings)
+    context = TaskContextActivities(settings, pool)
+    shadow = ShadowStore(pool)
     audit = AuditActivities(pool)
     refunds = RefundTools(pool)
     config = ConfigTools(pool)
@@ -55,6 +57,7 @@ def build_agent_worker(
             agent.propose,
             agent.revise,
             context.load_task_context,
+            shadow.record_shadow_verdict,
             audit.record_events,
             *refunds.activities(),
             *config.activities(),

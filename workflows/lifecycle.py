@@ -44,6 +44,8 @@ async def begin(state: TaskState, action_types: list[str]) -> TaskResult | None:
         subject=task.subject,
         policy=context.policy.name,
         policy_hash=context.policy.hash,
+        autonomy=context.autonomy,
+        novel_action_types=context.novel_action_types,
     )
     return None
 

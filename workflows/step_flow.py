@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows import agent_calls
 from workflows.post_review import PostReviews
+from workflows.shadow import Shadow
 from workflows.task_state import TaskEnded, TaskState
 
 INCIDENT_OUTCOMES = [Outcome.RETRY, Outcome.SKIP, Outcome.ABORT]
@@ -49,6 +50,7 @@ class StepFlow:
         self._state = state
         self._reviews = reviews
         self._revisable = revisable
+        self._shadow = Shadow(state)
 
     async def handle(self, action: ProposedAction, revision: int = 0) -> None:
         """Classify and carry out one action.
@@ -57,7 +59,11 @@ class StepFlow:
             TaskEnded: A reviewer rejected it, or an incident was aborted.
         """
         verdict = self._evaluate(action)
-        self._audit_proposal(action, verdict, revision)
+        # In shadow the policy only watches: a human decides, and the two are compared.
+        would_be = verdict if self._shadow.applies(action) else None
+        if would_be is not None:
+            verdict = self._shadow.gated(action, would_be)
+        self._audit_proposal(action, verdict, revision, would_be)
         spec = TOOLBOX.get(action.tool)
         if spec is None or verdict.mode is Mode.BLOCK:
             why = "; ".join(r.text for r in verdict.reasons) or f"unknown tool {action.tool!r}"
@@ -70,7 +76,7 @@ class StepFlow:
         if verdict.mode is Mode.CLARIFY:
             await self._clarify(action, verdict)
         elif verdict.mode is Mode.APPROVE:
-            await self._approve(spec, action, verdict, revision)
+            await self._approve(spec, action, verdict, revision, would_be)
         else:
             executed = await self.execute(spec, action, verdict, action.args)
             sampled = workflow.random().random() < verdict.sample_rate
@@ -89,17 +95,27 @@ class StepFlow:
                 task_kind=self._state.task.kind,
                 requester=self._state.task.requester,
                 policy_hash=context.policy.hash,
+                novel_action_types=context.novel_action_types,
             ),
             context.autonomy.get(action.tool),
         )
 
-    async def _approve(self, spec: ToolSpec, action: ProposedAction, verdict: Verdict, revision: int) -> None:
+    async def _approve(
+        self,
+        spec: ToolSpec,
+        action: ProposedAction,
+        verdict: Verdict,
+        revision: int,
+        would_be: Verdict | None = None,
+    ) -> None:
         outcomes = [Outcome.APPROVE, Outcome.MODIFY, Outcome.REJECT]
         if self._revisable and revision < verdict.max_revision_rounds:
             outcomes.append(Outcome.REQUEST_CHANGES)
         resolution = await self._state.gate.ask(
             RequestKind.APPROVAL, action, verdict, outcomes, spec.args_model
         )
+        if would_be is not None:
+            await self._shadow.record(action, would_be, resolution)
         by = ",".join(resolution.decided_by)
         if resolution.outcome in (Outcome.APPROVE, Outcome.MODIFY):
             args = resolution.args if resolution.args is not None else action.args
@@ -214,7 +230,9 @@ class StepFlow:
         )
         raise TaskEnded(TaskStatus.REJECTED, reason)
 
-    def _audit_proposal(self, action: ProposedAction, verdict: Verdict, revision: int) -> None:
+    def _audit_proposal(
+        self, action: ProposedAction, verdict: Verdict, revision: int, would_be: Verdict | None
+    ) -> None:
         audit = self._state.audit
         audit.record(
             AuditKind.PROPOSED,
@@ -237,6 +255,7 @@ class StepFlow:
             risk_tier=verdict.risk_tier.value,
             rules=[{"id": r.id, "text": r.text} for r in verdict.reasons],
             policy_hash=verdict.policy_hash,
+            **({"shadow_would_be": would_be.mode.value} if would_be is not None else {}),
         )
 
 

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "hitl.cli.task",
     "hitl.cli.db",
     "hitl.cli.policy",
+    "hitl.cli.autonomy",
     "hitl.cli.audit",
     "hitl.cli.feedback",
     "hitl.cli.report",

@@ -7,11 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from pydantic import ValidationError
 
+from activities.autonomy.shadow_store import agreement_report
+from activities.store.db import create_pool
 from hitl.cli import exit_codes
 from hitl.contracts import ProposedAction, Verdict
-from hitl.errors import PolicyError
+from hitl.errors import ConfigError, PolicyError
+from hitl.settings import Settings
 from policies.autonomy import STAGE_NAMES
 from policies.evaluate import EvaluationContext, evaluate
 from policies.model import PolicySnapshot
@@ -40,6 +44,13 @@ def register(commands: Any) -> None:
     explain.add_argument("--novel", action="store_true", help="treat the action as having no precedent")
     explain.add_argument("--json", action="store_true", help="print the verdict as JSON")
     explain.set_defaults(handler=explain_command)
+    report = sub.add_parser("shadow-report", help="how often policies in shadow agreed with the humans")
+    report.add_argument("--kind", help="only this task kind")
+    report.add_argument(
+        "--policy", type=Path, metavar="FILE", help="only decisions under this file's current version"
+    )
+    report.add_argument("--dsn", help="PostgreSQL DSN (default: HITL_DATABASE_URL)")
+    report.set_defaults(handler=shadow_report_command)
 
 
 def load(path: Path) -> PolicySnapshot:
@@ -127,3 +138,35 @@ def render(pinned: PolicySnapshot, action: ProposedAction, verdict: Verdict, sta
     if shadow:
         lines.append("shadow   this action runs in shadow: a human decides, the verdict is only recorded")
     return "\n".join(lines)
+
+
+async def shadow_report_command(args: argparse.Namespace) -> int:
+    """Print agreement rates per task kind and action type."""
+    try:
+        policy_hash = load(args.policy).hash if args.policy is not None else None
+        dsn = args.dsn or Settings.from_env().require_database()
+    except (PolicyError, ConfigError) as err:
+        print(f"hitl policy shadow-report: {err}", file=sys.stderr)
+        return exit_codes.USAGE
+    try:
+        pool = await create_pool(dsn, min_size=1, max_size=1)
+        try:
+            async with pool.acquire() as conn:
+                rows = await agreement_report(conn, args.kind, policy_hash)
+        finally:
+            await pool.close()
+    except (OSError, asyncpg.PostgresError) as err:
+        print(f"hitl policy shadow-report: PostgreSQL is unavailable: {err}", file=sys.stderr)
+        return exit_codes.UNAVAILABLE
+    if not rows:
+        print("no shadow decisions recorded")
+        return exit_codes.OK
+    print(
+        f"{'task kind/action type':<32} {'decisions':>9} {'agree':>6} {'too lax':>8} {'too strict':>10} {'agreement':>9}"
+    )
+    for r in rows:
+        name = f"{r.task_kind}/{r.action_type}"
+        print(
+            f"{name:<32} {r.decisions:>9} {r.agree:>6} {r.too_lax:>8} {r.too_strict:>10} {r.agreement_rate:>9.0%}"
+        )
+    return exit_codes.OK

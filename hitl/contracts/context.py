@@ -24,7 +24,9 @@ class TaskContext(Contract):
 
     policy: PolicySnapshot
     autonomy: dict[str, int] = Field(default_factory=dict)
-    """Autonomy stage (1..5) per action type for this task kind."""
+    """Autonomy stage (1..5) per action type for this task kind (empty: the policy's initial stage)."""
+    novel_action_types: list[str] = Field(default_factory=list)
+    """Action types with no human-approved precedent for this task kind (for the novelty trigger)."""
     ui_base_url: str = "http://localhost:8233"
     """Temporal Web UI base URL for links in context cards and notices."""
     notify_task_queue: str = "hitl-notify"

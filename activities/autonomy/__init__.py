@@ -1,0 +1,1 @@
+"""Progressive autonomy and shadow-mode stores (PostgreSQL)."""

@@ -1,0 +1,208 @@
+"""The autonomy ledger: stages per task kind and action type, recomputed from the track record,
+set or pinned by people, every change recorded with its evidence and audited.
+
+A stage moves at most one step per recomputation, and the track record restarts after every
+change (`record_from`), so one revert demotes once. Recomputation runs when a task loads its
+context; the new stage applies to tasks started from then on.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from activities.autonomy.track_record import track_record
+from hitl.contracts.autonomy import StageChangeEntry, StageEntry
+from policies.autonomy import MAX_STAGE, MIN_STAGE, POLICY_STAGE, AutonomyRules, StageChange, assess
+
+LOCK_ROW = """
+INSERT INTO autonomy_stages (task_kind, action_type, stage, reason)
+VALUES ($1, $2, $3, 'initial stage') ON CONFLICT DO NOTHING
+"""
+
+INSERT_CHANGE = """
+INSERT INTO autonomy_changes (task_kind, action_type, from_stage, to_stage, rule, actor, pinned, evidence)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, changed_at
+"""
+
+# audit_events is hash-chained by a database trigger (migration 0002): a plain INSERT extends the
+# chain. The event key names the ledger change, so the event is written once.
+INSERT_AUDIT = """
+INSERT INTO audit_events (event_key, task_id, workflow_id, seq, kind, actor, occurred_at, data)
+VALUES ($1, $2, '', $3, 'autonomy_changed', $4, $5, $6) ON CONFLICT (event_key) DO NOTHING
+"""
+
+
+class UnknownStage(LookupError):
+    """There is no ledger entry for that task kind and action type."""
+
+
+async def refresh(conn: asyncpg.Connection, task_kind: str, action_type: str, rules: AutonomyRules) -> int:
+    """Recompute one stage from its track record (unless pinned); return the stage in force."""
+    async with conn.transaction():
+        await conn.execute(LOCK_ROW, task_kind, action_type, rules.initial_stage)
+        row = await conn.fetchrow(
+            "SELECT stage, pinned, record_from FROM autonomy_stages"
+            " WHERE task_kind = $1 AND action_type = $2 FOR UPDATE",
+            task_kind,
+            action_type,
+        )
+        assert row is not None
+        stage: int = row["stage"]
+        if row["pinned"]:
+            return stage
+        # A policy may lower its ceiling: a stage above it drops at once.
+        if stage > rules.max_stage:
+            change = StageChange(
+                from_stage=stage,
+                to_stage=rules.max_stage,
+                rule="policy.max_stage",
+                evidence={"max_stage": rules.max_stage},
+            )
+            await _apply(conn, task_kind, action_type, change, "system", pinned=False, record_from=None)
+            return change.to_stage
+        record = await track_record(conn, task_kind, action_type, row["record_from"])
+        earned = assess(stage, record, rules) if record else None
+        if earned is None:
+            return stage
+        await _apply(conn, task_kind, action_type, earned, "system", pinned=False, record_from=record[-1].at)
+        return earned.to_stage
+
+
+async def set_stage(
+    conn: asyncpg.Connection,
+    task_kind: str,
+    action_type: str,
+    stage: int,
+    *,
+    actor: str,
+    reason: str,
+    pin: bool = True,
+) -> StageChangeEntry:
+    """A person sets (and by default pins) a stage; the track record restarts from now."""
+    if not MIN_STAGE <= stage <= MAX_STAGE:
+        raise ValueError(f"stage must be between {MIN_STAGE} and {MAX_STAGE}, not {stage}")
+    async with conn.transaction():
+        # Without an entry, tasks have decided at the default policy stage.
+        await conn.execute(LOCK_ROW, task_kind, action_type, POLICY_STAGE)
+        row = await conn.fetchrow(
+            "SELECT stage FROM autonomy_stages WHERE task_kind = $1 AND action_type = $2 FOR UPDATE",
+            task_kind,
+            action_type,
+        )
+        assert row is not None
+        change = StageChange(from_stage=row["stage"], to_stage=stage, rule="set", evidence={"reason": reason})
+        return await _apply(
+            conn, task_kind, action_type, change, actor, pinned=pin, record_from=None, reason=reason
+        )
+
+
+async def unpin(
+    conn: asyncpg.Connection, task_kind: str, action_type: str, *, actor: str
+) -> StageChangeEntry:
+    """Let the stage be recomputed again from the track record (from now on)."""
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            "SELECT stage FROM autonomy_stages WHERE task_kind = $1 AND action_type = $2 FOR UPDATE",
+            task_kind,
+            action_type,
+        )
+        if row is None:
+            raise UnknownStage(f"no autonomy stage for {task_kind}/{action_type}")
+        change = StageChange(from_stage=row["stage"], to_stage=row["stage"], rule="unpin")
+        return await _apply(conn, task_kind, action_type, change, actor, pinned=False, record_from=None)
+
+
+async def stages(conn: asyncpg.Connection, task_kind: str | None = None) -> list[StageEntry]:
+    """The ledger, optionally for one task kind."""
+    rows = await conn.fetch(
+        "SELECT task_kind, action_type, stage, pinned, changed_at, changed_by, reason FROM autonomy_stages"
+        " WHERE $1::text IS NULL OR task_kind = $1 ORDER BY task_kind, action_type",
+        task_kind,
+    )
+    return [StageEntry.model_validate(dict(r)) for r in rows]
+
+
+async def changes(
+    conn: asyncpg.Connection, task_kind: str | None = None, action_type: str | None = None
+) -> list[StageChangeEntry]:
+    """Recorded stage changes, oldest first."""
+    rows = await conn.fetch(
+        "SELECT id, task_kind, action_type, from_stage, to_stage, rule, actor, pinned, evidence, changed_at"
+        " FROM autonomy_changes WHERE ($1::text IS NULL OR task_kind = $1)"
+        " AND ($2::text IS NULL OR action_type = $2) ORDER BY id",
+        task_kind,
+        action_type,
+    )
+    return [StageChangeEntry.model_validate(dict(r)) for r in rows]
+
+
+async def _apply(
+    conn: asyncpg.Connection,
+    task_kind: str,
+    action_type: str,
+    change: StageChange,
+    actor: str,
+    *,
+    pinned: bool,
+    record_from: datetime | None,
+    reason: str = "",
+) -> StageChangeEntry:
+    """Write the new stage, the change row and its audit event, in the caller's transaction."""
+    now = datetime.now(UTC)
+    # The record restarts after the newest evidence, or now when a person acts.
+    start = max(record_from, now) if record_from is not None else now
+    await conn.execute(
+        "UPDATE autonomy_stages SET stage = $3, pinned = $4, record_from = $5, changed_at = $6,"
+        " changed_by = $7, reason = $8 WHERE task_kind = $1 AND action_type = $2",
+        task_kind,
+        action_type,
+        change.to_stage,
+        pinned,
+        start,
+        now,
+        actor,
+        reason or change.rule,
+    )
+    evidence: dict[str, Any] = dict(change.evidence)
+    row = await conn.fetchrow(
+        INSERT_CHANGE,
+        task_kind,
+        action_type,
+        change.from_stage,
+        change.to_stage,
+        change.rule,
+        actor,
+        pinned,
+        evidence,
+    )
+    assert row is not None
+    await conn.execute(
+        INSERT_AUDIT,
+        f"autonomy/{row['id']}",
+        f"autonomy:{task_kind}/{action_type}",
+        row["id"],
+        actor,
+        row["changed_at"],
+        {
+            "task_kind": task_kind,
+            "action_type": action_type,
+            "from_stage": change.from_stage,
+            "to_stage": change.to_stage,
+            "rule": change.rule,
+            "pinned": pinned,
+            "evidence": evidence,
+        },
+    )
+    return StageChangeEntry(
+        id=row["id"],
+        task_kind=task_kind,
+        action_type=action_type,
+        from_stage=change.from_stage,
+        to_stage=change.to_stage,
+        rule=change.rule,
+        actor=actor,
+        pinned=pinned,
+        evidence=evidence,
+        changed_at=row["changed_at"],
+    )

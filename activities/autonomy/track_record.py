@@ -1,0 +1,48 @@
+"""Reading a task kind and action type's track record: human decisions and reverts."""
+
+from datetime import datetime
+
+import asyncpg
+
+from policies.autonomy import TrackEntry, TrackKind
+
+DECISIONS = """
+SELECT feedback_key, decided_at, outcome FROM feedback
+WHERE task_kind = $1 AND action_type = $2 AND request_id LIKE 'approval-%'
+  AND NOT by_fallback AND decided_at > $3
+ORDER BY decided_at, feedback_key
+"""
+
+# Reverts are audit events of kind `reverted`; the task kind is on the task's `task_started` event.
+REVERTS = """
+SELECT r.event_key, r.occurred_at FROM audit_events r
+JOIN audit_events s ON s.task_id = r.task_id AND s.kind = 'task_started'
+WHERE r.kind = 'reverted' AND s.data->>'kind' = $1 AND r.data->>'tool' = $2 AND r.occurred_at > $3
+ORDER BY r.occurred_at, r.event_key
+"""
+
+PRECEDENTS = """
+SELECT DISTINCT action_type FROM feedback
+WHERE task_kind = $1 AND action_type = ANY($2::text[]) AND outcome IN ('approve', 'modify') AND NOT by_fallback
+"""
+
+
+async def track_record(
+    conn: asyncpg.Connection, task_kind: str, action_type: str, since: datetime
+) -> list[TrackEntry]:
+    """Decisions and reverts after `since`, oldest first."""
+    entries = [
+        TrackEntry(at=r["decided_at"], kind=TrackKind.DECISION, outcome=r["outcome"], ref=r["feedback_key"])
+        for r in await conn.fetch(DECISIONS, task_kind, action_type, since)
+    ]
+    entries += [
+        TrackEntry(at=r["occurred_at"], kind=TrackKind.REVERT, ref=r["event_key"])
+        for r in await conn.fetch(REVERTS, task_kind, action_type, since)
+    ]
+    return sorted(entries, key=lambda e: (e.at, e.ref))
+
+
+async def novel_action_types(conn: asyncpg.Connection, task_kind: str, action_types: list[str]) -> list[str]:
+    """Action types no human has approved (as proposed or modified) for this task kind."""
+    known = {r["action_type"] for r in await conn.fetch(PRECEDENTS, task_kind, action_types)}
+    return [a for a in action_types if a not in known]

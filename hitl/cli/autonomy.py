@@ -1,0 +1,147 @@
+"""`hitl autonomy show|set|unpin`: read the autonomy ledger, pin or roll back a stage.
+
+A stage set here is pinned (not recomputed from the track record) until `unpin`; like every
+stage change it is recorded with its reason and audited, and applies to tasks started afterwards.
+"""
+
+import argparse
+import json
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from activities.autonomy import ledger
+from activities.store.db import create_pool
+from hitl.cli import exit_codes
+from hitl.errors import ConfigError
+from hitl.settings import Settings
+from policies.autonomy import STAGE_NAMES
+
+
+def register(commands: Any) -> None:
+    """Add the `autonomy` command group."""
+    group = commands.add_parser("autonomy", help="progressive autonomy stages per task kind and action type")
+    sub = group.add_subparsers(dest="autonomy_command", required=True, metavar="ACTION")
+    show = sub.add_parser("show", help="current stages (and, with --history, every change and its evidence)")
+    show.add_argument("--kind", help="only this task kind")
+    show.add_argument("--history", action="store_true", help="also list every stage change with its evidence")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.add_argument("--dsn", help="PostgreSQL DSN (default: HITL_DATABASE_URL)")
+    show.set_defaults(handler=show_command)
+    put = sub.add_parser("set", help="set and pin a stage (roll back or promote by hand)")
+    put.add_argument("kind", help="task kind, e.g. refund")
+    put.add_argument("action_type", help="action type (tool), e.g. issue_refund")
+    put.add_argument("stage", type=int, choices=sorted(STAGE_NAMES))
+    put.add_argument("--by", required=True, help="who sets it (recorded in the audit trail)")
+    put.add_argument("--reason", required=True, help="why (recorded in the audit trail)")
+    put.add_argument("--no-pin", action="store_true", help="set without pinning: recomputation continues")
+    put.add_argument("--dsn", help="PostgreSQL DSN (default: HITL_DATABASE_URL)")
+    put.set_defaults(handler=set_command)
+    free = sub.add_parser("unpin", help="let the stage be recomputed from the track record again")
+    free.add_argument("kind")
+    free.add_argument("action_type")
+    free.add_argument("--by", required=True)
+    free.add_argument("--dsn", help="PostgreSQL DSN (default: HITL_DATABASE_URL)")
+    free.set_defaults(handler=unpin_command)
+
+
+@asynccontextmanager
+async def _connection(args: argparse.Namespace) -> AsyncIterator[asyncpg.Connection]:
+    dsn = args.dsn or Settings.from_env().require_database()
+    pool = await create_pool(dsn, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            yield conn
+    finally:
+        await pool.close()
+
+
+async def show_command(args: argparse.Namespace) -> int:
+    """Print the ledger."""
+    try:
+        async with _connection(args) as conn:
+            entries = await ledger.stages(conn, args.kind)
+            history = await ledger.changes(conn, args.kind) if args.history else []
+    except ConfigError as err:
+        print(f"hitl autonomy show: {err}", file=sys.stderr)
+        return exit_codes.USAGE
+    except (OSError, asyncpg.PostgresError) as err:
+        print(f"hitl autonomy show: PostgreSQL is unavailable: {err}", file=sys.stderr)
+        return exit_codes.UNAVAILABLE
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "stages": [e.model_dump(mode="json") for e in entries],
+                    "changes": [c.model_dump(mode="json") for c in history],
+                },
+                indent=2,
+            )
+        )
+        return exit_codes.OK
+    if not entries:
+        print(
+            "no autonomy stages recorded yet (stages appear when a task of a policy with [autonomy] enabled starts)"
+        )
+    for e in entries:
+        pin = "pinned" if e.pinned else "computed"
+        print(
+            f"{e.task_kind}/{e.action_type}: stage {e.stage} ({STAGE_NAMES[e.stage]}), {pin}; "
+            f"changed {e.changed_at:%Y-%m-%d %H:%M} by {e.changed_by}: {e.reason}"
+        )
+    for c in history:
+        print(
+            f"  #{c.id} {c.changed_at:%Y-%m-%d %H:%M} {c.task_kind}/{c.action_type} {c.from_stage} -> {c.to_stage} "
+            f"{c.rule} by {c.actor}{' (pinned)' if c.pinned else ''} {json.dumps(c.evidence, sort_keys=True)}"
+        )
+    return exit_codes.OK
+
+
+async def set_command(args: argparse.Namespace) -> int:
+    """Set a stage, pinned unless --no-pin."""
+    try:
+        async with _connection(args) as conn:
+            change = await ledger.set_stage(
+                conn,
+                args.kind,
+                args.action_type,
+                args.stage,
+                actor=args.by,
+                reason=args.reason,
+                pin=not args.no_pin,
+            )
+    except ConfigError as err:
+        print(f"hitl autonomy set: {err}", file=sys.stderr)
+        return exit_codes.USAGE
+    except (OSError, asyncpg.PostgresError) as err:
+        print(f"hitl autonomy set: PostgreSQL is unavailable: {err}", file=sys.stderr)
+        return exit_codes.UNAVAILABLE
+    pinned = "pinned" if change.pinned else "not pinned"
+    print(
+        f"{args.kind}/{args.action_type}: stage {change.from_stage} -> {change.to_stage} "
+        f"({STAGE_NAMES[change.to_stage]}), {pinned}; applies to tasks started from now on"
+    )
+    return exit_codes.OK
+
+
+async def unpin_command(args: argparse.Namespace) -> int:
+    """Resume recomputation of a stage."""
+    try:
+        async with _connection(args) as conn:
+            change = await ledger.unpin(conn, args.kind, args.action_type, actor=args.by)
+    except ConfigError as err:
+        print(f"hitl autonomy unpin: {err}", file=sys.stderr)
+        return exit_codes.USAGE
+    except ledger.UnknownStage as err:
+        print(f"hitl autonomy unpin: {err}", file=sys.stderr)
+        return exit_codes.NOT_FOUND
+    except (OSError, asyncpg.PostgresError) as err:
+        print(f"hitl autonomy unpin: PostgreSQL is unavailable: {err}", file=sys.stderr)
+        return exit_codes.UNAVAILABLE
+    print(
+        f"{args.kind}/{args.action_type}: stage {change.to_stage} is recomputed from the track record again"
+    )
+    return exit_codes.OK
