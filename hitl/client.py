@@ -10,6 +10,7 @@ result = await handle.result()
 
 from typing import Any
 
+from opentelemetry.trace import TracerProvider
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -18,6 +19,7 @@ from temporalio.envconfig import ClientConfig
 from hitl.contracts import AgentTaskInput, Decision, DecisionReceipt, TaskResult
 from hitl.contracts.config_change import ConfigChangeInput
 from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, CONFIG_CHANGE_WORKFLOW, DECIDE
+from hitl.telemetry import tracing_interceptor
 
 DEFAULT_ADDRESS = "localhost:7233"
 
@@ -30,10 +32,18 @@ def connect_config(profile: str | None = None) -> dict[str, Any]:
     return config
 
 
-async def connect(profile: str | None = None, **overrides: Any) -> Client:
-    """Connect with the pydantic data converter every HITL payload needs."""
+async def connect(
+    profile: str | None = None, *, tracer_provider: TracerProvider | None = None, **overrides: Any
+) -> Client:
+    """Connect with the pydantic data converter every HITL payload needs and the SDK's tracing
+    interceptor (client spans; workers built from this client get workflow and activity spans).
+
+    Spans go to `tracer_provider`, or to the global provider: a no-op one unless the process
+    configured OpenTelemetry (`hitl.telemetry`).
+    """
     config = {**connect_config(profile), **overrides}
-    return await Client.connect(data_converter=pydantic_data_converter, **config)
+    interceptors = [tracing_interceptor(tracer_provider), *config.pop("interceptors", [])]
+    return await Client.connect(data_converter=pydantic_data_converter, interceptors=interceptors, **config)
 
 
 async def start_task(

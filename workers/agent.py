@@ -7,6 +7,7 @@ the schema at start.
 from datetime import timedelta
 
 import asyncpg
+from opentelemetry.metrics import MeterProvider
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
@@ -15,6 +16,7 @@ from activities.agent.activities import AgentActivities
 from activities.agent.registry import planners
 from activities.autonomy.shadow_store import ShadowStore
 from activities.store.audit import AuditActivities
+from activities.store.audit_metrics import AuditMetrics
 from activities.store.db import create_pool, migrate
 from activities.task_context import TaskContextActivities
 from activities.tools.config import ConfigTools
@@ -23,7 +25,8 @@ from hitl.clean_exit import run_and_exit
 from hitl.client import connect
 from hitl.names import AGENT_TASK_QUEUE
 from hitl.settings import Settings
-from workers.running import configure_logging, run_until_stopped
+from hitl.telemetry import meter
+from workers.running import configure_logging, run_until_stopped, start_telemetry
 from workflows.registry import WORKFLOWS
 
 STICKY_TIMEOUT = timedelta(seconds=3)
@@ -41,12 +44,13 @@ def build_agent_worker(
     settings: Settings,
     *,
     task_queue: str = AGENT_TASK_QUEUE,
+    meter_provider: MeterProvider | None = None,
 ) -> Worker:
     """Build the agent worker with its activities wired to `pool` and `settings`."""
     agent = AgentActivities(planners(settings))
     context = TaskContextActivities(settings, pool)
+    audit = AuditActivities(pool, AuditMetrics(meter(meter_provider)))
     shadow = ShadowStore(pool)
-    audit = AuditActivities(pool)
     refunds = RefundTools(pool)
     config = ConfigTools(pool)
     return Worker(
@@ -69,13 +73,14 @@ def build_agent_worker(
 
 async def main() -> int:
     configure_logging()
+    telemetry = start_telemetry("hitl-agent-worker")
     settings = Settings.from_env()
     dsn = settings.require_database()
     await migrate(dsn)
     pool = await create_pool(dsn)
     try:
         client = await connect()
-        await run_until_stopped(build_agent_worker(client, pool, settings))
+        await run_until_stopped(build_agent_worker(client, pool, settings), telemetry)
     finally:
         await pool.close()
     return 0

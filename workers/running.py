@@ -6,11 +6,32 @@ import signal
 
 from temporalio.worker import Worker
 
+from hitl.telemetry import Telemetry, TelemetrySettings, configure_telemetry
+
 log = logging.getLogger(__name__)
 
 
-async def run_until_stopped(worker: Worker) -> None:
-    """Run `worker`; on SIGINT/SIGTERM let in-flight activities finish and stop."""
+def start_telemetry(service_name: str) -> Telemetry:
+    """Export traces and metrics when an OTLP endpoint is configured (see `hitl.telemetry`)."""
+    telemetry = configure_telemetry(TelemetrySettings.from_env(service_name))
+    if telemetry.enabled:
+        log.info("exporting telemetry as %s", service_name)
+    return telemetry
+
+
+async def run_until_stopped(worker: Worker, telemetry: Telemetry | None = None) -> None:
+    """Run `worker`; on SIGINT/SIGTERM let in-flight activities finish and stop.
+
+    Flushes `telemetry` after the worker stopped.
+    """
+    try:
+        await _run(worker)
+    finally:
+        if telemetry is not None:
+            telemetry.shutdown()
+
+
+async def _run(worker: Worker) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

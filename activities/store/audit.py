@@ -3,14 +3,16 @@
 import asyncpg
 from temporalio import activity
 
+from activities.store.audit_metrics import AuditMetrics
 from hitl import activity_names
-from hitl.contracts import RecordEventsInput, RecordEventsResult
+from hitl.contracts import AuditEvent, FeedbackRecord, RecordEventsInput, RecordEventsResult
 
 INSERT_EVENT = """
 INSERT INTO audit_events (event_key, task_id, workflow_id, seq, kind, actor, occurred_at, data)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (event_key) DO NOTHING
 """
+"""A trigger chains the row (prev_hash, hash) under a lock: see migrations/0002_audit_chain.sql."""
 
 INSERT_FEEDBACK = """
 INSERT INTO feedback (feedback_key, task_id, task_kind, request_id, step, action_type, outcome,
@@ -22,15 +24,20 @@ ON CONFLICT (feedback_key) DO NOTHING
 
 
 class AuditActivities:
-    """Writes the audit trail and the feedback store through an injected pool."""
+    """Writes the audit trail and the feedback store through an injected pool.
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    With `metrics`, counts the rows it actually inserted (see `audit_metrics`).
+    """
+
+    def __init__(self, pool: asyncpg.Pool, metrics: AuditMetrics | None = None) -> None:
         self._pool = pool
+        self._metrics = metrics
 
     @activity.defn(name=activity_names.RECORD_AUDIT)
     async def record_events(self, batch: RecordEventsInput) -> RecordEventsResult:
         """Append events and feedback in one transaction; already-recorded keys are skipped."""
-        inserted = 0
+        new_events: list[AuditEvent] = []
+        new_feedback: list[FeedbackRecord] = []
         async with self._pool.acquire() as conn, conn.transaction():
             for e in batch.events:
                 status = await conn.execute(
@@ -44,9 +51,10 @@ class AuditActivities:
                     e.occurred_at,
                     e.data,
                 )
-                inserted += status.endswith(" 1")
+                if status.endswith(" 1"):
+                    new_events.append(e)
             for f in batch.feedback:
-                await conn.execute(
+                status = await conn.execute(
                     INSERT_FEEDBACK,
                     f.feedback_key,
                     f.task_id,
@@ -69,4 +77,8 @@ class AuditActivities:
                     f.policy_hash,
                     f.request_kind,
                 )
-        return RecordEventsResult(inserted=inserted)
+                if status.endswith(" 1"):
+                    new_feedback.append(f)
+        if self._metrics is not None:
+            self._metrics.observe(new_events, new_feedback)
+        return RecordEventsResult(inserted=len(new_events))

@@ -20,6 +20,8 @@ class AuditKind(StrEnum):
     ESCALATED = "escalated"
     DECISION_ACCEPTED = "decision_accepted"
     DECISION_REFUSED = "decision_refused"
+    REQUEST_WITHDRAWN = "request_withdrawn"
+    """An open request closed without a decision because the task was cancelled."""
     EXECUTED = "executed"
     FAILED = "failed"
     COMPENSATED = "compensated"

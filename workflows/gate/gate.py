@@ -51,6 +51,14 @@ class HumanGate(DecisionDesk, SlaLadder):
                 await self._wait(entry)
         except asyncio.CancelledError:
             self._close(entry, RequestState.CANCELLED)
+            request = entry.request
+            self.audit.record(
+                AuditKind.REQUEST_WITHDRAWN,
+                SYSTEM,
+                request_id=request.request_id,
+                kind=request.kind.value,
+                tool=request.action.tool,
+            )
             raise
         resolution = self._resolution(entry)
         self.audit.feedback(self._feedback(entry, resolution))

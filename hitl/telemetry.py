@@ -1,0 +1,121 @@
+"""OpenTelemetry for HITL processes: traces through the Temporal SDK's interceptor, HITL metrics.
+
+Exporting is chosen by configuration, read at process start (never in workflows):
+
+| variable | meaning | default |
+|---|---|---|
+| `HITL_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT` | OTLP/HTTP collector base URL, e.g. `http://localhost:4318` | none: nothing is exported |
+| `OTEL_SERVICE_NAME` | service name on spans and metrics | the process's own (`hitl-agent-worker`, ...) |
+| `HITL_METRICS_INTERVAL` | seconds between metric exports | 60 |
+
+Without an endpoint the global providers stay OpenTelemetry's no-op ones: the interceptor and the
+instruments cost next to nothing. A service that configures OpenTelemetry itself gets HITL spans
+and metrics through its own global providers.
+"""
+
+import os
+from collections.abc import Mapping
+
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from pydantic import BaseModel, ConfigDict
+from temporalio.contrib.opentelemetry import TracingInterceptor
+
+INSTRUMENTATION = "hitl"
+
+
+class TelemetrySettings(BaseModel):
+    """Where telemetry goes; build with `TelemetrySettings.from_env()`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    otlp_endpoint: str | None = None
+    service_name: str
+    metrics_interval_seconds: float = 60.0
+
+    @classmethod
+    def from_env(cls, service_name: str, env: Mapping[str, str] | None = None) -> "TelemetrySettings":
+        """Read the settings in the table above from the environment (or `env`)."""
+        source = os.environ if env is None else env
+        endpoint = source.get("HITL_OTLP_ENDPOINT") or source.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None
+        return cls(
+            otlp_endpoint=endpoint.rstrip("/") if endpoint else None,
+            service_name=source.get("OTEL_SERVICE_NAME") or service_name,
+            metrics_interval_seconds=float(source.get("HITL_METRICS_INTERVAL") or 60.0),
+        )
+
+
+class Telemetry:
+    """The providers a process exports through; `shutdown()` flushes them before exit."""
+
+    def __init__(self, tracer_provider: TracerProvider | None, meter_provider: MeterProvider | None) -> None:
+        self.tracer_provider = tracer_provider
+        self.meter_provider = meter_provider
+
+    @property
+    def enabled(self) -> bool:
+        """True when something is exported."""
+        return self.tracer_provider is not None or self.meter_provider is not None
+
+    def shutdown(self) -> None:
+        """Flush and stop the exporters (a no-op when nothing is exported)."""
+        if self.tracer_provider is not None:
+            self.tracer_provider.shutdown()
+        if self.meter_provider is not None:
+            self.meter_provider.shutdown()
+
+
+def build_providers(
+    service_name: str, span_exporter: SpanExporter | None, metric_reader: MetricReader | None
+) -> Telemetry:
+    """SDK providers around the given exporter and reader (either may be None)."""
+    resource = Resource.create({"service.name": service_name})
+    tracer_provider = None
+    if span_exporter is not None:
+        tracer_provider = TracerProvider(resource=resource)
+        tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
+    meter_provider = None
+    if metric_reader is not None:
+        meter_provider = MeterProvider(resource=resource, metric_readers=[metric_reader])
+    return Telemetry(tracer_provider, meter_provider)
+
+
+def configure_telemetry(settings: TelemetrySettings) -> Telemetry:
+    """Install OTLP exporters as the global providers when an endpoint is configured."""
+    if settings.otlp_endpoint is None:
+        return Telemetry(None, None)
+    # Imported here: the exporter pulls in protobuf and requests, which processes without an
+    # endpoint never need.
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    telemetry = build_providers(
+        settings.service_name,
+        OTLPSpanExporter(endpoint=f"{settings.otlp_endpoint}/v1/traces"),
+        PeriodicExportingMetricReader(
+            OTLPMetricExporter(endpoint=f"{settings.otlp_endpoint}/v1/metrics"),
+            export_interval_millis=settings.metrics_interval_seconds * 1000,
+        ),
+    )
+    assert telemetry.tracer_provider is not None and telemetry.meter_provider is not None
+    trace.set_tracer_provider(telemetry.tracer_provider)
+    metrics.set_meter_provider(telemetry.meter_provider)
+    return telemetry
+
+
+def tracing_interceptor(tracer_provider: trace.TracerProvider | None = None) -> TracingInterceptor:
+    """The SDK's tracing interceptor: client, workflow and activity spans in one trace.
+
+    On a client it also applies to every worker built from that client.
+    """
+    provider = tracer_provider or trace.get_tracer_provider()
+    return TracingInterceptor(provider.get_tracer(INSTRUMENTATION))
+
+
+def meter(meter_provider: metrics.MeterProvider | None = None) -> metrics.Meter:
+    """The HITL meter from `meter_provider` or the global provider."""
+    return (meter_provider or metrics.get_meter_provider()).get_meter(INSTRUMENTATION)
