@@ -68,7 +68,9 @@ async def traced(ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
     tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
     reader = InMemoryMetricReader()
     meter_provider = MeterProvider(metric_readers=[reader])
-    client = Client(**{**ts_env.client.config(), "interceptors": [tracing_interceptor(tracer_provider)]})
+    config = ts_env.client.config()
+    config["interceptors"] = [tracing_interceptor(tracer_provider)]
+    client = Client(**config)
     settings = settings_for(tmp_path, unique("notify"))
     queue = unique("tq")
     agent = build_agent_worker(client, pool, settings, task_queue=queue, meter_provider=meter_provider)
