@@ -66,7 +66,7 @@ def _accepted(d: dict[str, Any]) -> list[str]:
 
 
 def _refused(d: dict[str, Any]) -> list[str]:
-    return [f"{d.get('request_id') or '?'}: refused {d.get('code')}: {d.get('message')} (via {d.get('via')})"]
+    return [f"{d.get('request_id') or '-'}: refused {d.get('code')}: {d.get('message')} (via {d.get('via')})"]
 
 
 def _escalated(d: dict[str, Any]) -> list[str]:
@@ -81,6 +81,23 @@ def _tool(d: dict[str, Any]) -> list[str]:
     return [f"step {d.get('step')}: {d.get('tool')}" + (f": {detail}" if detail else "")]
 
 
+def _notified(d: dict[str, Any]) -> list[str]:
+    state = "delivered" if d.get("delivered", True) else "NOT delivered"
+    return [
+        f"{d.get('kind')} notice to {', '.join(d.get('groups', [])) or '?'}"
+        f" via {', '.join(d.get('channels', [])) or '?'} ({state})"
+    ]
+
+
+def _fallback(d: dict[str, Any]) -> list[str]:
+    outcome = f" -> {d['outcome']}" if d.get("outcome") else ""
+    return [f"{d.get('request_id')}: ladder ran out, fallback {d.get('fallback')}{outcome}"]
+
+
+def _withdrawn(d: dict[str, Any]) -> list[str]:
+    return [f"{d.get('request_id')}: withdrawn (the task was cancelled)"]
+
+
 def _finished(d: dict[str, Any]) -> list[str]:
     return [f"{d.get('status')}: {d.get('reason') or ''}".rstrip(": ")]
 
@@ -93,6 +110,9 @@ FORMATS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "decision_accepted": _accepted,
     "decision_refused": _refused,
     "escalated": _escalated,
+    "notified": _notified,
+    "fallback": _fallback,
+    "request_withdrawn": _withdrawn,
     "executed": _tool,
     "failed": _tool,
     "compensated": _tool,
