@@ -24,7 +24,13 @@ async def connect_or_explain(command: str) -> Client | None:
 
 def temporal_failed(command: str, err: RPCError) -> int:
     """Print why Temporal failed mid-command; return the exit code (5 unreachable, 1 otherwise)."""
-    if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+    if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):  # our rpc_timeout
+        print(
+            f"hitl {command}: no answer in time (is the task's worker running?): {err.message}",
+            file=sys.stderr,
+        )
+        return exit_codes.UNAVAILABLE
+    if err.status is RPCStatusCode.UNAVAILABLE:
         print(f"hitl {command}: Temporal is unavailable: {err.message}", file=sys.stderr)
         return exit_codes.UNAVAILABLE
     print(f"hitl {command}: Temporal refused the request: {err.message}", file=sys.stderr)

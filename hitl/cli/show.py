@@ -2,6 +2,7 @@
 
 import argparse
 import sys
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import WorkflowExecutionStatus, WorkflowQueryFailedError
@@ -11,6 +12,9 @@ from hitl.cli import exit_codes
 from hitl.cli.connection import connect_or_explain, temporal_failed
 from hitl.contracts import PendingResult, TaskStatusView
 from hitl.names import PENDING_QUERY, STATUS_QUERY
+
+QUERY_TIMEOUT = timedelta(seconds=10)
+"""A task whose worker does not answer within this is reported as unavailable (exit 5)."""
 
 
 def register(commands: Any) -> None:
@@ -29,7 +33,9 @@ async def show_command(args: argparse.Namespace) -> int:
     handle = client.get_workflow_handle(args.workflow_id)
     try:
         description = await handle.describe()
-        pending: PendingResult = await handle.query(PENDING_QUERY, result_type=PendingResult)
+        pending: PendingResult = await handle.query(
+            PENDING_QUERY, result_type=PendingResult, rpc_timeout=QUERY_TIMEOUT
+        )
     except RPCError as err:
         if err.status is RPCStatusCode.NOT_FOUND:
             print(f"hitl show: no task with workflow id {args.workflow_id!r}", file=sys.stderr)
@@ -45,7 +51,12 @@ async def show_command(args: argparse.Namespace) -> int:
     if args.request is not None:
         print(f"hitl show: {args.workflow_id} has no open request {args.request!r}", file=sys.stderr)
         return exit_codes.NOT_FOUND
-    status: TaskStatusView = await handle.query(STATUS_QUERY, result_type=TaskStatusView)
+    try:
+        status: TaskStatusView = await handle.query(
+            STATUS_QUERY, result_type=TaskStatusView, rpc_timeout=QUERY_TIMEOUT
+        )
+    except RPCError as err:
+        return temporal_failed("show", err)
     running = description.status is WorkflowExecutionStatus.RUNNING
     print(f"{args.workflow_id}: no open request ({'phase ' if running else 'ended: '}{status.phase})")
     return exit_codes.OK

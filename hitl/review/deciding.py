@@ -9,7 +9,12 @@ import asyncio
 from datetime import timedelta
 from enum import StrEnum
 
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -53,7 +58,8 @@ async def send_decision(
     """
     try:
         receipt = await asyncio.wait_for(decide(client, workflow_id, decision), wait_for.total_seconds())
-    except TimeoutError:
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        # wait_for cancels the update call, and the SDK reports the cancellation as its own error.
         return DecideAnswer(
             answer=Answer.UNAVAILABLE,
             message=f"no answer within {wait_for.total_seconds():g} s: is the agent worker running?",

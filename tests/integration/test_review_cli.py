@@ -201,3 +201,17 @@ async def test_server_down_exits_5(live: LiveStack) -> None:
         run = await hitl(live, *argv, TEMPORAL_ADDRESS=down)
         assert run.returncode == 5, (argv, run.stderr)
         assert f"hitl {argv[0]}: Temporal is unavailable" in run.stderr
+
+
+async def test_a_task_whose_worker_does_not_answer_exits_5(live: LiveStack) -> None:
+    task = AgentTaskInput(task_id=unique("orphan"), kind="refund", requester="svc", subject={"order_id": "x"})
+    handle = await start_task(live.client, task, task_queue=unique("nobody-polls"))
+    approve = await hitl(live, "approve", handle.id, "--as", "alice", "--timeout", "2")
+    assert (approve.returncode, approve.stderr) == (
+        5,
+        f"unavailable: {handle.id}: no answer within 2 s: is the agent worker running?\n",
+    )
+    shown = await hitl(live, "show", handle.id)
+    assert shown.returncode == 5, shown.stderr
+    assert shown.stderr.startswith("hitl show: no answer in time (is the task's worker running?)")
+    await handle.terminate(reason="test finished")
