@@ -12,6 +12,7 @@ import shutil
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -86,13 +87,30 @@ async def test_decide_from_the_web_ui_signal_dialog(ui_live: LiveStack) -> None:
         lambda: handle.query(PENDING_QUERY, result_type=PendingResult), lambda p: len(p.requests) == 1
     )
     request = pending.requests[0]
+    # A small refund runs alone: it must not be in the queue.
+    small = await start_task(
+        ui_live.client,
+        AgentTaskInput(
+            task_id=unique("ui-small"),
+            kind="refund",
+            requester="svc",
+            subject={"order_id": order_id, "amount": 5},
+        ),
+    )
+    assert (await small.result()).status is TaskStatus.COMPLETED
     assert request.ui_url == f"{ui_live.stack.ui_url}/namespaces/default/workflows/{handle.id}"
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page(viewport={"width": 1400, "height": 1000})
-            await page.goto(request.ui_url)
+            # The queue: the workflow list filtered by a visibility query in the address.
+            queue = 'HitlStatus="waiting" AND HitlAssignees="support-leads"'
+            await page.goto(f"{ui_live.stack.ui_url}/namespaces/default/workflows?query={quote(queue)}")
+            await expect(page.get_by_role("link", name=handle.id)).to_be_visible(timeout=UI_TIMEOUT_MS)
+            await expect(page.get_by_role("link", name=small.id)).to_have_count(0)
+            await page.get_by_role("link", name=handle.id).click()
+            await page.wait_for_url(request.ui_url + "**")
             await expect(page.get_by_text("Running", exact=True).first).to_be_visible(timeout=UI_TIMEOUT_MS)
 
             # The context card is the workflow's current details (User Metadata tab).
