@@ -5,9 +5,9 @@
 | 0 | success |
 | 1 | failure (a check failed, the operation did not complete) |
 | 2 | usage error (bad arguments or input file) |
-| 3 | refused (the gate refused the decision; the reason is printed) |
+| 3 | refused (the gate refused the decision, or the task has already ended; the reason is printed) |
 | 4 | not found (no such workflow, request or policy) |
-| 5 | unavailable (Temporal or PostgreSQL cannot be reached) |
+| 5 | unavailable (Temporal or PostgreSQL cannot be reached, or the task's worker did not answer in time) |
 """
 
 OK = 0
