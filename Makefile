@@ -33,6 +33,9 @@ pytest: venv
 
 bench: venv
 	$(BIN)/python -m bench.gate_vs_bare
+	$(BIN)/python -m bench.reviewer_speed
+	$(BIN)/python -m bench.policy_eval
+	$(BIN)/python -m bench.audit_chain
 
 clean-state:
 	rm -rf .hitl-state
