@@ -28,7 +28,6 @@ from typing import Any
 import asyncpg
 from temporalio.client import Client, WorkflowHandle
 
-import policies
 from activities.store.db import create_pool
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from bench.bare import BARE_WORKFLOW, BareInput, Executed, Go
@@ -36,9 +35,9 @@ from hitl.clean_exit import run_and_exit
 from hitl.client import connect, start_task
 from hitl.contracts import AgentTaskInput, Decision, Outcome, TaskResult
 from hitl.names import DECIDE
-from hitl.settings import Settings
 from workers.local.ports import free_port
 from workers.local.processes import Child
+from workers.local.scratch import scratch_settings
 from workers.stack import Stack
 
 RESULTS = Path(__file__).parent / "results" / "gate_vs_bare.json"
@@ -182,14 +181,7 @@ async def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="hitl-bench-") as tmp:
         state = Path(tmp)
-        settings = Settings(
-            database_url=None,
-            policy_dir=Path(policies.__file__).parent,
-            ui_url="http://localhost:8233",
-            outbox=state / "outbox.jsonl",
-            state_dir=state,
-        )
-        stack = Stack(settings, temporal_port=free_port(), ui_port=None)
+        stack = Stack(scratch_settings(state), temporal_port=free_port(), ui_port=None)
         bare_worker = Child(
             "bare-worker",
             [sys.executable, "-m", "bench.bare", f"127.0.0.1:{stack.temporal_port}", "bench-bare"],

@@ -28,14 +28,11 @@ from typing import Any
 import asyncpg
 from temporalio.client import Client, WorkflowHandle
 
-import policies
-from activities.store.db import create_pool
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.clean_exit import run_and_exit
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, TaskResult, TaskStatus
-from hitl.settings import Settings
-from workers.local.ports import free_port
+from workers.local.scratch import scratch_stack
 from workers.stack import Stack
 
 RESULTS = Path(__file__).parent / "results" / "reviewer_speed.json"
@@ -185,26 +182,9 @@ def table(scenarios: list[Scenario]) -> str:
 
 async def main(n: int) -> int:
     with tempfile.TemporaryDirectory(prefix="hitl-bench-reviewer-") as tmp:
-        state = Path(tmp)
-        settings = Settings(
-            database_url=None,
-            policy_dir=Path(policies.__file__).parent,
-            ui_url="http://localhost:8233",
-            outbox=state / "outbox.jsonl",
-            state_dir=state,
-        )
-        stack = Stack(settings, temporal_port=free_port(), ui_port=None)
-        try:
-            client = await stack.start()
-            assert stack.postgres is not None
-            pool = await create_pool(stack.postgres.dsn, max_size=4)
-            try:
-                bench = Bench(stack, client, pool)
-                scenarios = [await one_request(bench), await one_by_one(bench, n), await batch(bench, n)]
-            finally:
-                await pool.close()
-        finally:
-            stack.stop()
+        async with scratch_stack(Path(tmp), pool_size=4) as started:
+            bench = Bench(started.stack, started.client, started.pool)
+            scenarios = [await one_request(bench), await one_by_one(bench, n), await batch(bench, n)]
     result = {
         "benchmark": "reviewer_speed",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -2,17 +2,13 @@
 
 import subprocess
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import asyncpg
 import pytest
 from temporalio.client import Client
 
-import policies
-from activities.store.db import create_pool
-from hitl.settings import Settings
 from workers.local.binaries import temporal_cli
-from workers.local.ports import free_port
+from workers.local.scratch import scratch_stack
 from workers.stack import Stack
 
 
@@ -38,22 +34,5 @@ class LiveStack:
 @pytest.fixture(scope="module")
 async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveStack]:
     """Start the stack on free ports; stop every process at the end."""
-    state = tmp_path_factory.mktemp("stack")
-    settings = Settings(
-        database_url=None,
-        policy_dir=Path(policies.__file__).parent,
-        ui_url="http://localhost:8233",
-        outbox=state / "outbox.jsonl",
-        state_dir=state,
-    )
-    stack = Stack(settings, temporal_port=free_port(), ui_port=None)
-    try:
-        client = await stack.start()
-        assert stack.postgres is not None
-        pool = await create_pool(stack.postgres.dsn, max_size=3)
-        try:
-            yield LiveStack(stack, client, pool)
-        finally:
-            await pool.close()
-    finally:
-        stack.stop()
+    async with scratch_stack(tmp_path_factory.mktemp("stack")) as started:
+        yield LiveStack(started.stack, started.client, started.pool)

@@ -16,17 +16,13 @@ from urllib.parse import quote
 
 import pytest
 
-import policies
-from activities.store.db import create_pool
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, PendingResult, TaskStatus
 from hitl.names import PENDING_QUERY
-from hitl.settings import Settings
 from tests.integration.conftest import LiveStack
 from tests.support import assert_eventually, unique
-from workers.local.ports import free_port
-from workers.stack import Stack
+from workers.local.scratch import scratch_stack
 
 pytestmark = pytest.mark.integration
 
@@ -51,25 +47,8 @@ async def ui_live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Liv
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         pytest.skip(f"Web UI test needs Chromium at {CHROMIUM}: `apt-get install -y chromium` (.ci/run does)")
     pytest.importorskip("playwright.async_api", reason="the playwright package drives Chromium (dev extra)")
-    state = tmp_path_factory.mktemp("ui-stack")
-    settings = Settings(
-        database_url=None,
-        policy_dir=Path(policies.__file__).parent,
-        ui_url="",
-        outbox=state / "outbox.jsonl",
-        state_dir=state,
-    )
-    stack = Stack(settings, temporal_port=free_port(), ui_port=free_port())
-    try:
-        client = await stack.start()
-        assert stack.postgres is not None
-        pool = await create_pool(stack.postgres.dsn, max_size=2)
-        try:
-            yield LiveStack(stack, client, pool)
-        finally:
-            await pool.close()
-    finally:
-        stack.stop()
+    async with scratch_stack(tmp_path_factory.mktemp("ui-stack"), with_ui=True, pool_size=2) as started:
+        yield LiveStack(started.stack, started.client, started.pool)
 
 
 async def test_decide_from_the_web_ui_signal_dialog(ui_live: LiveStack) -> None:
