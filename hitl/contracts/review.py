@@ -86,7 +86,10 @@ class Decision(Contract):
     """Reply to a question gate."""
     decision_id: str | None = None
     """Idempotency key: the same id twice is applied once."""
-    signature: str | None = None
+    signature: str | None = Field(default=None, max_length=8192)
+    """Optional proof from the system the reviewer decided in (for example a JWS issued by an
+    SSO-backed approval tool). The workflow does not verify it (no keys in workflow code); it is
+    stored with the decision in the hash-chained audit trail, for whoever audits it later."""
 
     @model_validator(mode="after")
     def _fields_match_outcome(self) -> "Decision":

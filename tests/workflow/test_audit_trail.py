@@ -33,9 +33,15 @@ async def test_an_approved_refund_leaves_a_complete_chained_trail(
     handle = await harness.refund_task(250)
     await harness.wait_pending(handle)
     await harness.decide(handle, outcome="approve", reviewer="mallory")  # not a reviewer: refused
-    await harness.decide(handle, outcome="approve", reviewer="alice", comment="customer is right")
+    await harness.decide(
+        handle, outcome="approve", reviewer="alice", comment="customer is right", signature="eyJhbGciOi.sig"
+    )
     result = await handle.result()
     assert result.status is TaskStatus.COMPLETED
+    accepted = await harness.pool.fetchval(
+        "SELECT data FROM audit_events WHERE task_id = $1 AND kind = 'decision_accepted'", handle.id
+    )
+    assert (accepted["signature"], accepted["comment"]) == ("eyJhbGciOi.sig", "customer is right")
 
     trail = await kinds(harness, handle)
     assert trail[:2] == [("task_started", "svc-support"), ("proposed", "agent")]

@@ -80,6 +80,7 @@ class DecisionDesk(GateCore):
             diff=args_diff(entry.request.action.args, result.patched_args) if result.patched_args else None,
             answer=decision.answer,
             decision_id=decision.decision_id,
+            signature=decision.signature,
             via=via,
         )
         receipt = DecisionReceipt(
