@@ -60,7 +60,12 @@ class TaskContextActivities:
                             conn, request.task_kind, action_type, policy.autonomy
                         )
                 if policy.triggers.novelty is not None:
-                    novel = await novel_action_types(conn, request.task_kind, action_types)
+                    scope = {
+                        field: request.subject[field]
+                        for field in policy.triggers.novelty_subject
+                        if field in request.subject
+                    }
+                    novel = await novel_action_types(conn, request.task_kind, action_types, scope)
         return TaskContext(
             policy=pinned,
             autonomy=autonomy,

@@ -203,7 +203,7 @@ def _soft_rules(
         fired.append(
             FiredRule(
                 id="novelty.no_precedent",
-                text=f"no precedent for {action.tool} in {context.task_kind or 'this task kind'}",
+                text=f"no precedent for {action.tool} on this subject in {context.task_kind or 'this task kind'}",
                 mode=triggers.novelty,
             )
         )

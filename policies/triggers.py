@@ -50,7 +50,10 @@ class Triggers(Contract):
     """Customer sentiment -> mode, e.g. `{ hostile = "approve", frustrated = "auto_then_review" }`."""
     novelty: Mode | None = None
     """Mode for an action with no precedent (no human-approved action of this type for this task
-    kind); None: novelty does not matter."""
+    kind and subject); None: novelty does not matter."""
+    novelty_subject: list[str] = Field(default_factory=list)
+    """Task subject fields that name what an action acts on, e.g. `["service", "key"]`: a
+    precedent then counts only for a task with the same values. Empty: any task of the kind."""
     policy_conflict: Mode = Mode.APPROVE
     """Mode when the agent found instructions or rules that contradict each other."""
     ambiguous_intent: Mode = Mode.CLARIFY

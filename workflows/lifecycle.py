@@ -27,7 +27,9 @@ async def begin(state: TaskState, action_types: list[str]) -> TaskResult | None:
     try:
         context: TaskContext = await workflow.execute_activity(
             activity_names.LOAD_TASK_CONTEXT,
-            LoadTaskContextInput(policy=task.policy, task_kind=task.kind, action_types=action_types),
+            LoadTaskContextInput(
+                policy=task.policy, task_kind=task.kind, action_types=action_types, subject=task.subject
+            ),
             result_type=TaskContext,
             start_to_close_timeout=options.SETUP_TIMEOUT,
             summary=f"load policy {task.policy}",

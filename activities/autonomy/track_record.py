@@ -1,6 +1,7 @@
 """Reading a task kind and action type's track record: human decisions and reverts."""
 
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -21,9 +22,13 @@ WHERE r.kind = 'reverted' AND s.data->>'kind' = $1 AND r.data->>'tool' = $2 AND 
 ORDER BY r.occurred_at, r.event_key
 """
 
+# A precedent is a human approval (as proposed or modified) of the action type in a task of the
+# kind whose subject contains the given fields (the task's subject is on its `task_started` event).
 PRECEDENTS = """
-SELECT DISTINCT action_type FROM feedback
-WHERE task_kind = $1 AND action_type = ANY($2::text[]) AND outcome IN ('approve', 'modify') AND NOT by_fallback
+SELECT DISTINCT f.action_type FROM feedback f
+JOIN audit_events s ON s.task_id = f.task_id AND s.kind = 'task_started'
+WHERE f.task_kind = $1 AND f.action_type = ANY($2::text[]) AND f.outcome IN ('approve', 'modify')
+  AND NOT f.by_fallback AND s.data->'subject' @> $3::jsonb
 """
 
 
@@ -42,7 +47,10 @@ async def track_record(
     return sorted(entries, key=lambda e: (e.at, e.ref))
 
 
-async def novel_action_types(conn: asyncpg.Connection, task_kind: str, action_types: list[str]) -> list[str]:
-    """Action types no human has approved (as proposed or modified) for this task kind."""
-    known = {r["action_type"] for r in await conn.fetch(PRECEDENTS, task_kind, action_types)}
+async def novel_action_types(
+    conn: asyncpg.Connection, task_kind: str, action_types: list[str], subject: dict[str, Any] | None = None
+) -> list[str]:
+    """Action types no human has approved (as proposed or modified) for this task kind, in a task
+    whose subject has the values in `subject` (none: any task of the kind)."""
+    known = {r["action_type"] for r in await conn.fetch(PRECEDENTS, task_kind, action_types, subject or {})}
     return [a for a in action_types if a not in known]

@@ -1,5 +1,7 @@
 """What a workflow loads at start and pins in its history."""
 
+from typing import Any
+
 from pydantic import Field
 
 from hitl.contracts.base import Contract
@@ -13,6 +15,8 @@ class LoadTaskContextInput(Contract):
     task_kind: str
     action_types: list[str] = Field(default_factory=list)
     """Tools whose autonomy stage the task needs."""
+    subject: dict[str, Any] = Field(default_factory=dict)
+    """The task's subject, for precedents scoped by `triggers.novelty_subject`."""
 
 
 class TaskContext(Contract):

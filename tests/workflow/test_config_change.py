@@ -7,6 +7,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from hitl.client import decide
 from hitl.contracts import Decision, DecisionReceipt, Outcome, RequestKind, StepStatus, TaskStatus
+from tests.support import unique
 from tests.workflow.conftest import Handle, Harness
 
 
@@ -108,3 +109,26 @@ async def test_cancellation_after_the_change_undoes_it(harness: Harness) -> None
     assert (result.status, result.reason) == (TaskStatus.COMPENSATED, "the change was cancelled")
     assert result.steps[1].status is StepStatus.COMPENSATED
     assert await value_of(harness, result.steps[1].args["key"]) is None
+
+
+async def test_novelty_is_per_setting_a_first_change_of_a_key_is_called_out(harness: Harness) -> None:
+    def fired(request_rules: list[str]) -> bool:
+        return "novelty.no_precedent" in request_rules
+
+    key = unique("pool-size")
+    first = await harness.config_change(10, key=key)
+    request = await harness.wait_request(first, "approval-1")
+    assert fired([r.id for r in request.verdict.reasons])
+    assert "no precedent for apply_config_change on this subject" in request.card
+    await approve_by_two(harness, first)
+    assert (await first.result()).status is TaskStatus.COMPLETED
+
+    again = await harness.config_change(12, key=key)
+    assert not fired([r.id for r in (await harness.wait_request(again, "approval-1")).verdict.reasons])
+    other = await harness.config_change(12, key=unique("pool-size"))
+    assert fired([r.id for r in (await harness.wait_request(other, "approval-1")).verdict.reasons])
+    started = await harness.pool.fetchval(
+        "SELECT data->'novel_action_types' FROM audit_events WHERE task_id = $1 AND kind = 'task_started'",
+        again.id,
+    )
+    assert started == ["read_config"]  # read-only: never approved by a human, never waits on novelty
