@@ -12,6 +12,7 @@ from temporalio.service import RPCError
 from hitl.cli import exit_codes
 from hitl.client import connect, start_task
 from hitl.contracts import AgentTaskInput
+from hitl.telemetry import TelemetrySettings, configure_telemetry
 
 
 def register(commands: Any) -> None:
@@ -50,14 +51,19 @@ async def start_command(args: argparse.Namespace) -> int:
     except (ValueError, OSError, ValidationError) as err:
         print(f"hitl start: invalid task: {err}", file=sys.stderr)
         return exit_codes.USAGE
+    # With an OTLP endpoint configured, the task's trace starts here, as it would in a service.
+    telemetry = configure_telemetry(TelemetrySettings.from_env("hitl-cli"))
     try:
-        client = await connect()
-        handle = await start_task(client, task)
-    except RPCError as err:
-        print(f"hitl start: Temporal is unavailable: {err}", file=sys.stderr)
-        return exit_codes.UNAVAILABLE
-    print(handle.id)
-    if args.wait:
-        result = await handle.result()
-        print(result.model_dump_json(indent=2))
-    return exit_codes.OK
+        try:
+            client = await connect()
+            handle = await start_task(client, task)
+        except RPCError as err:
+            print(f"hitl start: Temporal is unavailable: {err}", file=sys.stderr)
+            return exit_codes.UNAVAILABLE
+        print(handle.id)
+        if args.wait:
+            result = await handle.result()
+            print(result.model_dump_json(indent=2))
+        return exit_codes.OK
+    finally:
+        telemetry.shutdown()  # flushes the spans before the process exits
