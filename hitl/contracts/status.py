@@ -18,3 +18,6 @@ class TaskStatusView(Contract):
     open_requests: list[ReviewRequest] = Field(default_factory=list)
     decisions: list[AppliedDecision] = Field(default_factory=list)
     refusals: list[Refusal] = Field(default_factory=list)
+    """The latest refusals, oldest first (at most 100; the audit trail has them all)."""
+    refusals_total: int = 0
+    """Every refusal since the task started."""

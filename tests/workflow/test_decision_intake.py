@@ -11,6 +11,7 @@ from hitl.contracts import Decision, DecisionReceipt, Outcome, TaskStatus, TaskS
 from hitl.names import DECIDE, STATUS_QUERY
 from tests.support import assert_eventually
 from tests.workflow.conftest import Harness
+from workflows.gate.core import KEPT_REFUSALS
 
 
 async def refusal_codes(handle, count: int) -> list[str]:
@@ -81,3 +82,28 @@ async def test_update_answers_at_once_refused_or_accepted(harness: Harness) -> N
         accepted=True, request_id="approval-1", decision_id="d-1", message="approval-1: approve"
     )
     assert (await handle.result()).status is TaskStatus.COMPLETED
+
+
+async def test_a_flood_of_bad_decisions_keeps_the_status_bounded_and_audits_every_one(
+    harness: Harness,
+) -> None:
+    handle = await harness.refund_task(250)
+    await harness.wait_pending(handle)
+    for n in range(KEPT_REFUSALS + 20):
+        await handle.signal(DECIDE, {"outcome": "approve", "reviewer": f"bot-{n}"})
+    status = await assert_eventually(
+        lambda: handle.query(STATUS_QUERY, result_type=TaskStatusView),
+        lambda s: s.refusals_total == KEPT_REFUSALS + 20,
+    )
+    assert len(status.refusals) == KEPT_REFUSALS
+    assert (status.refusals[0].reviewer, status.refusals[-1].reviewer) == (
+        "bot-20",
+        f"bot-{KEPT_REFUSALS + 19}",
+    )
+
+    await handle.signal(DECIDE, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
+    assert (await handle.result()).status is TaskStatus.COMPLETED
+    audited = await harness.pool.fetchval(
+        "SELECT count(*) FROM audit_events WHERE task_id = $1 AND kind = 'decision_refused'", handle.id
+    )
+    assert audited == KEPT_REFUSALS + 20

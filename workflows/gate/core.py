@@ -27,6 +27,11 @@ SYSTEM = "system"
 """Actor name for what the gate does on its own (escalations, fallbacks)."""
 
 
+KEPT_REFUSALS = 100
+"""Refusals the `status` query keeps: a script flooding a task with bad decisions must not grow
+the query answer (and the workflow's memory) without bound."""
+
+
 class GateCore:
     """Requests and their publication; the parts of the gate every other part uses."""
 
@@ -41,6 +46,8 @@ class GateCore:
         self.requests: dict[str, OpenRequest] = {}
         self.decisions: list[AppliedDecision] = []
         self.refusals: list[Refusal] = []
+        """The latest refusals (at most `KEPT_REFUSALS`); every one is in the audit trail."""
+        self.refusals_total = 0
         self.status = "running"
         self.idle_note = ""
         self._receipts: dict[str, DecisionReceipt] = {}

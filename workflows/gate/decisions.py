@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
         RequestState,
     )
 
-from workflows.gate.core import GateCore
+from workflows.gate.core import KEPT_REFUSALS, GateCore
 from workflows.gate.validation import OpenRequest, check_decision
 
 
@@ -95,7 +95,8 @@ class DecisionDesk(GateCore):
 
     def record_refusal(self, refusal: Refusal) -> None:
         """Keep a refusal queryable and write it to the audit trail."""
-        self.refusals.append(refusal)
+        self.refusals = [*self.refusals[-(KEPT_REFUSALS - 1) :], refusal]
+        self.refusals_total += 1
         self.audit.record(
             AuditKind.DECISION_REFUSED,
             refusal.reviewer or "unknown",

@@ -109,4 +109,5 @@ class GatedWorkflow:
             open_requests=self.gate.open_requests,
             decisions=self.gate.decisions,
             refusals=self.gate.refusals,
+            refusals_total=self.gate.refusals_total,
         )
