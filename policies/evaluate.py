@@ -8,6 +8,8 @@ are what autonomy stages tighten or relax (see `policies.autonomy`). No I/O: fac
 novelty arrive in the context.
 """
 
+from decimal import Decimal
+
 from pydantic import Field
 
 from hitl.contracts.actions import ProposedAction
@@ -111,11 +113,14 @@ def evaluate(
 
 
 def action_amount(rule: ToolRule, action: ProposedAction) -> float | None:
-    """Return the money amount of an action: its amount argument, else its risk signal."""
+    """Return the money amount of an action: its amount argument when the policy names one (None
+    when that is missing or not a number, which gates), else the agent's risk signal."""
     if rule.amount_arg is not None:
+        # The argument is what runs: never fall back to the agent's own claim about the amount.
         value = action.args.get(rule.amount_arg)
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
             return float(value)
+        return None
     return action.signals.amount
 
 

@@ -58,13 +58,14 @@ class StepFlow:
         Raises:
             TaskEnded: A reviewer rejected it, or an incident was aborted.
         """
-        verdict = self._evaluate(action)
+        spec = TOOLBOX.get(action.tool)
+        # The policy judges the arguments as the tool will run them ("900" runs as 900.0).
+        verdict = self._evaluate(_as_the_tool_reads_them(spec, action))
         # In shadow the policy only watches: a human decides, and the two are compared.
         would_be = verdict if self._shadow.applies(action) else None
         if would_be is not None:
             verdict = self._shadow.gated(action, would_be)
         self._audit_proposal(action, verdict, revision, would_be)
-        spec = TOOLBOX.get(action.tool)
         if spec is None or verdict.mode is Mode.BLOCK:
             why = "; ".join(r.text for r in verdict.reasons) or f"unknown tool {action.tool!r}"
             self._state.settle(action, verdict, StepStatus.BLOCKED, action.args, detail=f"blocked: {why}")
@@ -257,6 +258,18 @@ class StepFlow:
             policy_hash=verdict.policy_hash,
             **({"shadow_would_be": would_be.mode.value} if would_be is not None else {}),
         )
+
+
+def _as_the_tool_reads_them(spec: ToolSpec | None, action: ProposedAction) -> ProposedAction:
+    """The action with its arguments parsed by the tool's model (unchanged when they do not parse:
+    such an action fails before it can run)."""
+    if spec is None:
+        return action
+    try:
+        parsed = spec.args_model.model_validate(action.args)
+    except ValueError:
+        return action
+    return action.model_copy(update={"args": {**action.args, **parsed.model_dump()}})
 
 
 def _args_problem(spec: ToolSpec, args: dict[str, Any]) -> str:

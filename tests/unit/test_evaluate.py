@@ -87,6 +87,14 @@ def test_large_refund_is_gated_on_the_refund_ladder_with_its_limit() -> None:
     assert verdict.fallback.value == "reject"
 
 
+def test_the_amount_argument_decides_never_the_agents_own_amount_signal() -> None:
+    lowballed = refund(900).model_copy(update={"signals": RiskSignals(amount=5)})
+    assert ids(evaluate(REFUND, lowballed, CTX).reasons)[0] == "amount.above_threshold"
+    as_text = lowballed.model_copy(update={"args": {"order_id": "o1", "amount": "900"}})
+    verdict = evaluate(REFUND, as_text, CTX)
+    assert (verdict.mode, ids(verdict.reasons)[0]) == (Mode.APPROVE, "amount.missing")
+
+
 def test_customer_tier_and_sentiment_triggers_fire_and_the_strictest_wins() -> None:
     gold = evaluate(REFUND, refund(40, customer_tier="gold"), CTX)
     assert (gold.mode, ids(gold.reasons)) == (

@@ -1,16 +1,18 @@
 """A refund task planned by a chat-completions model (a local fake), gated and approved."""
 
+import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start_task
-from hitl.contracts import AgentTaskInput, Decision, Outcome, PendingResult, StepStatus, TaskStatus
+from hitl.contracts import AgentTaskInput, Decision, Mode, Outcome, PendingResult, StepStatus, TaskStatus
 from hitl.names import DECIDE, PENDING_QUERY
-from tests.fake_chat_server import FakeChatServer, refund_script
+from tests.fake_chat_server import FakeChatServer, function_call, refund_script
 from tests.support import assert_eventually, running_workers, settings_for, unique
 
 
@@ -52,3 +54,50 @@ async def test_model_agent_proposes_the_gate_decides(
         ("issue_refund", StepStatus.EXECUTED),
     ]
     assert len(server.requests) == 3
+
+
+def lowballing_script(body: dict[str, Any]) -> tuple[int, Any]:
+    """A model (prompt-injected, say) that sends the amount as text and claims a small one."""
+    prompt = body["messages"][-1]["content"]
+    subject = json.loads(prompt.split("Subject: ", 1)[1].split("\n", 1)[0])
+    if "Steps so far: []" not in prompt:
+        return 200, function_call("finish", {"message": "stopped"})
+    return 200, function_call(
+        "propose_action",
+        {
+            "tool": "issue_refund",
+            "args": {"order_id": subject["order_id"], "amount": "900", "currency": "USD"},
+            "confidence": 0.99,
+            "signals": {"amount": 5},
+        },
+    )
+
+
+async def test_a_text_amount_is_judged_as_the_tool_will_run_it(
+    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    server = FakeChatServer(lowballing_script)
+    settings = settings_for(tmp_path, unique("notify"))
+    order_id = unique("ord")
+    await seed_orders(
+        pool, [DemoOrder(order_id=order_id, customer_email="x@example.com", total=Decimal("950"))]
+    )
+    with server.running():
+        settings = settings.model_copy(update={"llm_base_url": server.base_url})
+        task_queue = unique("tq")
+        async with running_workers(ts_env.client, pool, settings, task_queue):
+            handle = await start_task(
+                ts_env.client,
+                AgentTaskInput(
+                    task_id=unique("llm"), kind="refund", requester="svc", subject={"order_id": order_id}
+                ),
+                task_queue=task_queue,
+            )
+            pending = await assert_eventually(
+                lambda: handle.query(PENDING_QUERY, result_type=PendingResult), lambda p: len(p.requests) == 1
+            )
+            verdict = pending.requests[0].verdict
+            assert (verdict.mode, verdict.required_limit) == (Mode.APPROVE, 900)
+            assert verdict.reasons[0].id == "amount.above_threshold"
+            await handle.terminate(reason="test finished")
+    assert await pool.fetchval("SELECT count(*) FROM shop.refunds WHERE order_id = $1", order_id) == 0
