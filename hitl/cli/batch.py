@@ -23,7 +23,11 @@ async def batch_command(client: Client, args: argparse.Namespace, decision: Deci
     """Run the batch; exit 0 when every task accepted, 3 when any refused, 1 when it failed."""
     name = args.command_name
     assert decision.decision_id is not None
-    query = waiting_and(args.query)
+    try:
+        query = waiting_and(args.query)
+    except ValueError as err:
+        print(f"hitl {name}: --query {err}", file=sys.stderr)
+        return exit_codes.USAGE
     job_id = f"hitl-{decision.decision_id}-{uuid.uuid4().hex[:6]}"
     try:
         workflow_ids = await batch.targets(client, query, args.limit)
@@ -35,7 +39,9 @@ async def batch_command(client: Client, args: argparse.Namespace, decision: Deci
             f"task(s), decision_id {decision.decision_id}",
             flush=True,
         )
-        await batch.start(client, query, decision, job_id, f"hitl {name} by {decision.reviewer}", args.rps)
+        await batch.start(
+            client, workflow_ids, decision, job_id, f"hitl {name} by {decision.reviewer}", args.rps
+        )
         final = await batch.wait(client, job_id, _show)
         items = await batch.collect(client, workflow_ids, decision.decision_id)
     except RPCError as err:

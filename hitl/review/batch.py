@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio.api.batch.v1 import BatchOperationSignal
-from temporalio.api.common.v1 import Payloads
+from temporalio.api.common.v1 import Payloads, WorkflowExecution
 from temporalio.api.enums.v1 import BatchOperationState
 from temporalio.api.workflowservice.v1 import (
     DescribeBatchOperationRequest,
@@ -56,20 +56,29 @@ class BatchItem(Contract):
 
 
 async def targets(client: Client, query: str, limit: int) -> list[str]:
-    """Workflow ids the query matches now (the batch job runs the same query when it starts)."""
+    """Workflow ids the query matches now, at most `limit`: exactly the tasks the batch signals."""
     return [e.id async for e in client.list_workflows(query, limit=limit)]
 
 
 async def start(
-    client: Client, query: str, decision: Decision, job_id: str, reason: str, max_per_second: float = 0.0
+    client: Client,
+    workflow_ids: list[str],
+    decision: Decision,
+    job_id: str,
+    reason: str,
+    max_per_second: float = 0.0,
 ) -> None:
-    """Start a batch job that sends `decision` as the `decide` signal to every match of `query`."""
+    """Start a batch job that sends `decision` as the `decide` signal to these workflows.
+
+    The job names its workflows rather than re-running the query, so what is signalled is what
+    was listed and is reported: not a task more (past `--limit`, or matching a moment later).
+    """
     payloads = await client.data_converter.encode([decision])
     await client.workflow_service.start_batch_operation(
         StartBatchOperationRequest(
             namespace=client.namespace,
             job_id=job_id,
-            visibility_query=query,
+            executions=[WorkflowExecution(workflow_id=w) for w in workflow_ids],
             reason=reason,
             max_operations_per_second=max_per_second,
             signal_operation=BatchOperationSignal(

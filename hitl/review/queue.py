@@ -57,8 +57,32 @@ def build_query(filters: InboxFilter, now: datetime) -> str:
 
 
 def waiting_and(user_query: str) -> str:
-    """Restrict a reviewer's own query to open requests (a batch must never touch closed tasks)."""
-    return f"({user_query}) AND {WAITING}" if user_query.strip() else WAITING
+    """Restrict a reviewer's own query to open requests (a batch must never touch closed tasks).
+
+    Raises:
+        ValueError: The query is empty, has an `ORDER BY`, or has parentheses that do not pair
+            up outside quotes (which could escape the restriction: `a") OR ("b`).
+    """
+    if not user_query.strip():
+        raise ValueError(
+            "is empty: name the requests to decide (for all waiting ones, say so: HitlTier >= 0)"
+        )
+    depth = 0
+    quote = ""
+    for char in user_query:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'`":
+            quote = char
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+            if depth < 0:
+                break
+    if depth != 0 or quote:
+        raise ValueError("has unbalanced parentheses or quotes")
+    if "order by" in " ".join(user_query.lower().split()):
+        raise ValueError("may not have ORDER BY")
+    return f"({user_query}) AND {WAITING}"
 
 
 def priority(risk_tier: str, confidence: float | None) -> float:

@@ -16,13 +16,13 @@ from hitl.names import PENDING_QUERY, STATUS_QUERY
 from tests.integration.cli_runner import hitl
 from tests.integration.conftest import LiveStack
 from tests.support import assert_eventually, unique
+from tests.workflow.conftest import Handle
 
 pytestmark = pytest.mark.integration
 
 
-async def test_batch_approve_applies_once_and_reports_refusals(live: LiveStack) -> None:
-    prefix = unique("batch")
-    amounts = [250.0] * 5 + [1800.0]  # alice's limit is 1000: the last one is refused
+async def waiting_refunds(live: LiveStack, prefix: str, amounts: list[float]) -> list[Handle]:
+    """Start one refund task per amount, named `<prefix>-<n>`, and wait until each waits."""
     handles = []
     for n, amount in enumerate(amounts):
         order_id = unique("ord")
@@ -41,6 +41,13 @@ async def test_batch_approve_applies_once_and_reports_refusals(live: LiveStack) 
             functools.partial(handle.query, PENDING_QUERY, result_type=PendingResult),
             lambda p: len(p.requests) == 1,
         )
+    return handles
+
+
+async def test_batch_approve_applies_once_and_reports_refusals(live: LiveStack) -> None:
+    prefix = unique("batch")
+    amounts = [250.0] * 5 + [1800.0]  # alice's limit is 1000: the last one is refused
+    handles = await waiting_refunds(live, prefix, amounts)
     query = f'WorkflowId STARTS_WITH "{prefix}-"'
     listed = await assert_eventually(
         lambda: hitl(live, "inbox", "--json"),
@@ -90,3 +97,26 @@ async def test_batch_approve_applies_once_and_reports_refusals(live: LiveStack) 
 
     nothing = await hitl(live, "reject", "--query", query, "--as", "carol")
     assert (nothing.returncode, nothing.stdout.split(":")[0]) == (0, "hitl reject")
+
+
+async def test_a_batch_signals_exactly_what_it_lists_and_refuses_escaping_queries(live: LiveStack) -> None:
+    prefix = unique("limited")
+    handles = await waiting_refunds(live, prefix, [200.0, 200.0, 200.0])
+    query = f'WorkflowId STARTS_WITH "{prefix}-"'
+    await assert_eventually(
+        lambda: hitl(live, "inbox", "--json"),
+        lambda run: sum(prefix in line for line in run.stdout.splitlines()) == 3,
+    )
+    run = await hitl(live, "approve", "--query", query, "--as", "alice", "--limit", "2")
+    assert run.returncode == 0, run.stderr
+    assert " on 2 task(s)," in run.stdout.splitlines()[0]
+    decided = [line.split()[0] for line in run.stdout.splitlines()[1:-1]]
+    assert len(decided) == 2
+    for handle in handles:
+        status = await handle.query(STATUS_QUERY, result_type=TaskStatusView)
+        assert (handle.id in decided) == (not status.open_requests), (handle.id, status.open_requests)
+
+    for bad in ["HitlTier >= 0) OR (HitlTier >= 0", "", "HitlTier >= 0 ORDER BY HitlDeadline", '"open']:
+        refused = await hitl(live, "approve", "--query", bad, "--as", "alice")
+        assert (refused.returncode, refused.stdout) == (2, ""), (bad, refused.stdout, refused.stderr)
+        assert "--query" in refused.stderr

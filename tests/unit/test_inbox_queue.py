@@ -34,6 +34,26 @@ def test_a_reviewer_query_is_restricted_to_open_requests() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "  ",
+        "HitlTier >= 0) OR (HitlTier >= 0",
+        "(HitlTier >= 0",
+        'HitlAssignees = "a',
+        "HitlTier > 0 order  by HitlDeadline",
+    ],
+)
+def test_reviewer_queries_that_could_escape_the_restriction_are_refused(query: str) -> None:
+    with pytest.raises(ValueError):
+        waiting_and(query)
+
+
+def test_parentheses_inside_quotes_do_not_count() -> None:
+    assert waiting_and('WorkflowId = "a)b"').startswith('(WorkflowId = "a)b") AND ')
+
+
 def test_priority_is_risk_weight_times_uncertainty() -> None:
     assert [
         priority("low_risk_write", 0.9),
