@@ -44,17 +44,30 @@ class EmailChannel:
                 if s.smtp_user and s.smtp_password:
                     smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
                 smtp.send_message(message)
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as err:
+        except (
+            smtplib.SMTPRecipientsRefused,
+            smtplib.SMTPSenderRefused,
+            smtplib.SMTPAuthenticationError,
+        ) as err:
+            # Retrying cannot fix a refused address or a wrong login.
             raise rejected(self.name, str(err)) from err
         except (smtplib.SMTPException, OSError) as err:
             raise unavailable(self.name, f"{type(err).__name__}: {err}") from err
+
+
+SUBJECT_LIMIT = 200
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def build_email(notice: Notice, sender: str, to: list[str]) -> EmailMessage:
     """The message for a notice; its Message-ID comes from the notice key, so a retried
     delivery carries the same id and mail clients show it once."""
     message = EmailMessage()
-    message["Subject"] = notice.title
+    # The title carries the agent's summary, which may hold line breaks: a header may not.
+    message["Subject"] = _clip(" ".join(notice.title.split()), SUBJECT_LIMIT)
     message["From"] = sender
     message["To"] = ", ".join(to)
     digest = hashlib.sha256(notice.notice_key.encode()).hexdigest()[:32]

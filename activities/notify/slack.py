@@ -40,20 +40,27 @@ def slack_message(notice: Notice) -> dict[str, Any]:
             "elements": [
                 {
                     "type": "mrkdwn",
-                    "text": f"*{notice.kind.value}* · task `{notice.task_id}` · request `{notice.request_id}`"
-                    f" · for {', '.join(notice.groups)}",
+                    "text": escape(
+                        f"*{notice.kind.value}* · task `{notice.task_id}` · request `{notice.request_id}`"
+                        f" · for {', '.join(notice.groups)}"
+                    ),
                 }
             ],
         },
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": _clip(to_mrkdwn(notice.summary), SECTION_LIMIT)},
+            "text": {
+                "type": "mrkdwn",
+                "text": _clip(to_mrkdwn(notice.summary, trusted=_origin(notice.ui_url)), SECTION_LIMIT),
+            },
         },
         {
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": _clip("*Decide from a terminal*\n```" + "\n".join(commands) + "```", SECTION_LIMIT),
+                "text": _clip(
+                    "*Decide from a terminal*\n```" + escape("\n".join(commands)) + "```", SECTION_LIMIT
+                ),
             },
         },
     ]
@@ -73,11 +80,34 @@ def slack_message(notice: Notice) -> dict[str, Any]:
     return {"text": notice.title, "blocks": blocks}
 
 
-def to_mrkdwn(markdown: str) -> str:
-    """Turn the card's markdown into Slack mrkdwn: bold, headings and links."""
-    text = re.sub(r"^#{1,6}\s*(.+)$", r"*\1*", markdown, flags=re.MULTILINE)
+def escape(text: str) -> str:
+    """Escape what Slack would read as control sequences (`<!channel>`, `<url|label>`)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_mrkdwn(markdown: str, trusted: str = "") -> str:
+    """Turn the card's markdown into Slack mrkdwn: bold, headings and links.
+
+    The card carries the agent's words, so everything is escaped first (no mentions, no
+    hidden links), and only links into the Temporal UI (`trusted`, an origin) become Slack links;
+    any other link is shown with its address in full.
+    """
+    text = re.sub(r"^#{1,6}\s*(.+)$", r"*\1*", escape(markdown), flags=re.MULTILINE)
     text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", text)
-    return re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"<\2|\1>", text)
+
+    def link(match: re.Match[str]) -> str:
+        label, url = match.group(1), match.group(2)
+        if trusted and (url == trusted or url.startswith(trusted + "/")):
+            return f"<{url}|{label}>"
+        return f"{label} ({url})"
+
+    return re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", link, text)
+
+
+def _origin(url: str) -> str:
+    """`scheme://host[:port]` of a URL ('' when it has none)."""
+    match = re.match(r"^(https?://[^/\s]+)", url)
+    return match.group(1) if match else ""
 
 
 def _clip(text: str, limit: int) -> str:

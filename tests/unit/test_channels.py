@@ -53,6 +53,25 @@ async def test_slack_posts_a_block_kit_message_with_summary_link_and_commands() 
     assert message["blocks"][4]["elements"][0]["url"] == NOTICE.ui_url
 
 
+async def test_slack_shows_the_agents_words_as_text_never_as_mentions_or_hidden_links() -> None:
+    injected = NOTICE.model_copy(
+        update={
+            "summary": "Refund <!channel> & see [the approved ticket](https://evil.example/login)"
+            " or [open the task](http://localhost:8233/namespaces/default/workflows/refund-7)",
+            "task_id": "refund-<7>",
+        }
+    )
+    with http_recorder() as slack:
+        await SlackChannel(SecretStr(slack.url)).send(injected)
+    [got] = slack.received
+    blocks = got.json()["blocks"]
+    assert blocks[2]["text"]["text"] == (
+        "Refund &lt;!channel&gt; &amp; see the approved ticket (https://evil.example/login)"
+        " or <http://localhost:8233/namespaces/default/workflows/refund-7|open the task>"
+    )
+    assert "task `refund-&lt;7&gt;`" in blocks[1]["elements"][0]["text"]
+
+
 @pytest.mark.parametrize(
     ("status", "kind", "non_retryable"),
     [(500, CHANNEL_UNAVAILABLE, False), (429, CHANNEL_UNAVAILABLE, False), (404, CHANNEL_REJECTED, True)],
@@ -101,6 +120,16 @@ async def test_email_goes_to_the_group_addresses_through_smtp() -> None:
         "  hitl show refund-7\n  hitl approve refund-7 --request approval-1 --as YOUR_ID\n"
         f"  {NOTICE.cli_command}\n"
     )
+
+
+async def test_a_title_with_line_breaks_becomes_one_subject_line() -> None:
+    with smtp_recorder() as smtp:
+        settings = ChannelSettings(
+            smtp_host="127.0.0.1", smtp_port=smtp.port, email_to=parse_recipients("*=oncall@example.com")
+        )
+        await EmailChannel(settings).send(NOTICE.model_copy(update={"title": "Refund 250\nUSD\r\n waits"}))
+    [(_, message)] = smtp.messages
+    assert message["Subject"] == "Refund 250 USD waits"
 
 
 async def test_email_without_recipients_or_server_fails_clearly() -> None:
