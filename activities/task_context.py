@@ -27,7 +27,15 @@ def read_policy(policy_dir: Path, name: str) -> tuple[str, Path]:
             type=POLICY_NOT_FOUND,
             non_retryable=True,
         )
-    return path.read_text(), path
+    try:
+        return path.read_text(encoding="utf-8"), path
+    except UnicodeDecodeError as err:
+        # A broken file ends the task with the reason; retrying cannot fix it.
+        raise ApplicationError(
+            f"{path}: not UTF-8 text (byte {err.start}): TOML files are UTF-8",
+            type=POLICY_INVALID,
+            non_retryable=True,
+        ) from err
 
 
 class TaskContextActivities:

@@ -62,7 +62,7 @@ class ChannelSettings(BaseModel):
         return cls(
             slack_webhook_url=SecretStr(slack) if slack else None,
             smtp_host=source.get("HITL_SMTP_HOST") or None,
-            smtp_port=int(source.get("HITL_SMTP_PORT") or 25),
+            smtp_port=_port(source.get("HITL_SMTP_PORT") or "25"),
             smtp_from=source.get("HITL_SMTP_FROM") or "hitl@localhost",
             smtp_user=source.get("HITL_SMTP_USER") or None,
             smtp_password=SecretStr(password) if password else None,
@@ -99,3 +99,10 @@ def parse_rates(text: str) -> dict[str, float]:
             raise ConfigError(f"HITL_NOTIFY_RATES: {part!r} is not 'channel=messages_per_second'")
         rates[name.strip()] = rate
     return rates
+
+
+def _port(text: str) -> int:
+    """`HITL_SMTP_PORT` as a port number, or a clear configuration error."""
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ConfigError(f"HITL_SMTP_PORT must be a port number (1-65535), not {text!r}")
+    return int(text)

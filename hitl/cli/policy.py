@@ -60,9 +60,11 @@ def load(path: Path) -> PolicySnapshot:
         PolicyError: The file cannot be read or does not validate (message names file and field).
     """
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise PolicyError(f"{path}: cannot read: {err.strerror or err}") from err
+    except UnicodeDecodeError as err:
+        raise PolicyError(f"{path}: not UTF-8 text (byte {err.start}): TOML files are UTF-8") from err
     return snapshot(text, str(path))
 
 

@@ -208,4 +208,6 @@ def test_channel_settings_from_the_environment() -> None:
         parse_recipients("managers")
     with pytest.raises(ConfigError):
         parse_rates("slack=fast")
+    with pytest.raises(ConfigError, match="HITL_SMTP_PORT"):
+        ChannelSettings.from_env({"HITL_SMTP_HOST": "mail", "HITL_SMTP_PORT": "smtp"})
     assert json.loads(json.dumps(parse_rates(""))) == {}

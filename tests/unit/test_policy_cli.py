@@ -28,11 +28,14 @@ def test_check_fails_with_file_field_and_problem(tmp_path: Path, capsys: pytest.
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "bad"\n[tools.t]\ntier = "risky"\n')
     missing = tmp_path / "missing.toml"
-    assert run("policy", "check", str(REFUND), str(bad), str(missing)) == exit_codes.FAILURE
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes('name = "caf\u00e9"\n'.encode("latin-1"))
+    assert run("policy", "check", str(REFUND), str(bad), str(missing), str(latin1)) == exit_codes.FAILURE
     err = capsys.readouterr().err.splitlines()
     assert err == [
         f"{bad}: tools.t.tier: Input should be 'read_only', 'low_risk_write', 'high_risk_write' or 'irreversible'",
         f"{missing}: cannot read: No such file or directory",
+        f"{latin1}: not UTF-8 text (byte 11): TOML files are UTF-8",
     ]
 
 

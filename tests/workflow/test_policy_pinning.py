@@ -63,3 +63,19 @@ async def test_editing_the_policy_affects_only_new_tasks(harness: Harness) -> No
     replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=SANDBOX)
     replay = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert replay.replay_failure is None
+
+
+async def test_a_broken_policy_file_ends_the_task_failed_with_the_reason(harness: Harness) -> None:
+    harness.write_policy(
+        "typo", (harness.policy_dir / "refund.toml").read_text().replace("approve_above", "aprove_above")
+    )
+    (harness.policy_dir / "latin1.toml").write_bytes('name = "caf\u00e9"\n'.encode("latin-1"))
+    results = {}
+    for name in ("typo", "latin1", "nope"):
+        handle = await harness.refund_task(250, policy=name)
+        results[name] = await handle.result()
+    assert {n: r.status for n, r in results.items()} == dict.fromkeys(results, TaskStatus.FAILED)
+    assert "tools.issue_refund.aprove_above: unknown field" in results["typo"].reason
+    assert "not UTF-8 text" in results["latin1"].reason
+    assert "no policy 'nope'" in results["nope"].reason
+    assert all(r.steps == [] for r in results.values())
