@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.workflow.conftest import Handle, Harness
-from tests.workflow.test_resilience import EMAIL_GATED
+from tests.workflow.test_resilience import EMAIL_GATED, REVIEWED
+from tests.workflow.test_shadow import SHADOW
 
 HISTORIES = Path(__file__).parents[1] / "histories"
 
@@ -83,6 +84,20 @@ async def config_change_reverted(h: Harness) -> Handle:
     return handle
 
 
+async def shadowed(h: Harness) -> Handle:
+    handle = await h.refund_task(40, policy=h.refund_policy("refund_shadow_rec", SHADOW))
+    await h.wait_request(handle, "approval-1")
+    await h.decide(handle, outcome="approve", reviewer="alice")
+    return handle
+
+
+async def reviewed_reverted(h: Harness) -> Handle:
+    handle = await h.refund_task(40, policy=h.refund_policy("refund_reviewed_rec", REVIEWED))
+    await h.wait_request(handle, "post_review-1")
+    await h.decide(handle, outcome="revert", reviewer="alice", comment="duplicate claim")
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
     "approved": approved,
     "modified": modified,
@@ -91,6 +106,8 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
     "timed_out": timed_out,
     "compensated": compensated,
     "config_change_reverted": config_change_reverted,
+    "shadowed": shadowed,
+    "reviewed_reverted": reviewed_reverted,
 }
 
 

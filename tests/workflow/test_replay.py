@@ -23,6 +23,8 @@ EXPECTED = {
     "timed_out",
     "compensated",
     "config_change_reverted",
+    "shadowed",
+    "reviewed_reverted",
 }
 
 
