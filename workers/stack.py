@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -155,6 +156,7 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
     settings = stack.settings
     policy = snapshot((settings.policy_dir / "refund.toml").read_text(), "refund.toml").policy
     temporal = Path(sys.executable).parent / "temporal"
+    hitl = Path(sys.executable).parent / "hitl"
     lines = ["", "Sample refund tasks:"]
     for task in tasks:
         handle = client.get_workflow_handle(task.task_id, result_type=TaskResult)
@@ -178,8 +180,14 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
             f"    Web UI:  {request.ui_url}",
             f"    Approve: {temporal} workflow signal --address {stack.address} "
             f"--workflow-id {task.task_id} --name decide --input '{payload}'",
+            f"    Or:      TEMPORAL_ADDRESS={stack.address} {hitl} approve {task.task_id} --as {reviewer}",
         ]
-    lines += ["", f"Notices go to {settings.outbox}. Press Ctrl-C to stop everything.", ""]
+    lines += [
+        "",
+        f"The queue: TEMPORAL_ADDRESS={stack.address} {hitl} inbox",
+        f"Notices go to {settings.outbox}. Press Ctrl-C to stop everything.",
+        "",
+    ]
     print("\n".join(lines), flush=True)
 
 
@@ -204,7 +212,13 @@ async def _settle(handle: WorkflowHandle[Any, TaskResult]) -> TaskResult | Pendi
 async def main() -> int:
     configure_logging()
     settings = Settings.from_env()
-    stack = Stack(settings)
+    try:
+        temporal_port = int(os.environ.get("HITL_TEMPORAL_PORT") or TEMPORAL_PORT)
+        ui_port = int(os.environ.get("HITL_UI_PORT") or UI_PORT)
+    except ValueError:
+        log.error("HITL_TEMPORAL_PORT and HITL_UI_PORT must be port numbers")
+        return 2
+    stack = Stack(settings, temporal_port=temporal_port, ui_port=ui_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,0 +1,118 @@
+"""`make run`'s main job (`python -m workers.stack`) as a user runs it: it prints the waiting
+sample tasks with the exact command that approves each; that command works as printed; Ctrl-C
+stops every process; a second run finds the state it left, waiting tasks still waiting."""
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from workers.local.ports import free_port
+
+pytestmark = pytest.mark.integration
+
+READY = "Press Ctrl-C to stop everything."
+
+
+class StackRun:
+    """One `python -m workers.stack` process and what it printed."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.lines: list[str] = []
+
+    @classmethod
+    async def start(cls, env: dict[str, str], log: Path) -> "StackRun":
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "workers.stack",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log.open("a"),
+            start_new_session=True,
+        )
+        run = cls(process)
+        await asyncio.wait_for(run._read_until_ready(), timeout=150)
+        return run
+
+    async def _read_until_ready(self) -> None:
+        assert self.process.stdout is not None
+        while not self.lines or READY not in self.lines[-1]:
+            line = await self.process.stdout.readline()
+            if not line:
+                raise AssertionError(f"the stack exited before it was ready: {self.lines}")
+            self.lines.append(line.decode().rstrip("\n"))
+
+    def task_lines(self) -> dict[str, str]:
+        """`demo-refund-N` -> its status line."""
+        found = (re.match(r"^  (demo-refund-\d+): (.*)$", line) for line in self.lines)
+        return {m.group(1): m.group(2) for m in found if m}
+
+    def approve_commands(self) -> list[str]:
+        return [line.split("Approve: ", 1)[1] for line in self.lines if line.strip().startswith("Approve: ")]
+
+    async def interrupt(self) -> int:
+        """Ctrl-C, as a user stops it; returns the exit code."""
+        self.process.send_signal(signal.SIGINT)
+        return await asyncio.wait_for(self.process.wait(), timeout=60)
+
+
+def processes_of(state: Path) -> list[psutil.Process]:
+    """Processes still running from this state folder (PostgreSQL detaches from its parent)."""
+    alive = []
+    for proc in psutil.process_iter(["cmdline", "environ"]):
+        try:
+            cmdline = " ".join(proc.info["cmdline"] or [])
+            environ = proc.info["environ"] or {}
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if str(state) in cmdline or environ.get("HITL_STATE_DIR") == str(state):
+            alive.append(proc)
+    return alive
+
+
+async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_state(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    env = {
+        **os.environ,
+        "HITL_STATE_DIR": str(state),
+        "HITL_TEMPORAL_PORT": str(free_port()),
+        "HITL_UI_PORT": str(free_port()),
+    }
+    first = await StackRun.start(env, tmp_path / "stack.log")
+    try:
+        statuses = first.task_lines()
+        waiting = sorted(t for t, s in statuses.items() if s.startswith("WAITING"))
+        finished = sorted(t for t, s in statuses.items() if s.startswith("completed"))
+        assert len(statuses) == 5 and waiting and finished, first.lines
+        commands = first.approve_commands()
+        assert len(commands) == len(waiting)
+        approved = await asyncio.to_thread(
+            subprocess.run, commands[0], shell=True, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert approved.returncode == 0, approved.stderr
+        running = {p.name() for p in processes_of(state)}
+        assert {"postgres", "temporal"} <= running, running  # the check below can see them
+    finally:
+        code = await first.interrupt()
+    assert code == 0
+    await asyncio.sleep(1)
+    assert processes_of(state) == []
+
+    second = await StackRun.start(env, tmp_path / "stack.log")
+    try:
+        again = second.task_lines()
+        assert again[waiting[0]].startswith("completed (decided by "), again
+        assert all(again[t].startswith("WAITING") for t in waiting[1:]), again
+        assert all(again[t].startswith("completed") for t in finished), again
+    finally:
+        assert await second.interrupt() == 0
+    await asyncio.sleep(1)
+    assert processes_of(state) == []
