@@ -78,13 +78,18 @@ async def set_stage(
     actor: str,
     reason: str,
     pin: bool = True,
+    initial_stage: int = POLICY_STAGE,
 ) -> StageChangeEntry:
-    """A person sets (and by default pins) a stage; the track record restarts from now."""
+    """A person sets (and by default pins) a stage; the track record restarts from now.
+
+    `initial_stage` is the stage tasks decide at while the pair has no ledger entry (the
+    policy's `[autonomy] initial_stage`): the change is recorded as from it.
+    """
     if not MIN_STAGE <= stage <= MAX_STAGE:
         raise ValueError(f"stage must be between {MIN_STAGE} and {MAX_STAGE}, not {stage}")
     async with conn.transaction():
-        # Without an entry, tasks have decided at the default policy stage.
-        await conn.execute(LOCK_ROW, task_kind, action_type, POLICY_STAGE)
+        # Without an entry, tasks have decided at the policy's initial stage.
+        await conn.execute(LOCK_ROW, task_kind, action_type, initial_stage)
         row = await conn.fetchrow(
             "SELECT stage FROM autonomy_stages WHERE task_kind = $1 AND action_type = $2 FOR UPDATE",
             task_kind,

@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -16,9 +17,10 @@ import asyncpg
 from activities.autonomy import ledger
 from activities.store.db import create_pool
 from hitl.cli import exit_codes
-from hitl.errors import ConfigError
+from hitl.cli.policy import load as load_policy
+from hitl.errors import ConfigError, PolicyError
 from hitl.settings import Settings
-from policies.autonomy import STAGE_NAMES
+from policies.autonomy import POLICY_STAGE, STAGE_NAMES, AutonomyRules
 
 
 def register(commands: Any) -> None:
@@ -38,6 +40,11 @@ def register(commands: Any) -> None:
     put.add_argument("--by", required=True, help="who sets it (recorded in the audit trail)")
     put.add_argument("--reason", required=True, help="why (recorded in the audit trail)")
     put.add_argument("--no-pin", action="store_true", help="set without pinning: recomputation continues")
+    put.add_argument(
+        "--policy",
+        help="policy name in HITL_POLICY_DIR or a .toml path (default: the task kind's name), for its "
+        "initial stage and to warn when its autonomy is off",
+    )
     put.add_argument("--dsn", help="PostgreSQL DSN (default: HITL_DATABASE_URL)")
     put.set_defaults(handler=set_command)
     free = sub.add_parser("unpin", help="let the stage be recomputed from the track record again")
@@ -100,8 +107,36 @@ async def show_command(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
+def _policy_autonomy(args: argparse.Namespace) -> AutonomyRules | None:
+    """The autonomy rules of the policy the stage is for (None: no such default policy).
+
+    Raises:
+        PolicyError: `--policy` names a file that is missing or broken.
+    """
+    named = args.policy or args.kind
+    path = (
+        Path(named)
+        if named.endswith(".toml") or "/" in named
+        else Settings.from_env().policy_dir / f"{named}.toml"
+    )
+    if args.policy is None and not path.is_file():
+        return None
+    return load_policy(path).policy.autonomy
+
+
 async def set_command(args: argparse.Namespace) -> int:
     """Set a stage, pinned unless --no-pin."""
+    try:
+        rules = _policy_autonomy(args)
+    except PolicyError as err:
+        print(f"hitl autonomy set: {err}", file=sys.stderr)
+        return exit_codes.NOT_FOUND
+    if rules is not None and not rules.enabled:
+        print(
+            f"hitl autonomy set: note: autonomy is off in the {args.policy or args.kind} policy "
+            "([autonomy] enabled = false): the stage applies once it is on",
+            file=sys.stderr,
+        )
     try:
         async with _connection(args) as conn:
             change = await ledger.set_stage(
@@ -112,6 +147,7 @@ async def set_command(args: argparse.Namespace) -> int:
                 actor=args.by,
                 reason=args.reason,
                 pin=not args.no_pin,
+                initial_stage=rules.initial_stage if rules is not None else POLICY_STAGE,
             )
     except ConfigError as err:
         print(f"hitl autonomy set: {err}", file=sys.stderr)

@@ -1,0 +1,50 @@
+"""`hitl autonomy set` records a first change from the policy's initial stage, and says when the
+policy's autonomy is off (real PostgreSQL)."""
+
+from pathlib import Path
+
+import pytest
+
+import policies
+from hitl.cli import build_parser, exit_codes
+from tests.support import unique
+from workers.local.postgres import EmbeddedPostgres
+
+
+async def run_cli(*argv: str) -> int:
+    args = build_parser().parse_args(list(argv))
+    code: int = await args.handler(args)
+    return code
+
+
+def policy_with_autonomy(tmp_path: Path, autonomy: str) -> Path:
+    text = (Path(policies.__file__).parent / "refund.toml").read_text()
+    start = text.index("[autonomy]")
+    end = text.index("\n[", start + 1)
+    path = tmp_path / "staged.toml"
+    path.write_text(text[:start] + "[autonomy]\n" + autonomy + text[end:])
+    return path
+
+
+async def test_a_first_set_starts_from_the_policys_initial_stage(
+    tmp_path: Path, postgres: EmbeddedPostgres, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kind = unique("kind")
+    staged = policy_with_autonomy(tmp_path, "enabled = true\ninitial_stage = 1\n")
+    common = ("--by", "erin", "--reason", "earned", "--dsn", postgres.dsn)
+    assert await run_cli("autonomy", "set", kind, "issue_refund", "4", "--policy", str(staged), *common) == 0
+    out, err = capsys.readouterr()
+    assert (out, err) == (
+        f"{kind}/issue_refund: stage 1 -> 4 (trusted), pinned; applies to tasks started from now on\n",
+        "",
+    )
+
+    # The shipped refund policy has autonomy off: the stage is set, with a note saying so.
+    assert await run_cli("autonomy", "set", "refund", unique("tool"), "2", *common) == exit_codes.OK
+    out, err = capsys.readouterr()
+    assert "stage 3 -> 2" in out
+    assert "autonomy is off in the refund policy" in err
+
+    missing = await run_cli("autonomy", "set", kind, "issue_refund", "2", "--policy", "nope", *common)
+    assert missing == exit_codes.NOT_FOUND
+    assert "nope.toml: cannot read" in capsys.readouterr().err
