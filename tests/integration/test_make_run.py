@@ -13,6 +13,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from hitl.client import connect
+from hitl.contracts import TaskResult, TaskStatus
 from workers.local.ports import free_port
 
 pytestmark = pytest.mark.integration
@@ -98,6 +100,11 @@ async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_
             subprocess.run, commands[0], shell=True, capture_output=True, text=True, timeout=60, check=False
         )
         assert approved.returncode == 0, approved.stderr
+        # Let it finish before stopping: an activity cut off by Ctrl-C would only be retried after
+        # its timeout on the next run (durable, but slower than this test wants to wait).
+        client = await connect(target_host=f"127.0.0.1:{env['HITL_TEMPORAL_PORT']}")
+        done = await client.get_workflow_handle(waiting[0], result_type=TaskResult).result()
+        assert done.status is TaskStatus.COMPLETED
         running = {p.name() for p in processes_of(state)}
         assert {"postgres", "temporal"} <= running, running  # the check below can see them
     finally:
