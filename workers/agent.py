@@ -26,7 +26,7 @@ from hitl.client import connect
 from hitl.names import AGENT_TASK_QUEUE
 from hitl.settings import Settings
 from hitl.telemetry import meter
-from workers.running import configure_logging, run_until_stopped, start_telemetry
+from workers.running import GRACEFUL_SHUTDOWN, configure_logging, run_until_stopped, start_telemetry
 from workflows.registry import WORKFLOWS
 
 STICKY_TIMEOUT = timedelta(seconds=3)
@@ -68,6 +68,7 @@ def build_agent_worker(
         ],
         workflow_runner=SANDBOX,
         sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
 
 

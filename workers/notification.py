@@ -20,7 +20,7 @@ from activities.notify.webhook import WebhookChannel
 from hitl.clean_exit import run_and_exit
 from hitl.client import connect
 from hitl.settings import Settings
-from workers.running import configure_logging, run_until_stopped, start_telemetry
+from workers.running import GRACEFUL_SHUTDOWN, configure_logging, run_until_stopped, start_telemetry
 
 MAX_ACTIVITIES_PER_SECOND = 20.0
 """Rate limit for the whole task queue, so a burst of escalations does not flood the channels."""
@@ -57,6 +57,7 @@ def build_notification_worker(
         task_queue=task_queue or settings.notify_task_queue,
         activities=[notifier.notify],
         max_task_queue_activities_per_second=MAX_ACTIVITIES_PER_SECOND,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
 
 

@@ -3,12 +3,18 @@
 import asyncio
 import logging
 import signal
+from datetime import timedelta
 
 from temporalio.worker import Worker
 
 from hitl.telemetry import Telemetry, TelemetrySettings, configure_telemetry
 
 log = logging.getLogger(__name__)
+
+
+GRACEFUL_SHUTDOWN = timedelta(seconds=30)
+"""On SIGINT/SIGTERM, in-flight activities get this long to finish before they are cancelled
+(and retried elsewhere). Keep the orchestrator's grace period longer (deploy/k8s: 60 s)."""
 
 
 def start_telemetry(service_name: str) -> Telemetry:
