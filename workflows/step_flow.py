@@ -59,18 +59,19 @@ class StepFlow:
             TaskEnded: A reviewer rejected it, or an incident was aborted.
         """
         spec = TOOLBOX.get(action.tool)
+        parsed, problem = _parse_args(spec, action.args)
         # The policy judges the arguments as the tool will run them ("900" runs as 900.0).
-        verdict = self._evaluate(_as_the_tool_reads_them(spec, action))
+        judged = action.model_copy(update={"args": {**action.args, **parsed}}) if parsed else action
+        verdict = self._evaluate(judged)
         # In shadow the policy only watches: a human decides, and the two are compared.
         would_be = verdict if self._shadow.applies(action) else None
         if would_be is not None:
-            verdict = self._shadow.gated(action, would_be)
+            verdict = self._shadow.gated(judged, would_be)
         self._audit_proposal(action, verdict, revision, would_be)
         if spec is None or verdict.mode is Mode.BLOCK:
             why = "; ".join(r.text for r in verdict.reasons) or f"unknown tool {action.tool!r}"
             self._state.settle(action, verdict, StepStatus.BLOCKED, action.args, detail=f"blocked: {why}")
             return
-        problem = _args_problem(spec, action.args)
         if problem:
             self._state.settle(action, verdict, StepStatus.FAILED, action.args, detail=problem)
             return
@@ -260,21 +261,12 @@ class StepFlow:
         )
 
 
-def _as_the_tool_reads_them(spec: ToolSpec | None, action: ProposedAction) -> ProposedAction:
-    """The action with its arguments parsed by the tool's model (unchanged when they do not parse:
-    such an action fails before it can run)."""
+def _parse_args(spec: ToolSpec | None, args: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The arguments as the tool's model reads them, or why they do not fit ({} and no problem
+    for an unknown tool, which is blocked anyway)."""
     if spec is None:
-        return action
+        return {}, ""
     try:
-        parsed = spec.args_model.model_validate(action.args)
-    except ValueError:
-        return action
-    return action.model_copy(update={"args": {**action.args, **parsed.model_dump()}})
-
-
-def _args_problem(spec: ToolSpec, args: dict[str, Any]) -> str:
-    try:
-        spec.args_model.model_validate(args)
+        return spec.args_model.model_validate(args).model_dump(), ""
     except ValueError as err:
-        return f"invalid arguments for {spec.name}: {err}"
-    return ""
+        return {}, f"invalid arguments for {spec.name}: {err}"

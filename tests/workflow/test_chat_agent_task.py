@@ -1,6 +1,7 @@
 """A refund task planned by a chat-completions model (a local fake), gated and approved."""
 
 import json
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -8,12 +9,23 @@ from typing import Any
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
+import policies
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start_task
-from hitl.contracts import AgentTaskInput, Decision, Mode, Outcome, PendingResult, StepStatus, TaskStatus
+from hitl.contracts import (
+    AgentTaskInput,
+    Decision,
+    Mode,
+    Outcome,
+    PendingResult,
+    ReviewRequest,
+    StepStatus,
+    TaskStatus,
+)
 from hitl.names import DECIDE, PENDING_QUERY
 from tests.fake_chat_server import FakeChatServer, function_call, refund_script
 from tests.support import assert_eventually, running_workers, settings_for, unique
+from tests.workflow.test_shadow import SHADOW
 
 
 async def test_model_agent_proposes_the_gate_decides(
@@ -66,18 +78,26 @@ def lowballing_script(body: dict[str, Any]) -> tuple[int, Any]:
         "propose_action",
         {
             "tool": "issue_refund",
-            "args": {"order_id": subject["order_id"], "amount": "900", "currency": "USD"},
+            "args": {"order_id": subject["order_id"], "amount": subject["amount"], "currency": "USD"},
             "confidence": 0.99,
             "signals": {"amount": 5},
         },
     )
 
 
-async def test_a_text_amount_is_judged_as_the_tool_will_run_it(
-    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
-) -> None:
+async def first_request(
+    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, amount: str, policy: str = "refund"
+) -> tuple[ReviewRequest, str]:
+    """Run a lowballing model's refund of `amount` (as text) up to its first gate; the order id."""
     server = FakeChatServer(lowballing_script)
-    settings = settings_for(tmp_path, unique("notify"))
+    policy_dir = tmp_path / "policies"
+    shutil.copytree(
+        Path(policies.__file__).parent, policy_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__")
+    )
+    [(plain, shadowed)] = SHADOW.items()
+    text = (policy_dir / "refund.toml").read_text().replace('name = "refund"', 'name = "refund_shadow"')
+    (policy_dir / "refund_shadow.toml").write_text(text.replace(plain, shadowed))
+    settings = settings_for(tmp_path, unique("notify")).model_copy(update={"policy_dir": policy_dir})
     order_id = unique("ord")
     await seed_orders(
         pool, [DemoOrder(order_id=order_id, customer_email="x@example.com", total=Decimal("950"))]
@@ -89,15 +109,35 @@ async def test_a_text_amount_is_judged_as_the_tool_will_run_it(
             handle = await start_task(
                 ts_env.client,
                 AgentTaskInput(
-                    task_id=unique("llm"), kind="refund", requester="svc", subject={"order_id": order_id}
+                    task_id=unique("llm"),
+                    kind="refund",
+                    requester="svc",
+                    subject={"order_id": order_id, "amount": amount},
+                    policy=policy,
                 ),
                 task_queue=task_queue,
             )
             pending = await assert_eventually(
                 lambda: handle.query(PENDING_QUERY, result_type=PendingResult), lambda p: len(p.requests) == 1
             )
-            verdict = pending.requests[0].verdict
-            assert (verdict.mode, verdict.required_limit) == (Mode.APPROVE, 900)
-            assert verdict.reasons[0].id == "amount.above_threshold"
             await handle.terminate(reason="test finished")
+    return pending.requests[0], order_id
+
+
+async def test_a_text_amount_is_judged_as_the_tool_will_run_it(
+    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    request, order_id = await first_request(ts_env, pool, tmp_path, "900")
+    verdict = request.verdict
+    assert (verdict.mode, verdict.required_limit) == (Mode.APPROVE, 900)
+    assert verdict.reasons[0].id == "amount.above_threshold"
     assert await pool.fetchval("SELECT count(*) FROM shop.refunds WHERE order_id = $1", order_id) == 0
+
+
+async def test_in_shadow_a_text_amount_still_carries_its_approval_limit(
+    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    request, _ = await first_request(ts_env, pool, tmp_path, "40", policy="refund_shadow")
+    verdict = request.verdict
+    assert (verdict.mode, verdict.required_limit) == (Mode.APPROVE, 40)
+    assert [r.id for r in verdict.reasons][-1] == "shadow.gated"
