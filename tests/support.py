@@ -2,6 +2,9 @@
 
 import asyncio
 import contextlib
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -38,6 +41,27 @@ async def assert_eventually(
 def unique(prefix: str) -> str:
     """A unique id for a test's workflow ids and task queues."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+HITL = str(Path(sys.executable).parent / "hitl")
+"""The `hitl` console script of this virtual environment."""
+
+
+async def run_hitl(
+    *args: str, env: dict[str, str] | None = None, unset: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """Run `hitl ARGS` as a process, off the event loop: this process's environment without
+    `unset`, plus `env`."""
+    inherited = {k: v for k, v in os.environ.items() if k not in unset}
+    return await asyncio.to_thread(
+        subprocess.run,
+        [HITL, *args],
+        env={**inherited, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def settings_for(tmp: Path, notify_queue: str) -> Settings:

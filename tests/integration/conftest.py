@@ -1,12 +1,20 @@
 """The whole local stack as subprocesses: dev server, embedded PostgreSQL, both workers."""
 
+import functools
 import subprocess
 from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
 
 import asyncpg
 import pytest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 
+from activities.tools.shop_seed import DemoOrder, seed_orders
+from hitl.client import start_task
+from hitl.contracts import AgentTaskInput, PendingResult, TaskResult
+from hitl.names import PENDING_QUERY
+from tests.support import assert_eventually, unique
 from workers.local.binaries import temporal_cli
 from workers.local.scratch import scratch_stack
 from workers.stack import Stack
@@ -19,6 +27,26 @@ class LiveStack:
         self.stack = stack
         self.client = client
         self.pool = pool
+
+    async def waiting_refund(
+        self, amount: float, *, total: float = 900.0, task_id: str | None = None
+    ) -> WorkflowHandle[Any, TaskResult]:
+        """Seed an order of `total`, start a refund of `amount` on it, return once it waits at its gate."""
+        order_id = unique("ord")
+        order = DemoOrder(order_id=order_id, customer_email="li@example.com", total=Decimal(str(total)))
+        await seed_orders(self.pool, [order])
+        task = AgentTaskInput(
+            task_id=task_id or unique("refund"),
+            kind="refund",
+            requester="svc",
+            subject={"order_id": order_id, "amount": amount},
+        )
+        handle = await start_task(self.client, task)
+        await assert_eventually(
+            functools.partial(handle.query, PENDING_QUERY, result_type=PendingResult),
+            lambda p: len(p.requests) == 1,
+        )
+        return handle
 
     def temporal(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the real `temporal` CLI against this stack's server."""

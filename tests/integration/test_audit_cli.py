@@ -1,10 +1,6 @@
 """`hitl audit verify` as a process: exit codes and the first broken row, on a tampered database."""
 
-import asyncio
 import json
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -14,9 +10,8 @@ import pytest
 from activities.store.audit import AuditActivities
 from activities.store.db import create_pool
 from hitl.contracts import AuditEvent, AuditKind, RecordEventsInput
+from tests.support import run_hitl
 from workers.local.postgres import EmbeddedPostgres, start_migrated
-
-HITL = os.path.join(os.path.dirname(sys.executable), "hitl")
 
 
 @pytest.fixture
@@ -24,12 +19,6 @@ async def db(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Embedded
     server = await start_migrated(tmp_path_factory.mktemp("pg-cli") / "data", delete_on_stop=True)
     yield server
     server.stop()
-
-
-async def hitl_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return await asyncio.to_thread(
-        subprocess.run, [HITL, *args], capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 async def test_verify_passes_then_names_the_tampered_row(db: EmbeddedPostgres) -> None:
@@ -49,7 +38,7 @@ async def test_verify_passes_then_names_the_tampered_row(db: EmbeddedPostgres) -
             for seq in range(1, 4)
         ]
         await AuditActivities(pool).record_events(RecordEventsInput(events=events))
-        intact = await hitl_cli("audit", "verify", "--dsn", db.dsn)
+        intact = await run_hitl("audit", "verify", "--dsn", db.dsn)
         head = await pool.fetchval("SELECT hash FROM audit_events WHERE chain_pos = 3")
         assert (intact.returncode, intact.stdout) == (0, f"audit chain intact: 3 events, head {head}\n")
 
@@ -61,7 +50,7 @@ async def test_verify_passes_then_names_the_tampered_row(db: EmbeddedPostgres) -
     finally:
         await pool.close()
 
-    broken = await hitl_cli("audit", "verify", "--dsn", db.dsn, "--json")
+    broken = await run_hitl("audit", "verify", "--dsn", db.dsn, "--json")
     assert broken.returncode == 1
     report = json.loads(broken.stdout)
     assert report["broken"] == {
@@ -79,7 +68,7 @@ async def test_verify_without_a_reachable_database_says_so(db: EmbeddedPostgres)
     dsn = db.dsn
     db.pause()
     try:
-        down = await hitl_cli("audit", "verify", "--dsn", dsn)
+        down = await run_hitl("audit", "verify", "--dsn", dsn)
     finally:
         db.resume()
     assert down.returncode == 5

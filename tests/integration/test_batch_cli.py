@@ -1,18 +1,14 @@
 """Batch decisions on the real stack: one `hitl approve --query` decides many requests through
 Temporal's batch signal, reports each refusal, and applies once when run again."""
 
-import functools
 import json
 import re
 import uuid
-from decimal import Decimal
 
 import pytest
 
-from activities.tools.shop_seed import DemoOrder, seed_orders
-from hitl.client import start_task
-from hitl.contracts import AgentTaskInput, PendingResult, TaskStatus, TaskStatusView
-from hitl.names import PENDING_QUERY, STATUS_QUERY
+from hitl.contracts import TaskStatus, TaskStatusView
+from hitl.names import STATUS_QUERY
 from tests.integration.cli_runner import hitl
 from tests.integration.conftest import LiveStack
 from tests.support import assert_eventually, unique
@@ -22,26 +18,11 @@ pytestmark = pytest.mark.integration
 
 
 async def waiting_refunds(live: LiveStack, prefix: str, amounts: list[float]) -> list[Handle]:
-    """Start one refund task per amount, named `<prefix>-<n>`, and wait until each waits."""
-    handles = []
-    for n, amount in enumerate(amounts):
-        order_id = unique("ord")
-        await seed_orders(
-            live.pool, [DemoOrder(order_id=order_id, customer_email="li@example.com", total=Decimal("5000"))]
-        )
-        task = AgentTaskInput(
-            task_id=f"{prefix}-{n}",
-            kind="refund",
-            requester="svc",
-            subject={"order_id": order_id, "amount": amount},
-        )
-        handles.append(await start_task(live.client, task))
-    for handle in handles:
-        await assert_eventually(
-            functools.partial(handle.query, PENDING_QUERY, result_type=PendingResult),
-            lambda p: len(p.requests) == 1,
-        )
-    return handles
+    """One waiting refund task per amount, named `<prefix>-<n>`."""
+    return [
+        await live.waiting_refund(amount, total=5000, task_id=f"{prefix}-{n}")
+        for n, amount in enumerate(amounts)
+    ]
 
 
 async def test_batch_approve_applies_once_and_reports_refusals(live: LiveStack) -> None:

@@ -6,41 +6,20 @@ import os
 import subprocess
 import sys
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from temporalio.client import WorkflowHandle
 
 from activities.tools.shop_seed import DemoOrder, seed_orders
-from hitl.client import start_task
-from hitl.contracts import AgentTaskInput, PendingResult, TaskResult, TaskStatus, TaskStatusView
-from hitl.names import PENDING_QUERY, STATUS_QUERY
+from hitl.contracts import TaskStatus, TaskStatusView
+from hitl.names import STATUS_QUERY
 from tests.integration.conftest import LiveStack
 from tests.support import assert_eventually, unique
 
 pytestmark = pytest.mark.integration
 
 
-async def start_refund(live: LiveStack, amount: float) -> WorkflowHandle[Any, TaskResult]:
-    order_id = unique("ord")
-    await seed_orders(
-        live.pool, [DemoOrder(order_id=order_id, customer_email="li@example.com", total=Decimal("900"))]
-    )
-    task = AgentTaskInput(
-        task_id=unique("refund"),
-        kind="refund",
-        requester="svc",
-        subject={"order_id": order_id, "amount": amount},
-    )
-    handle = await start_task(live.client, task)
-    await assert_eventually(
-        lambda: handle.query(PENDING_QUERY, result_type=PendingResult), lambda p: len(p.requests) == 1
-    )
-    return handle
-
-
 async def test_approval_through_the_temporal_cli_refunds_once_and_audits(live: LiveStack) -> None:
-    handle = await start_refund(live, 300)
+    handle = await live.waiting_refund(300)
     decision = json.dumps({"outcome": "approve", "reviewer": "alice", "comment": "ok per policy"})
     signal = live.temporal(
         "workflow", "signal", "--workflow-id", handle.id, "--name", "decide", "--input", decision
@@ -79,7 +58,7 @@ async def test_approval_through_the_temporal_cli_refunds_once_and_audits(live: L
 
 
 async def test_malformed_cli_signals_are_refused_not_wedged(live: LiveStack) -> None:
-    handle = await start_refund(live, 250)
+    handle = await live.waiting_refund(250)
     sends = [
         ("workflow", "signal", "--workflow-id", handle.id, "--name", "decide"),
         (

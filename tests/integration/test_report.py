@@ -1,10 +1,6 @@
 """`hitl report` from seeded data in a real PostgreSQL: text, JSON figures and the HTML page."""
 
-import asyncio
 import json
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -16,9 +12,9 @@ import pytest
 from activities.store.audit import AuditActivities
 from activities.store.db import create_pool
 from hitl.contracts import AuditEvent, AuditKind, FeedbackRecord, RecordEventsInput
+from tests.support import run_hitl
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 
-HITL = os.path.join(os.path.dirname(sys.executable), "hitl")
 T0 = datetime(2026, 4, 6, 9, 0, tzinfo=UTC)
 NOT_UNCHANGED = {125: "modify", 131: "reject", 140: "modify"}
 """Among the 40 human decisions on refunds of 101..140, these were not approved as proposed."""
@@ -175,14 +171,8 @@ async def seeded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Embe
     server.stop()
 
 
-async def hitl_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return await asyncio.to_thread(
-        subprocess.run, [HITL, *args], capture_output=True, text=True, timeout=60, check=False
-    )
-
-
 async def test_report_figures(seeded: EmbeddedPostgres) -> None:
-    done = await hitl_cli("report", "--json", "--dsn", seeded.dsn)
+    done = await run_hitl("report", "--json", "--dsn", seeded.dsn)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     groups = {(g["task_kind"], g["action_type"]): g for g in report["groups"]}
@@ -230,7 +220,7 @@ async def test_report_figures(seeded: EmbeddedPostgres) -> None:
 
 
 async def test_report_text_and_filters(seeded: EmbeddedPostgres) -> None:
-    done = await hitl_cli("report", "--kind", "refund", "--dsn", seeded.dsn)
+    done = await run_hitl("report", "--kind", "refund", "--dsn", seeded.dsn)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     row = next(line for line in lines if line.startswith("refund / issue_refund"))
@@ -252,7 +242,7 @@ async def test_report_text_and_filters(seeded: EmbeddedPostgres) -> None:
     assert not any(line.startswith("config_change") for line in lines)
     assert "  - 96% of issue_refund requests (refund) with amount up to 130" in done.stdout
 
-    late = await hitl_cli("report", "--json", "--since", "2026-04-09", "--dsn", seeded.dsn)
+    late = await run_hitl("report", "--json", "--since", "2026-04-09", "--dsn", seeded.dsn)
     decided = {g["action_type"]: g["decisions"] for g in json.loads(late.stdout)["groups"]}
     assert decided["issue_refund"] == 10
 
@@ -279,7 +269,7 @@ async def test_html_page_is_self_contained_with_three_charts(
     seeded: EmbeddedPostgres, tmp_path: Path
 ) -> None:
     out = tmp_path / "report.html"
-    done = await hitl_cli("report", "--kind", "refund", "--html", str(out), "--dsn", seeded.dsn)
+    done = await run_hitl("report", "--kind", "refund", "--html", str(out), "--dsn", seeded.dsn)
     assert done.returncode == 0, done.stderr
     page = Page()
     page.feed(out.read_text(encoding="utf-8"))

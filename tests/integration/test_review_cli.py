@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from temporalio.client import WorkflowHandle
 
-from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, PendingResult, TaskResult, TaskStatus
 from hitl.contracts.inbox import InboxFilter
@@ -22,25 +21,6 @@ from workers.local.ports import free_port
 pytestmark = pytest.mark.integration
 
 Handle = WorkflowHandle[Any, TaskResult]
-
-
-async def waiting_refund(live: LiveStack, amount: float, total: float = 900.0) -> Handle:
-    """Start a refund that stops at the gate; return once its request is open."""
-    order_id = unique("ord")
-    await seed_orders(
-        live.pool, [DemoOrder(order_id=order_id, customer_email="li@example.com", total=Decimal(str(total)))]
-    )
-    task = AgentTaskInput(
-        task_id=unique("review"),
-        kind="refund",
-        requester="svc",
-        subject={"order_id": order_id, "amount": amount},
-    )
-    handle = await start_task(live.client, task)
-    await assert_eventually(
-        lambda: handle.query(PENDING_QUERY, result_type=PendingResult), lambda p: len(p.requests) == 1
-    )
-    return handle
 
 
 async def inbox_rows(live: LiveStack, mine: set[str], *args: str) -> list[tuple[Any, ...]]:
@@ -64,8 +44,8 @@ async def inbox_rows(live: LiveStack, mine: set[str], *args: str) -> list[tuple[
 
 
 async def test_inbox_filters_and_orders_by_deadline_or_priority(live: LiveStack) -> None:
-    sure = await waiting_refund(live, 250)  # fits the order: confidence 0.95
-    unsure = await waiting_refund(live, 400, total=300)  # capped to the order total: confidence 0.6
+    sure = await live.waiting_refund(250)  # fits the order: confidence 0.95
+    unsure = await live.waiting_refund(400, total=300)  # capped to the order total: confidence 0.6
     mine = {sure.id, unsure.id}
     # Visibility is eventually consistent: wait until both tasks are listed as waiting.
     await assert_eventually(lambda: inbox_rows(live, mine), lambda rows: len(rows) == 2)
@@ -112,7 +92,7 @@ async def test_inbox_filters_and_orders_by_deadline_or_priority(live: LiveStack)
 
 
 async def test_show_prints_the_context_card(live: LiveStack) -> None:
-    handle = await waiting_refund(live, 250)
+    handle = await live.waiting_refund(250)
     pending = await handle.query(PENDING_QUERY, result_type=PendingResult)
 
     shown = await hitl(live, "show", handle.id)
@@ -126,7 +106,7 @@ async def test_show_prints_the_context_card(live: LiveStack) -> None:
 
 
 async def test_decisions_through_the_update_answer_at_once(live: LiveStack) -> None:
-    handle = await waiting_refund(live, 250)
+    handle = await live.waiting_refund(250)
 
     unknown = await hitl(live, "approve", handle.id, "--as", "zed")
     assert unknown.returncode == 3
@@ -178,7 +158,7 @@ async def test_decisions_through_the_update_answer_at_once(live: LiveStack) -> N
 
 
 async def test_request_changes_and_reject_with_reason(live: LiveStack) -> None:
-    handle = await waiting_refund(live, 250)
+    handle = await live.waiting_refund(250)
     changes = await hitl(
         live, "request-changes", handle.id, "--as", "bob", "--comment", "refund 150 instead", "--json"
     )

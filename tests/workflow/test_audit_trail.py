@@ -1,17 +1,12 @@
 """The audit trail of real task runs: which events land, once each, chained (issue 5, point 2)."""
 
-import asyncio
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 from activities.store.chain import verify_chain
 from hitl.contracts import TaskStatus
+from tests.support import run_hitl
 from tests.workflow.conftest import Handle, Harness
 from workers.local.postgres import EmbeddedPostgres
-
-HITL = os.path.join(os.path.dirname(sys.executable), "hitl")
 
 
 async def kinds(h: Harness, handle: Handle) -> list[tuple[str, str]]:
@@ -19,12 +14,6 @@ async def kinds(h: Harness, handle: Handle) -> list[tuple[str, str]]:
         "SELECT kind, actor FROM audit_events WHERE task_id = $1 ORDER BY chain_pos", handle.id
     )
     return [(r["kind"], r["actor"]) for r in rows]
-
-
-async def hitl_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return await asyncio.to_thread(
-        subprocess.run, [HITL, *args], capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 async def test_an_approved_refund_leaves_a_complete_chained_trail(
@@ -66,7 +55,7 @@ async def test_an_approved_refund_leaves_a_complete_chained_trail(
         report = await verify_chain(conn)
     assert report.broken is None
 
-    shown = await hitl_cli("audit", "show", handle.id, "--dsn", postgres.dsn)
+    shown = await run_hitl("audit", "show", handle.id, "--dsn", postgres.dsn)
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.splitlines()
     assert lines[0] == f"Audit trail of {handle.id} ({len(trail)} events)"
@@ -74,7 +63,7 @@ async def test_an_approved_refund_leaves_a_complete_chained_trail(
     assert any(line.strip() == "comment: customer is right" for line in lines)
     assert any("decision_refused" in line and "refused unknown_reviewer" in line for line in lines)
 
-    missing = await hitl_cli("audit", "show", "no-such-task", "--dsn", postgres.dsn)
+    missing = await run_hitl("audit", "show", "no-such-task", "--dsn", postgres.dsn)
     assert (missing.returncode, missing.stdout) == (4, "")
 
 

@@ -1,35 +1,21 @@
 """`hitl start` with an OTLP endpoint starts the task's trace, as a traced service would: the
 `StartWorkflow` span reaches the collector, and the workflow carries its context onward."""
 
-import asyncio
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from temporalio.testing import WorkflowEnvironment
 
 from tests.otlp_collector import Collector
-from tests.support import unique
-
-HITL = str(Path(sys.executable).parent / "hitl")
+from tests.support import run_hitl, unique
 
 
 async def test_hitl_start_exports_the_start_span(ts_env: WorkflowEnvironment) -> None:
     task_id = unique("traced")
     with Collector() as collector:
-        done = await asyncio.to_thread(
-            subprocess.run,
-            [HITL, "start", "--task-id", task_id, "--requester", "svc", "--subject", '{"order_id": "A-1"}'],
+        done = await run_hitl(
+            *("start", "--task-id", task_id, "--requester", "svc", "--subject", '{"order_id": "A-1"}'),
             env={
-                **os.environ,
                 "TEMPORAL_ADDRESS": ts_env.client.service_client.config.target_host,
                 "HITL_OTLP_ENDPOINT": collector.endpoint,
             },
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
         )
         assert (done.returncode, done.stdout) == (0, f"{task_id}\n"), done.stderr
         assert collector.span_names() == ["StartWorkflow:AgentTaskWorkflow"]

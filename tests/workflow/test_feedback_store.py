@@ -1,17 +1,12 @@
 """Every decision lands in the feedback store and exports as JSONL (issue 5, point 3)."""
 
-import asyncio
 import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 from hitl.contracts import TaskStatus
+from tests.support import run_hitl
 from tests.workflow.conftest import Harness
 from workers.local.postgres import EmbeddedPostgres
-
-HITL = os.path.join(os.path.dirname(sys.executable), "hitl")
 
 REVIEWED = {
     'approve_above = 100\nladder = "refunds"': 'approve_above = 100\nladder = "refunds"\n'
@@ -20,14 +15,7 @@ REVIEWED = {
 
 
 async def export(dsn: str, *args: str) -> list[dict[str, Any]]:
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [HITL, "feedback", "export", "--dsn", dsn, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = await run_hitl("feedback", "export", "--dsn", dsn, *args)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert done.stderr == f"exported {len(lines)} feedback rows\n"
@@ -103,13 +91,6 @@ async def test_a_closed_review_window_is_a_post_review_row_not_an_sla_breach(
 
 
 async def test_bad_since_is_a_usage_error(postgres: EmbeddedPostgres) -> None:
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [HITL, "feedback", "export", "--dsn", postgres.dsn, "--since", "last tuesday"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = await run_hitl("feedback", "export", "--dsn", postgres.dsn, "--since", "last tuesday")
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith("hitl feedback export: bad --since:")
