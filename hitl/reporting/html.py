@@ -4,7 +4,7 @@ from html import escape
 
 from hitl.contracts.report import CalibrationRow, KpiReport
 from hitl.reporting import svg
-from hitl.reporting.text import duration, rate
+from hitl.reporting.text import kpi_cells, rate
 
 STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; color: #222; }
@@ -65,25 +65,11 @@ def _kpi_table(report: KpiReport) -> str:
     ]
     rows = []
     for g in report.groups:
-        cells = [
-            g.proposed,
-            rate(g.intervention_rate),
-            g.decisions,
-            rate(g.approve_rate),
-            rate(g.modify_rate),
-            rate(g.reject_rate),
-            rate(g.request_changes_rate),
-            duration(g.p50_seconds),
-            duration(g.p90_seconds),
-            g.sla_breaches,
-            g.escalations,
-            g.reverts,
-            g.queue_depth,
-        ]
+        cells = kpi_cells(g)
         rows.append(
             f'<tr data-group="{escape(g.task_kind)}/{escape(g.action_type)}"><td>{escape(g.task_kind)}</td>'
             f"<td>{escape(g.action_type)}</td>"
-            + "".join(f'<td class="num">{escape(str(c))}</td>' for c in cells)
+            + "".join(f'<td class="num">{escape(c)}</td>' for c in cells)
             + "</tr>"
         )
     header = "".join(f"<th>{escape(h)}</th>" for h in head)

@@ -37,8 +37,12 @@ COLUMNS: list[tuple[str, int]] = [
 
 
 def _row(g: GroupKpis) -> list[str]:
+    return [f"{g.task_kind} / {g.action_type}", *kpi_cells(g)]
+
+
+def kpi_cells(g: GroupKpis) -> list[str]:
+    """A group's figures as the text and HTML tables show them, in column order."""
     return [
-        f"{g.task_kind} / {g.action_type}",
         str(g.proposed),
         rate(g.intervention_rate),
         str(g.decisions),
