@@ -9,9 +9,9 @@ from temporalio.exceptions import ApplicationError
 from activities.autonomy import ledger
 from activities.autonomy.track_record import novel_action_types
 from hitl import activity_names
-from hitl.contracts.context import LoadTaskContextInput, TaskContext
 from hitl.errors import POLICY_INVALID, POLICY_NOT_FOUND, PolicyError
 from hitl.settings import Settings
+from policies.context import LoadTaskContextInput, TaskContext
 from policies.parse import snapshot
 
 

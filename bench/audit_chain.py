@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from activities.store.audit import AuditActivities
-from activities.store.chain import verify_chain
-from activities.store.db import create_pool
-from activities.store.report_data import load_report_data
 from hitl.clean_exit import run_and_exit
 from hitl.contracts import AuditEvent, AuditKind, FeedbackRecord, RecordEventsInput
 from hitl.contracts.report import FeedbackFilter
 from hitl.reporting.kpi import build_report
+from store.chain import verify_chain
+from store.db import create_pool
+from store.report_data import load_report_data
 from workers.local.postgres import start_migrated
 
 BATCH = 5

@@ -28,13 +28,13 @@ from typing import Any
 import asyncpg
 from temporalio.client import Client, WorkflowHandle
 
-from activities.store.db import create_pool
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from bench.bare import BARE_WORKFLOW, BareInput, Executed, Go
 from hitl.clean_exit import run_and_exit
 from hitl.client import connect, start_task
 from hitl.contracts import AgentTaskInput, Decision, Outcome, TaskResult
 from hitl.names import DECIDE
+from store.db import create_pool
 from workers.local.ports import free_port
 from workers.local.processes import Child
 from workers.local.scratch import scratch_settings

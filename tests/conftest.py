@@ -12,8 +12,8 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from activities.store.db import create_pool
 from hitl.search_attributes import CLI_TYPE_NAMES
+from store.db import create_pool
 from workers.local.binaries import temporal_test_server
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 

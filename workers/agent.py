@@ -17,7 +17,6 @@ from activities.agent.registry import planners
 from activities.autonomy.shadow_store import ShadowStore
 from activities.store.audit import AuditActivities
 from activities.store.audit_metrics import AuditMetrics
-from activities.store.db import create_pool, migrate
 from activities.task_context import TaskContextActivities
 from activities.tools.config import ConfigTools
 from activities.tools.refund import RefundTools
@@ -26,6 +25,7 @@ from hitl.client import connect
 from hitl.names import AGENT_TASK_QUEUE
 from hitl.settings import Settings
 from hitl.telemetry import meter
+from store.db import create_pool, migrate
 from workers.running import GRACEFUL_SHUTDOWN, configure_logging, run_until_stopped, start_telemetry
 from workflows.registry import WORKFLOWS
 

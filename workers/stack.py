@@ -22,7 +22,6 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from activities.store.db import create_pool
 from activities.tools.shop_seed import seed_orders
 from hitl.clean_exit import run_and_exit
 from hitl.client import connect
@@ -30,6 +29,7 @@ from hitl.contracts import AgentTaskInput, PendingResult, TaskResult
 from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, PENDING_QUERY
 from hitl.settings import Settings
 from policies.parse import snapshot
+from store.db import create_pool
 from workers.local.dev_server import dev_server, start_dev_server
 from workers.local.ports import port_in_use
 from workers.local.postgres import EmbeddedPostgres, start_migrated

@@ -12,7 +12,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from hitl import activity_names
     from hitl.contracts import AuditKind, TaskResult, TaskStatus
-    from hitl.contracts.context import LoadTaskContextInput, TaskContext
+    from policies.context import LoadTaskContextInput, TaskContext
 
 from workflows import options
 from workflows.post_review import PostReviews

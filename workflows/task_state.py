@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
         TaskStatus,
         Verdict,
     )
-    from hitl.contracts.context import TaskContext
+    from policies.context import TaskContext
 
 from workflows.audit_log import AuditLog
 from workflows.gate.gate import HumanGate

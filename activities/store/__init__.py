@@ -1,1 +1,1 @@
-"""PostgreSQL: connection pool, ordered SQL migrations, and the audit and feedback writers."""
+"""Activities that write the audit trail and feedback, with their metrics."""

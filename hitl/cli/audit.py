@@ -5,11 +5,11 @@ import json
 import sys
 from typing import Any
 
-from activities.store.audit_read import task_events
-from activities.store.chain import verify_chain
 from hitl.cli import exit_codes
 from hitl.cli.database import DatabaseUnavailable, add_dsn_option, connection, fail
 from hitl.reporting.timeline import render_timeline
+from store.audit_read import task_events
+from store.chain import verify_chain
 
 
 def register(commands: Any) -> None:

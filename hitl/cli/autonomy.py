@@ -15,12 +15,12 @@ from typing import Any
 import asyncpg
 
 from activities.autonomy import ledger
-from activities.store.db import create_pool
 from hitl.cli import exit_codes
 from hitl.cli.policy import load as load_policy
 from hitl.errors import ConfigError, PolicyError
 from hitl.settings import Settings
 from policies.autonomy import POLICY_STAGE, STAGE_NAMES, AutonomyRules
+from store.db import create_pool
 
 
 def register(commands: Any) -> None:

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
-from activities.store.db import _init_connection
 from hitl.cli import exit_codes
 from hitl.errors import ConfigError
 from hitl.settings import Settings
+from store.db import _init_connection
 
 
 class DatabaseUnavailable(Exception):

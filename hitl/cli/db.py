@@ -6,10 +6,10 @@ from typing import Any
 
 import asyncpg
 
-from activities.store.db import migrate
 from hitl.cli import exit_codes
 from hitl.errors import ConfigError
 from hitl.settings import Settings
+from store.db import migrate
 
 
 def register(commands: Any) -> None:

@@ -6,10 +6,10 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from activities.store.feedback_export import iter_feedback
 from hitl.cli import exit_codes
 from hitl.cli.database import DatabaseUnavailable, add_dsn_option, connection, fail
 from hitl.contracts.report import FeedbackFilter
+from store.feedback_export import iter_feedback
 
 RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([dhm])$")
 UNITS = {"d": "days", "h": "hours", "m": "minutes"}

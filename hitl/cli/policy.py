@@ -11,7 +11,6 @@ import asyncpg
 from pydantic import ValidationError
 
 from activities.autonomy.shadow_store import agreement_report
-from activities.store.db import create_pool
 from hitl.cli import exit_codes
 from hitl.contracts import ProposedAction, Verdict
 from hitl.errors import ConfigError, PolicyError
@@ -20,6 +19,7 @@ from policies.autonomy import STAGE_NAMES
 from policies.evaluate import EvaluationContext, evaluate
 from policies.model import PolicySnapshot
 from policies.parse import snapshot
+from store.db import create_pool
 
 
 def register(commands: Any) -> None:

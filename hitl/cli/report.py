@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from activities.store.report_data import load_report_data
 from hitl.cli import exit_codes
 from hitl.cli.database import DatabaseUnavailable, add_dsn_option, connection, fail
 from hitl.cli.feedback import add_filter_options, feedback_filter
 from hitl.reporting.html import render_html
 from hitl.reporting.kpi import build_report
 from hitl.reporting.text import render_text
+from store.report_data import load_report_data
 
 
 def register(commands: Any) -> None:

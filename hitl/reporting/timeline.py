@@ -4,7 +4,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from activities.store.audit_read import StoredEvent
+from store.audit_read import StoredEvent
 
 
 def _args(value: Any) -> str:

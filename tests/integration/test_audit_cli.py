@@ -8,8 +8,8 @@ import asyncpg
 import pytest
 
 from activities.store.audit import AuditActivities
-from activities.store.db import create_pool
 from hitl.contracts import AuditEvent, AuditKind, RecordEventsInput
+from store.db import create_pool
 from tests.support import run_hitl
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 

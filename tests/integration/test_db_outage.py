@@ -19,14 +19,14 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from activities.store.chain import verify_chain
-from activities.store.db import create_pool
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.activity_names import RECORD_AUDIT
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, Decision, PendingResult, TaskResult, TaskStatus
 from hitl.names import DECIDE, PENDING_QUERY
 from hitl.search_attributes import ALL_KEYS
+from store.chain import verify_chain
+from store.db import create_pool
 from tests.support import assert_eventually, running_workers, settings_for, unique
 from workers.local.binaries import temporal_cli
 from workers.local.postgres import EmbeddedPostgres, start_migrated

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from activities.store.audit import AuditActivities
-from activities.store.db import create_pool
 from hitl.contracts import AuditEvent, AuditKind, FeedbackRecord, RecordEventsInput
+from store.db import create_pool
 from tests.support import run_hitl
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 

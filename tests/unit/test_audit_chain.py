@@ -13,9 +13,9 @@ import asyncpg
 import pytest
 
 from activities.store.audit import AuditActivities
-from activities.store.chain import row_hash, verify_chain
-from activities.store.db import create_pool, migrate, migration_files
 from hitl.contracts import AuditEvent, AuditKind, RecordEventsInput
+from store.chain import row_hash, verify_chain
+from store.db import create_pool, migrate, migration_files
 from tests.support import unique
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 

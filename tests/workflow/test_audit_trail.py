@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from activities.store.chain import verify_chain
 from hitl.contracts import TaskStatus
+from store.chain import verify_chain
 from tests.support import run_hitl
 from tests.workflow.conftest import Handle, Harness
 from workers.local.postgres import EmbeddedPostgres

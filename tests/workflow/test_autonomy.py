@@ -17,9 +17,9 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 import policies
-from activities.store.db import create_pool, migrate
 from hitl.cli import build_parser, exit_codes
 from hitl.contracts import StepStatus, TaskStatus
+from store.db import create_pool, migrate
 from tests.support import running_workers, settings_for, unique
 from tests.workflow.conftest import Handle, Harness
 from workers.local.postgres import EmbeddedPostgres

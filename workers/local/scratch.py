@@ -13,8 +13,8 @@ import asyncpg
 from temporalio.client import Client
 
 import policies
-from activities.store.db import create_pool
 from hitl.settings import Settings
+from store.db import create_pool
 from workers.local.ports import free_port
 from workers.stack import Stack
 

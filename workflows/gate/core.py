@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
         RequestState,
         ReviewRequest,
     )
-    from hitl.contracts.context import TaskContext
+    from policies.context import TaskContext
     from policies.model import Policy
 
 from workflows.audit_log import AuditLog

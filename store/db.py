@@ -26,7 +26,7 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
 
 def migration_files() -> list[tuple[str, str]]:
     """Return `(version, sql)` for every migration, in order."""
-    folder = resources.files("activities.store") / "migrations"
+    folder = resources.files("store") / "migrations"
     files = sorted(
         (entry.name, entry.read_text()) for entry in folder.iterdir() if entry.name.endswith(".sql")
     )
