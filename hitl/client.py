@@ -1,10 +1,9 @@
-"""Client helpers for services: connect, start an agent task, send a decision.
+"""Client helpers for services: connect, start a gated workflow, send a decision.
 
 ```python
 client = await connect()
-handle = await start_task(client, AgentTaskInput(task_id="refund-42", kind="refund",
-                                                 requester="svc-support", subject={...}))
-result = await handle.result()
+handle = await start(client, AgentTaskWorkflow, AgentTaskInput(task_id="refund-42", kind="refund",
+                                                              requester="svc-support", subject={...}))
 ```
 """
 
@@ -16,9 +15,8 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfig
 
-from hitl.contracts import AgentTaskInput, Decision, DecisionReceipt, TaskResult
-from hitl.contracts.config_change import ConfigChangeInput
-from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, CONFIG_CHANGE_WORKFLOW, DECIDE
+from hitl.contracts import AgentTaskInput, Decision, DecisionReceipt, GatedInput, TaskResult
+from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, DECIDE
 from hitl.telemetry import tracing_interceptor
 
 DEFAULT_ADDRESS = "localhost:7233"
@@ -46,17 +44,45 @@ async def connect(
     return await Client.connect(data_converter=pydantic_data_converter, interceptors=interceptors, **config)
 
 
+async def start(
+    client: Client,
+    workflow: type[Any],
+    request: GatedInput,
+    *,
+    task_queue: str = AGENT_TASK_QUEUE,
+) -> WorkflowHandle[Any, TaskResult]:
+    """Start any gated workflow by its class, with its input; the workflow id is the task id.
+
+    Starting a task id that is already running returns the running task (a retried request
+    from a service does not start it twice).
+
+    Args:
+        client: From `connect()`.
+        workflow: A `GatedWorkflow` subclass (its `run` method is started).
+        request: Its input; `request.as_task()` names the task.
+        task_queue: The agent worker's task queue.
+    """
+    task = request.as_task()
+    handle: WorkflowHandle[Any, TaskResult] = await client.start_workflow(
+        workflow.run,
+        request,
+        id=task.task_id,
+        task_queue=task_queue,
+        result_type=TaskResult,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        static_summary=f"{task.kind} task for {task.requester}",
+    )
+    return handle
+
+
 async def start_task(
     client: Client,
     task: AgentTaskInput,
     *,
     task_queue: str = AGENT_TASK_QUEUE,
 ) -> WorkflowHandle[Any, TaskResult]:
-    """Start an agent task whose workflow id is its task id.
-
-    Starting a task id that is already running returns the running task (a retried request
-    from a service does not start it twice).
-    """
+    """Start an agent task by workflow type name, for services that do not import workflow code
+    (otherwise `start(client, AgentTaskWorkflow, task)` does the same)."""
     return await client.start_workflow(
         AGENT_TASK_WORKFLOW,
         task,
@@ -65,24 +91,6 @@ async def start_task(
         result_type=TaskResult,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         static_summary=f"{task.kind} task for {task.requester}",
-    )
-
-
-async def start_config_change(
-    client: Client,
-    change: ConfigChangeInput,
-    *,
-    task_queue: str = AGENT_TASK_QUEUE,
-) -> WorkflowHandle[Any, TaskResult]:
-    """Start a production configuration change (two approvals, then a review window)."""
-    return await client.start_workflow(
-        CONFIG_CHANGE_WORKFLOW,
-        change,
-        id=change.change_id,
-        task_queue=task_queue,
-        result_type=TaskResult,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        static_summary=f"set {change.service}.{change.key} for {change.requester}",
     )
 
 

@@ -4,7 +4,9 @@ Run with `python -m workers.agent` (the local stack does). Needs `HITL_DATABASE_
 the schema at start.
 """
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 from opentelemetry.metrics import MeterProvider
@@ -18,10 +20,10 @@ from activities.autonomy.shadow_store import ShadowStore
 from activities.store.audit import AuditActivities
 from activities.store.audit_metrics import AuditMetrics
 from activities.task_context import TaskContextActivities
-from activities.tools.config import ConfigTools
-from activities.tools.refund import RefundTools
+from activities.tools.toolset import Toolset
 from hitl.clean_exit import run_and_exit
 from hitl.client import connect
+from hitl.contracts import ToolResult
 from hitl.names import AGENT_TASK_QUEUE
 from hitl.settings import Settings
 from hitl.telemetry import meter
@@ -38,6 +40,32 @@ SANDBOX = SandboxedWorkflowRunner(
 """Contracts and pure policy code are shared with the sandbox rather than re-imported per run."""
 
 
+def tool_activities(pool: asyncpg.Pool) -> list[Callable[..., Awaitable[ToolResult]]]:
+    """Every tool and undo activity the workflows in `WORKFLOWS` declare, with `pool`."""
+    toolsets: set[type[Toolset]] = {toolset for wf in WORKFLOWS for toolset in wf.toolbox.toolsets}
+    return [
+        fn for toolset in sorted(toolsets, key=lambda t: t.__qualname__) for fn in toolset(pool).activities()
+    ]
+
+
+def agent_activities(
+    pool: asyncpg.Pool, settings: Settings, meter_provider: MeterProvider | None = None
+) -> list[Callable[..., Awaitable[Any]]]:
+    """The agent worker's activities: agent, task context, audit, shadow verdicts and every tool."""
+    agent = AgentActivities(planners(settings))
+    context = TaskContextActivities(settings, pool)
+    audit = AuditActivities(pool, AuditMetrics(meter(meter_provider)))
+    shadow = ShadowStore(pool)
+    return [
+        agent.propose,
+        agent.revise,
+        context.load_task_context,
+        shadow.record_shadow_verdict,
+        audit.record_events,
+        *tool_activities(pool),
+    ]
+
+
 def build_agent_worker(
     client: Client,
     pool: asyncpg.Pool,
@@ -47,25 +75,11 @@ def build_agent_worker(
     meter_provider: MeterProvider | None = None,
 ) -> Worker:
     """Build the agent worker with its activities wired to `pool` and `settings`."""
-    agent = AgentActivities(planners(settings))
-    context = TaskContextActivities(settings, pool)
-    audit = AuditActivities(pool, AuditMetrics(meter(meter_provider)))
-    shadow = ShadowStore(pool)
-    refunds = RefundTools(pool)
-    config = ConfigTools(pool)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[
-            agent.propose,
-            agent.revise,
-            context.load_task_context,
-            shadow.record_shadow_verdict,
-            audit.record_events,
-            *refunds.activities(),
-            *config.activities(),
-        ],
+        activities=agent_activities(pool, settings, meter_provider),
         workflow_runner=SANDBOX,
         sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,

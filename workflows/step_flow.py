@@ -13,6 +13,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.tools.toolset import Toolbox
     from hitl.contracts import (
         AuditKind,
         Fallback,
@@ -23,10 +24,10 @@ with workflow.unsafe.imports_passed_through():
         RequestKind,
         StepStatus,
         TaskStatus,
+        ToolSpec,
         TurnKind,
         Verdict,
     )
-    from hitl.tools import TOOLBOX, ToolSpec
     from policies.evaluate import EvaluationContext, evaluate
 
 from workflows import agent_calls
@@ -41,13 +42,17 @@ QUESTION_OUTCOMES = [Outcome.ANSWER, Outcome.REJECT]
 class StepFlow:
     """Takes each proposed action to its outcome."""
 
-    def __init__(self, state: TaskState, reviews: PostReviews, *, revisable: bool = True) -> None:
+    def __init__(
+        self, state: TaskState, reviews: PostReviews, toolbox: Toolbox, *, revisable: bool = True
+    ) -> None:
         """Args:
         state: The task's state.
         reviews: Where sampled post-hoc reviews are opened.
+        toolbox: The tools the workflow offers; any other tool name is blocked.
         revisable: Whether an agent can revise actions (offers `request_changes` at gates).
         """
         self._state = state
+        self._toolbox = toolbox
         self._reviews = reviews
         self._revisable = revisable
         self._shadow = Shadow(state)
@@ -58,7 +63,7 @@ class StepFlow:
         Raises:
             TaskEnded: A reviewer rejected it, or an incident was aborted.
         """
-        spec = TOOLBOX.get(action.tool)
+        spec = self._toolbox.get(action.tool)
         parsed, problem = _parse_args(spec, action.args)
         # The policy judges the arguments as the tool will run them ("900" runs as 900.0).
         judged = action.model_copy(update={"args": {**action.args, **parsed}}) if parsed else action

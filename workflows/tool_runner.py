@@ -9,8 +9,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from hitl.contracts import AuditKind, ToolCall, ToolResult, UndoCall
-    from hitl.tools import ToolSpec
+    from hitl.contracts import AuditKind, ToolCall, ToolResult, ToolSpec, UndoCall
 
 from workflows import options
 from workflows.audit_log import AuditLog

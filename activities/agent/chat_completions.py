@@ -25,9 +25,9 @@ from hitl.contracts import (
     ReviseInput,
     RiskSignals,
     StepRecord,
+    ToolSpec,
     TurnKind,
 )
-from hitl.tools import ToolSpec
 
 AGENT_OUTPUT_INVALID = "AgentOutputInvalid"
 AGENT_REQUEST_REJECTED = "AgentRequestRejected"

@@ -8,6 +8,7 @@ can weigh. No model, no randomness: the same input gives the same proposal.
 import re
 from typing import Any
 
+from activities.tools.refund import CLOSE_TICKET, EMAIL_CUSTOMER, ISSUE_REFUND, LOOKUP_ORDER
 from hitl.contracts import (
     AgentTurn,
     ProposedAction,
@@ -33,16 +34,16 @@ class RefundRulesAgent:
         if last is not None and last.status in ("failed", "blocked", "rejected"):
             return AgentTurn(kind=TurnKind.DONE, message=f"stopped after {last.tool}: {last.feedback}")
         if last is not None and last.status == "skipped":
-            if last.tool == "issue_refund":
+            if last.tool == ISSUE_REFUND:
                 return AgentTurn(kind=TurnKind.DONE, message=f"no refund: {last.feedback}")
             done[last.tool] = last
         subject = request.subject
         order_id = str(subject.get("order_id", ""))
-        if "lookup_order" not in done:
+        if LOOKUP_ORDER not in done:
             return _turn(
                 ProposedAction(
                     step=request.next_step,
-                    tool="lookup_order",
+                    tool=LOOKUP_ORDER,
                     args={"order_id": order_id},
                     summary=f"Look up order {order_id}",
                     rationale="A refund decision starts from the order record.",
@@ -51,17 +52,17 @@ class RefundRulesAgent:
                     signals=RiskSignals(reversible=True),
                 )
             )
-        order = done["lookup_order"].output
-        if "issue_refund" not in done:
+        order = done[LOOKUP_ORDER].output
+        if ISSUE_REFUND not in done:
             return _refund_turn(request, order)
-        if "email_customer" not in done:
-            refund = done["issue_refund"]
+        if EMAIL_CUSTOMER not in done:
+            refund = done[ISSUE_REFUND]
             return _turn(_email(request.next_step, order, refund))
-        if "close_ticket" not in done:
+        if CLOSE_TICKET not in done:
             return _turn(
                 ProposedAction(
                     step=request.next_step,
-                    tool="close_ticket",
+                    tool=CLOSE_TICKET,
                     args={"ticket_id": order["ticket_id"], "resolution": "refunded"},
                     summary=f"Close ticket {order['ticket_id']}",
                     rationale="The refund was issued and the customer informed.",
@@ -74,7 +75,7 @@ class RefundRulesAgent:
         """Apply a reviewer's comment: a number in it becomes the new amount."""
         action = request.action
         match = _NUMBER.search(request.comment)
-        if action.tool != "issue_refund" or match is None:
+        if action.tool != ISSUE_REFUND or match is None:
             revised = action.model_copy(
                 update={
                     "rationale": f"{action.rationale} Reviewer asked: {request.comment}",
@@ -107,7 +108,7 @@ _NOT_A_REFUND = re.compile(r"\b(replace|replacement|exchange|no refund|cancel)",
 def _refund_turn(request: ProposeInput, order: dict[str, Any]) -> AgentTurn:
     """Refund, unless the request is ambiguous and nobody has said what the customer wants."""
     subject = request.subject
-    answers = [h.feedback for h in request.history if h.status == "clarified" and h.tool == "issue_refund"]
+    answers = [h.feedback for h in request.history if h.status == "clarified" and h.tool == ISSUE_REFUND]
     action = _refund(request.next_step, subject, order)
     if not answers:
         if not subject.get("ambiguous"):
@@ -149,7 +150,7 @@ def _refund(step: int, subject: dict[str, Any], order: dict[str, Any]) -> Propos
     sentiment = str(subject.get("sentiment", "neutral"))
     return ProposedAction(
         step=step,
-        tool="issue_refund",
+        tool=ISSUE_REFUND,
         args={
             "order_id": order["order_id"],
             "amount": round(amount, 2),
@@ -179,7 +180,7 @@ def _email(step: int, order: dict[str, Any], refund: StepRecord) -> ProposedActi
     amount = refund.output.get("amount", refund.args.get("amount"))
     return ProposedAction(
         step=step,
-        tool="email_customer",
+        tool=EMAIL_CUSTOMER,
         args={
             "order_id": order["order_id"],
             "to": order["customer_email"],

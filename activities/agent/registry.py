@@ -3,9 +3,8 @@
 from activities.agent.chat_completions import ChatCompletionsAgent, ChatEndpoint
 from activities.agent.planner import Planner
 from activities.agent.refund_rules import RefundRulesAgent
+from activities.tools.refund import REFUND_TOOLBOX
 from hitl.settings import Settings
-from hitl.tools import TOOLBOX
-from hitl.tools.refund import REFUND_TOOLS
 
 REFUND_INSTRUCTIONS = (
     "You are a customer-support agent handling a refund request. Look the order up first, refund "
@@ -24,6 +23,5 @@ def planners(settings: Settings) -> dict[str, Planner]:
             model=settings.llm_model,
             api_key=settings.llm_api_key.get_secret_value(),
         )
-        refund_tools = {spec.name: TOOLBOX[spec.name] for spec in REFUND_TOOLS}
-        return {"refund": ChatCompletionsAgent(endpoint, refund_tools, REFUND_INSTRUCTIONS)}
+        return {"refund": ChatCompletionsAgent(endpoint, REFUND_TOOLBOX.specs, REFUND_INSTRUCTIONS)}
     return {"refund": RefundRulesAgent()}

@@ -5,28 +5,43 @@ it refuses permanently rather than clobber a newer change.
 """
 
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
-from temporalio import activity
+from pydantic import Field
 from temporalio.exceptions import ApplicationError
 
+from activities.tools.toolset import Toolbox, Toolset, tool, undo
 from hitl.contracts import ToolCall, ToolResult, UndoCall
+from hitl.contracts.base import Contract
 from hitl.errors import TOOL_INVALID_ARGS
-from hitl.tools.config import ApplyConfigArgs, ReadConfigArgs
+
+READ_CONFIG = "read_config"
+APPLY_CONFIG_CHANGE = "apply_config_change"
 
 
-class ConfigTools:
-    """Configuration tools with an injected pool."""
+class ReadConfigArgs(Contract):
+    """Read one configuration value."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
+    service: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    key: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
 
-    @activity.defn(name="read_config")
+
+class ApplyConfigArgs(ReadConfigArgs):
+    """Set one configuration value in production."""
+
+    value: Any
+    """The new value (any JSON value)."""
+    reason: str = ""
+
+
+class ConfigTools(Toolset):
+    """Configuration tools."""
+
+    @tool(READ_CONFIG, ReadConfigArgs, "Read a configuration value.")
     async def read_config(self, call: ToolCall[ReadConfigArgs]) -> ToolResult:
         """Read a value (absent keys read as null, version 0)."""
-        row = await self._pool.fetchrow(
+        row = await self.pool.fetchrow(
             "SELECT value, version FROM ops.config_values WHERE service = $1 AND key = $2",
             call.args.service,
             call.args.key,
@@ -38,11 +53,46 @@ class ConfigTools:
             summary=f"{call.args.service}.{call.args.key} = {json.dumps(value)} (version {version})",
         )
 
-    @activity.defn(name="apply_config_change")
+    @undo("revert_config_change")
+    async def revert_config_change(self, call: UndoCall[ApplyConfigArgs]) -> ToolResult:
+        """Restore the value this change replaced (no effect if already reverted)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            change = await conn.fetchrow(
+                "SELECT * FROM ops.config_changes WHERE idempotency_key = $1 FOR UPDATE", call.key
+            )
+            if change is None or change["reverted_at"] is not None:
+                return ToolResult(output={"reverted": True}, summary="nothing to revert", replayed=True)
+            current = await conn.fetchval(
+                "SELECT version FROM ops.config_values WHERE service = $1 AND key = $2 FOR UPDATE",
+                change["service"],
+                change["key"],
+            )
+            if current != change["new_version"]:
+                raise ApplicationError(
+                    f"{change['service']}.{change['key']} changed again (version {current}) since "
+                    f"version {change['new_version']}: not reverting over a newer change",
+                    type=TOOL_INVALID_ARGS,
+                    non_retryable=True,
+                )
+            await _restore(conn, change)
+            await conn.execute(
+                "UPDATE ops.config_changes SET reverted_at = now() WHERE idempotency_key = $1", call.key
+            )
+        return ToolResult(
+            output={"reverted": True, "value": change["previous_value"]},
+            summary=f"{change['service']}.{change['key']} restored to {json.dumps(change['previous_value'])}",
+        )
+
+    @tool(
+        APPLY_CONFIG_CHANGE,
+        ApplyConfigArgs,
+        "Change a production configuration value; undone by restoring the previous value.",
+        undo=revert_config_change,
+    )
     async def apply_config_change(self, call: ToolCall[ApplyConfigArgs]) -> ToolResult:
         """Set the value once per key; a retry returns the change made the first time."""
         args = call.args
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn, conn.transaction():
             done = await conn.fetchrow(
                 "SELECT * FROM ops.config_changes WHERE idempotency_key = $1", call.key
             )
@@ -78,40 +128,6 @@ class ConfigTools:
             )
         return _change_result(row, replayed=False)
 
-    @activity.defn(name="revert_config_change")
-    async def revert_config_change(self, call: UndoCall[ApplyConfigArgs]) -> ToolResult:
-        """Restore the value this change replaced (no effect if already reverted)."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            change = await conn.fetchrow(
-                "SELECT * FROM ops.config_changes WHERE idempotency_key = $1 FOR UPDATE", call.key
-            )
-            if change is None or change["reverted_at"] is not None:
-                return ToolResult(output={"reverted": True}, summary="nothing to revert", replayed=True)
-            current = await conn.fetchval(
-                "SELECT version FROM ops.config_values WHERE service = $1 AND key = $2 FOR UPDATE",
-                change["service"],
-                change["key"],
-            )
-            if current != change["new_version"]:
-                raise ApplicationError(
-                    f"{change['service']}.{change['key']} changed again (version {current}) since "
-                    f"version {change['new_version']}: not reverting over a newer change",
-                    type=TOOL_INVALID_ARGS,
-                    non_retryable=True,
-                )
-            await _restore(conn, change)
-            await conn.execute(
-                "UPDATE ops.config_changes SET reverted_at = now() WHERE idempotency_key = $1", call.key
-            )
-        return ToolResult(
-            output={"reverted": True, "value": change["previous_value"]},
-            summary=f"{change['service']}.{change['key']} restored to {json.dumps(change['previous_value'])}",
-        )
-
-    def activities(self) -> list[Callable[..., Awaitable[ToolResult]]]:
-        """Every activity of this class, for the worker."""
-        return [self.read_config, self.apply_config_change, self.revert_config_change]
-
 
 async def _restore(conn: asyncpg.Connection, change: asyncpg.Record) -> None:
     if change["previous_version"] == 0:
@@ -141,3 +157,7 @@ def _change_result(row: asyncpg.Record, *, replayed: bool) -> ToolResult:
         summary=f"{row['service']}.{row['key']}: {json.dumps(row['previous_value'])} -> {json.dumps(row['new_value'])}",
         replayed=replayed,
     )
+
+
+CONFIG_TOOLBOX = Toolbox.of(ConfigTools)
+"""The tools of a configuration change."""

@@ -1,32 +1,65 @@
-"""The refund domain's tools, acting on the demo shop tables in PostgreSQL.
+"""The refund domain's tools (the demo), acting on the demo shop tables in PostgreSQL.
 
 `issue_refund` is the money-moving side effect: it is idempotent on the workflow's key (a
 retried activity never refunds twice) and refuses, permanently, a refund larger than what is
 left on the order.
 """
 
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 import asyncpg
-from temporalio import activity
+from pydantic import Field
 from temporalio.exceptions import ApplicationError
 
+from activities.tools.toolset import Toolbox, Toolset, tool, undo
 from hitl.contracts import ToolCall, ToolResult, UndoCall
+from hitl.contracts.base import Contract
 from hitl.errors import TOOL_INVALID_ARGS, TOOL_NOT_FOUND
-from hitl.tools.refund import CloseTicketArgs, EmailCustomerArgs, IssueRefundArgs, LookupOrderArgs
+
+LOOKUP_ORDER = "lookup_order"
+ISSUE_REFUND = "issue_refund"
+EMAIL_CUSTOMER = "email_customer"
+CLOSE_TICKET = "close_ticket"
 
 
-class RefundTools:
-    """Tools of the refund agent, with an injected pool."""
+class LookupOrderArgs(Contract):
+    """Read an order and its refund history."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
+    order_id: str = Field(min_length=1)
 
-    @activity.defn(name="lookup_order")
+
+class IssueRefundArgs(Contract):
+    """Refund part or all of an order."""
+
+    order_id: str = Field(min_length=1)
+    amount: float = Field(gt=0, le=1_000_000)
+    currency: str = Field(default="USD", min_length=3, max_length=3)
+    reason: str = ""
+
+
+class EmailCustomerArgs(Contract):
+    """Send the customer an email about their order."""
+
+    order_id: str = Field(min_length=1)
+    to: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1)
+
+
+class CloseTicketArgs(Contract):
+    """Close the support ticket with a resolution note."""
+
+    ticket_id: str = Field(min_length=1)
+    resolution: str = ""
+
+
+class RefundTools(Toolset):
+    """Tools of the refund agent."""
+
+    @tool(LOOKUP_ORDER, LookupOrderArgs, "Read an order (read-only).")
     async def lookup_order(self, call: ToolCall[LookupOrderArgs]) -> ToolResult:
         """Read an order and how much of it was refunded already."""
-        async with self._pool.acquire() as conn:
+        async with self.pool.acquire() as conn:
             order = await conn.fetchrow("SELECT * FROM shop.orders WHERE order_id = $1", call.args.order_id)
             if order is None:
                 raise ApplicationError(
@@ -47,11 +80,32 @@ class RefundTools:
             summary=f"order {order['order_id']}: {order['total']} {order['currency']}, refunded {refunded}",
         )
 
-    @activity.defn(name="issue_refund")
+    @undo("reverse_refund")
+    async def reverse_refund(self, call: UndoCall[IssueRefundArgs]) -> ToolResult:
+        """Reverse the refund issued under this key (no effect if already reversed)."""
+        async with self.pool.acquire() as conn:
+            status = await conn.execute(
+                "UPDATE shop.refunds SET status = 'reversed', reversed_at = now()"
+                " WHERE idempotency_key = $1 AND status = 'issued'",
+                call.key,
+            )
+        reversed_now = status.endswith(" 1")
+        return ToolResult(
+            output={"reversed": True},
+            summary=f"refund {call.key} reversed",
+            replayed=not reversed_now,
+        )
+
+    @tool(
+        ISSUE_REFUND,
+        IssueRefundArgs,
+        "Refund money to the customer; undone by reversing the refund.",
+        undo=reverse_refund,
+    )
     async def issue_refund(self, call: ToolCall[IssueRefundArgs]) -> ToolResult:
         """Refund once per key; a retry returns the refund issued the first time."""
         args = call.args
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn, conn.transaction():
             existing = await conn.fetchrow("SELECT * FROM shop.refunds WHERE idempotency_key = $1", call.key)
             if existing is not None:
                 return _refund_result(existing, replayed=True)
@@ -80,27 +134,11 @@ class RefundTools:
             )
         return _refund_result(row, replayed=False)
 
-    @activity.defn(name="reverse_refund")
-    async def reverse_refund(self, call: UndoCall[IssueRefundArgs]) -> ToolResult:
-        """Reverse the refund issued under this key (no effect if already reversed)."""
-        async with self._pool.acquire() as conn:
-            status = await conn.execute(
-                "UPDATE shop.refunds SET status = 'reversed', reversed_at = now()"
-                " WHERE idempotency_key = $1 AND status = 'issued'",
-                call.key,
-            )
-        reversed_now = status.endswith(" 1")
-        return ToolResult(
-            output={"reversed": True},
-            summary=f"refund {call.key} reversed",
-            replayed=not reversed_now,
-        )
-
-    @activity.defn(name="email_customer")
+    @tool(EMAIL_CUSTOMER, EmailCustomerArgs, "Email the customer; an email cannot be unsent.")
     async def email_customer(self, call: ToolCall[EmailCustomerArgs]) -> ToolResult:
         """Send (record) the email once per key."""
         args = call.args
-        async with self._pool.acquire() as conn:
+        async with self.pool.acquire() as conn:
             status = await conn.execute(
                 "INSERT INTO shop.emails (idempotency_key, order_id, recipient, subject, body)"
                 " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING",
@@ -116,16 +154,7 @@ class RefundTools:
             replayed=not status.endswith(" 1"),
         )
 
-    @activity.defn(name="close_ticket")
-    async def close_ticket(self, call: ToolCall[CloseTicketArgs]) -> ToolResult:
-        """Close the ticket (closing a closed ticket changes nothing)."""
-        await self._set_ticket(call.args.ticket_id, "closed", call.args.resolution)
-        return ToolResult(
-            output={"ticket_id": call.args.ticket_id, "status": "closed"},
-            summary=f"ticket {call.args.ticket_id} closed",
-        )
-
-    @activity.defn(name="reopen_ticket")
+    @undo("reopen_ticket")
     async def reopen_ticket(self, call: UndoCall[CloseTicketArgs]) -> ToolResult:
         """Reopen the ticket a compensated task had closed."""
         await self._set_ticket(call.args.ticket_id, "open", f"reopened: {call.reason}")
@@ -134,8 +163,22 @@ class RefundTools:
             summary=f"ticket {call.args.ticket_id} reopened",
         )
 
+    @tool(
+        CLOSE_TICKET,
+        CloseTicketArgs,
+        "Close the support ticket; undone by reopening it.",
+        undo=reopen_ticket,
+    )
+    async def close_ticket(self, call: ToolCall[CloseTicketArgs]) -> ToolResult:
+        """Close the ticket (closing a closed ticket changes nothing)."""
+        await self._set_ticket(call.args.ticket_id, "closed", call.args.resolution)
+        return ToolResult(
+            output={"ticket_id": call.args.ticket_id, "status": "closed"},
+            summary=f"ticket {call.args.ticket_id} closed",
+        )
+
     async def _set_ticket(self, ticket_id: str, status: str, resolution: str) -> None:
-        async with self._pool.acquire() as conn:
+        async with self.pool.acquire() as conn:
             await conn.execute(
                 "INSERT INTO shop.tickets (ticket_id, status, resolution) VALUES ($1, $2, $3)"
                 " ON CONFLICT (ticket_id) DO UPDATE SET status = EXCLUDED.status,"
@@ -144,17 +187,6 @@ class RefundTools:
                 status,
                 resolution,
             )
-
-    def activities(self) -> list[Callable[..., Awaitable[ToolResult]]]:
-        """Every activity of this class, for the worker."""
-        return [
-            self.lookup_order,
-            self.issue_refund,
-            self.reverse_refund,
-            self.email_customer,
-            self.close_ticket,
-            self.reopen_ticket,
-        ]
 
 
 async def _refunded(conn: asyncpg.Connection, order_id: str) -> Decimal:
@@ -176,3 +208,7 @@ def _refund_result(row: asyncpg.Record, *, replayed: bool) -> ToolResult:
         summary=f"refunded {row['amount']} {row['currency']} on {row['order_id']}",
         replayed=replayed,
     )
+
+
+REFUND_TOOLBOX = Toolbox.of(RefundTools)
+"""The tools a refund task offers its agent."""

@@ -37,8 +37,8 @@ from hitl.contracts.review import (
     ReviewRequest,
 )
 from hitl.contracts.status import TaskStatusView
-from hitl.contracts.task import AgentTaskInput, StepOutcome, StepStatus, TaskResult, TaskStatus
-from hitl.contracts.tools import ToolCall, ToolResult, UndoCall
+from hitl.contracts.task import AgentTaskInput, GatedInput, StepOutcome, StepStatus, TaskResult, TaskStatus
+from hitl.contracts.tools import ToolCall, ToolResult, ToolSpec, UndoCall
 from hitl.contracts.verdict import Fallback, FiredRule, LadderTier, Mode, RiskTier, Verdict
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "FeedbackRecord",
     "FiredRule",
     "GateResolution",
+    "GatedInput",
     "LadderTier",
     "Mode",
     "Notice",
@@ -81,6 +82,7 @@ __all__ = [
     "TaskStatusView",
     "ToolCall",
     "ToolResult",
+    "ToolSpec",
     "TurnKind",
     "UndoCall",
     "Verdict",

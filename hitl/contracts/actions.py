@@ -29,7 +29,8 @@ class RiskSignals(Contract):
 class ProposedAction(Contract):
     """One tool call the agent wants to make, with everything a reviewer needs to judge it."""
 
-    step: int = Field(ge=0)
+    step: int = Field(default=0, ge=0)
+    """Step number in the task (`GatedWorkflow.act()` numbers the steps it runs)."""
     tool: str = Field(min_length=1)
     args: dict[str, Any] = Field(default_factory=dict)
     summary: str = ""

@@ -4,10 +4,10 @@ from typing import Any
 
 from pydantic import Field
 
-from hitl.contracts.base import Contract
+from hitl.contracts.task import AgentTaskInput, GatedInput
 
 
-class ConfigChangeInput(Contract):
+class ConfigChangeInput(GatedInput):
     """Change one production configuration value, with two approvals and an undo."""
 
     change_id: str = Field(min_length=1, max_length=200)
@@ -19,3 +19,13 @@ class ConfigChangeInput(Contract):
     reason: str = Field(min_length=1)
     """Why the change is needed: shown to approvers as the rationale."""
     policy: str = "config_change"
+
+    def as_task(self) -> AgentTaskInput:
+        """The change as a task of kind `config_change` whose subject is the setting."""
+        return AgentTaskInput(
+            task_id=self.change_id,
+            kind="config_change",
+            requester=self.requester,
+            subject={"service": self.service, "key": self.key, "value": self.value},
+            policy=self.policy,
+        )

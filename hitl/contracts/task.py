@@ -8,7 +8,16 @@ from pydantic import Field
 from hitl.contracts.base import Contract
 
 
-class AgentTaskInput(Contract):
+class GatedInput(Contract):
+    """Base of every gated workflow's input: it says which task it is (`as_task()`)."""
+
+    def as_task(self) -> "AgentTaskInput":
+        """The task this input starts: its id (also the workflow id), kind, requester, subject
+        and policy."""
+        raise NotImplementedError(f"{type(self).__name__} must define as_task()")
+
+
+class AgentTaskInput(GatedInput):
     """Input of `AgentTaskWorkflow`: one task for one agent."""
 
     task_id: str = Field(min_length=1, max_length=200)
@@ -23,6 +32,10 @@ class AgentTaskInput(Contract):
     """Name of the policy file (without `.toml`) that governs this task."""
     max_steps: int = Field(default=12, ge=1, le=200)
     """Upper bound on agent steps: a runaway agent ends as `failed`, not in a loop."""
+
+    def as_task(self) -> "AgentTaskInput":
+        """An agent task is its own task."""
+        return self
 
 
 class TaskStatus(StrEnum):

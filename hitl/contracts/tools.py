@@ -1,5 +1,6 @@
-"""How a workflow calls a tool activity and its undo."""
+"""How a workflow calls a tool activity and its undo, and how a tool is described (`ToolSpec`)."""
 
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
@@ -41,3 +42,28 @@ class UndoCall(Contract, Generic[ArgsT]):
     args: ArgsT
     output: dict[str, Any] = Field(default_factory=dict)
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """How to run, validate and undo one tool; built by `activities.tools.toolset.tool`.
+
+    Attributes:
+        name: Tool name as agents and policies write it; also the name of its activity.
+        args_model: Pydantic model its arguments (and any reviewer patch) must satisfy.
+        activity: Name of the activity that performs it; takes `ToolCall[args_model]`.
+        undo_activity: Name of the activity that undoes it (takes `UndoCall[args_model]`),
+            or None when the effect cannot be undone.
+        description: What it does and its risk, in one line for context cards and agents.
+    """
+
+    name: str
+    args_model: type[BaseModel]
+    activity: str
+    undo_activity: str | None = None
+    description: str = ""
+
+    @property
+    def reversible(self) -> bool:
+        """Whether an executed call can be undone."""
+        return self.undo_activity is not None

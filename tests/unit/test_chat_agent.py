@@ -5,8 +5,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.agent.chat_completions import ChatCompletionsAgent, ChatEndpoint
 from activities.agent.registry import REFUND_INSTRUCTIONS
+from activities.tools.refund import REFUND_TOOLBOX
 from hitl.contracts import AgentTurn, ProposedAction, ProposeInput, ReviseInput, StepRecord, TurnKind
-from hitl.tools import TOOLBOX
 from tests.fake_chat_server import FakeChatServer, Respond, function_call, refund_script
 
 SUBJECT = {"order_id": "A-1", "amount": 60}
@@ -14,7 +14,7 @@ SUBJECT = {"order_id": "A-1", "amount": 60}
 
 def agent(server: FakeChatServer, key: str = "sk-test") -> ChatCompletionsAgent:
     endpoint = ChatEndpoint(base_url=server.base_url, model="test-model", api_key=key)
-    tools = {name: TOOLBOX[name] for name in ("lookup_order", "issue_refund")}
+    tools = {name: REFUND_TOOLBOX.specs[name] for name in ("lookup_order", "issue_refund")}
     return ChatCompletionsAgent(endpoint, tools, REFUND_INSTRUCTIONS)
 
 

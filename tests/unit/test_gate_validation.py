@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from activities.tools.refund import IssueRefundArgs
 from hitl.contracts import Decision, Outcome, ProposedAction, RequestKind, RequestState, ReviewRequest
-from hitl.tools.refund import IssueRefundArgs
 from policies.evaluate import EvaluationContext, evaluate
 from policies.parse import parse_policy
 from workflows.gate.validation import OpenRequest, check_decision

@@ -16,11 +16,12 @@ from temporalio.testing import WorkflowEnvironment
 
 import policies
 from activities.tools.shop_seed import DemoOrder, seed_orders
-from hitl.client import start_config_change, start_task
+from hitl.client import start, start_task
 from hitl.contracts import AgentTaskInput, Decision, PendingResult, ReviewRequest, TaskResult, TaskStatusView
 from hitl.contracts.config_change import ConfigChangeInput
 from hitl.names import DECIDE, PENDING_QUERY, STATUS_QUERY
 from tests.support import assert_eventually, running_workers, settings_for, unique
+from workflows.config_change import ConfigChangeWorkflow
 
 Handle = WorkflowHandle[Any, TaskResult]
 
@@ -96,7 +97,7 @@ class Harness:
             requester=requester,
             reason="p99 latency regressed after the last deploy",
         )
-        handle = await start_config_change(self.client, change, task_queue=self.task_queue)
+        handle = await start(self.client, ConfigChangeWorkflow, change, task_queue=self.task_queue)
         self.started.append(handle)
         return handle
 

@@ -1,7 +1,7 @@
-"""`GatedWorkflow`: the message handlers every gated workflow shares.
+"""`DecisionHandlers`: the message handlers every gated workflow shares.
 
-Derive a workflow class from `GatedWorkflow`, create `self.gate` in its `@workflow.init`, and
-it accepts decisions as the `decide` signal (Temporal CLI, Web UI, batch signal) and the
+`workflows.gated.GatedWorkflow` derives from it and creates `self.gate`; such a workflow
+accepts decisions as the `decide` signal (Temporal CLI, Web UI, batch signal) and the
 `decide` update (services, the `hitl` CLI), and answers the `pending` and `status` queries.
 One validation function serves both ways in. All I/O happens in activities.
 """
@@ -29,8 +29,8 @@ from workflows.gate.intake import Malformed, parse_decision, reviewer_hint
 from workflows.task_state import TaskState
 
 
-class GatedWorkflow:
-    """Base class of workflows that hold a `HumanGate` in `self.gate` (and their steps in
+class DecisionHandlers:
+    """Message handlers of workflows that hold a `HumanGate` in `self.gate` (and their steps in
     `self.state`, when they have a `TaskState`)."""
 
     gate: HumanGate

@@ -1,0 +1,108 @@
+"""`GatedWorkflow`: the base of every gated workflow. A subclass declares its toolbox and writes
+only its own steps; the base owns the rest.
+
+```python
+@workflow.defn(name="AccountDeletionWorkflow")
+class AccountDeletionWorkflow(GatedWorkflow):
+    toolbox = ACCOUNT_TOOLBOX
+
+    @workflow.run
+    async def run(self, request: AccountDeletionInput) -> TaskResult:
+        return await self.run_task(request, self.delete(request))
+
+    async def delete(self, request: AccountDeletionInput) -> str:
+        await self.act(ProposedAction(tool=DELETE_ACCOUNT, args={...}, summary="..."))
+        return "deleted"
+```
+
+The base pins the policy and autonomy stages (through an activity, so they are in history),
+judges each action with the policy and carries it out (execute, sampled post-hoc review, human
+gate, question, block), answers decisions and queries, audits everything, and on a rejection,
+an aborted incident or a cancellation undoes executed steps in reverse. The task id is the
+workflow id. All I/O happens in activities.
+"""
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, ClassVar
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.tools.toolset import Toolbox
+    from hitl.contracts import GatedInput, ProposedAction, StepRecord, TaskResult, TaskStatus
+
+from workflows import lifecycle
+from workflows.audit_log import AuditLog
+from workflows.gate.gate import HumanGate
+from workflows.gate.handlers import DecisionHandlers
+from workflows.post_review import PostReviews
+from workflows.step_flow import StepFlow
+from workflows.task_state import TaskEnded, TaskState
+from workflows.tool_runner import ToolRunner
+
+
+class GatedWorkflow(DecisionHandlers):
+    """Base of gated workflows: set `toolbox`, call `run_task()` from `@workflow.run`."""
+
+    toolbox: ClassVar[Toolbox]
+    """The tools this workflow's actions may use; any other tool name is blocked."""
+    revisable: ClassVar[bool] = False
+    """Whether an agent can revise an action a reviewer sent back (`request_changes`)."""
+    cancelled_reason: ClassVar[str] = "the task was cancelled"
+
+    def __init__(self) -> None:
+        # Built before `run` starts: a decision may arrive in the same workflow task as the start.
+        workflow_id = workflow.info().workflow_id
+        self.audit = AuditLog(workflow_id)
+        self.gate = HumanGate(workflow_id, "", self.audit)
+        self.tools = ToolRunner(workflow_id, self.audit)
+        self.state: TaskState | None = None
+
+    async def run_task(self, request: GatedInput, steps: Coroutine[Any, Any, str]) -> TaskResult:
+        """Pin the context, run `steps` (which returns the task's closing message) and finish.
+
+        `steps` raises `TaskEnded` to end the task early; the base winds it down.
+        """
+        task = request.as_task()
+        self.gate.requester = task.requester
+        state = self.state = TaskState(task=task, audit=self.audit, gate=self.gate, tools=self.tools)
+        self.reviews = PostReviews(state)
+        self.flow = StepFlow(state, self.reviews, self.toolbox, revisable=self.revisable)
+        failed = await lifecycle.begin(state, self.toolbox.names())
+        if failed is not None:
+            steps.close()
+            return await lifecycle.finish(state, failed)
+        try:
+            message = await steps
+            await self.reviews.drain()
+            result = state.result(TaskStatus.COMPLETED, "", message)
+        except TaskEnded as ended:
+            result = await self._wind_down(ended.status, ended.reason)
+        except asyncio.CancelledError:
+            result = await self._wind_down(TaskStatus.ABORTED, self.cancelled_reason)
+        return await lifecycle.finish(state, result)
+
+    async def act(self, action: ProposedAction) -> StepRecord:
+        """Judge one action with the policy and carry it out as the verdict says; returns the step
+        as recorded (its `output` when the tool ran). Steps are numbered in order.
+
+        Raises:
+            TaskEnded: A reviewer rejected it, or an incident was aborted.
+        """
+        state = self._running()
+        await self.flow.handle(action.model_copy(update={"step": len(state.steps)}))
+        return state.history[-1]
+
+    async def closing_message(self) -> str:
+        """The task's closing message after a wind-down (agents write one)."""
+        return ""
+
+    async def _wind_down(self, status: TaskStatus, reason: str) -> TaskResult:
+        state = self._running()
+        status = await lifecycle.wind_down(state, self.reviews, status, reason)
+        return state.result(status, reason, await self.closing_message())
+
+    def _running(self) -> TaskState:
+        assert self.state is not None, "run_task() has not started"
+        return self.state
