@@ -21,6 +21,7 @@ from hitl.contracts import AgentTaskInput, Decision, PendingResult, ReviewReques
 from hitl.contracts.config_change import ConfigChangeInput
 from hitl.names import DECIDE, PENDING_QUERY, STATUS_QUERY
 from tests.support import assert_eventually, running_workers, settings_for, unique
+from workflows.account_deletion import AccountDeletionInput, AccountDeletionWorkflow
 from workflows.config_change import ConfigChangeWorkflow
 
 Handle = WorkflowHandle[Any, TaskResult]
@@ -98,6 +99,23 @@ class Harness:
             reason="p99 latency regressed after the last deploy",
         )
         handle = await start(self.client, ConfigChangeWorkflow, change, task_queue=self.task_queue)
+        self.started.append(handle)
+        return handle
+
+    async def account_deletion(self, *, orders: int = 2, requester: str = "svc-privacy") -> Handle:
+        """Seed `orders` orders for a fresh customer and start the deletion of their account."""
+        email = f"{unique('cust')}@example.com"
+        await seed_orders(
+            self.pool,
+            [
+                DemoOrder(order_id=unique("ord"), customer_email=email, total=Decimal("10.00"))
+                for _ in range(orders)
+            ],
+        )
+        request = AccountDeletionInput(
+            request_id=unique("del"), customer_email=email, requester=requester, reason="customer asked"
+        )
+        handle = await start(self.client, AccountDeletionWorkflow, request, task_queue=self.task_queue)
         self.started.append(handle)
         return handle
 

@@ -34,12 +34,10 @@ async def test_editing_the_policy_affects_only_new_tasks(harness: Harness) -> No
     assert after != before
 
     fresh = await harness.refund_task(250, policy=name)
-    fresh_result = await fresh.result()
-    assert fresh_result.status is TaskStatus.COMPLETED
-    assert [(s.tool, s.mode) for s in fresh_result.steps][1] == ("issue_refund", "auto")
-    assert await started_hash(harness, fresh.id) == after
 
     # The running task still stops at its gate under the old threshold, and decides with it.
+    # (It is decided before any result is awaited: awaiting a result on the time-skipping
+    # server skips time, and its SLA ladder would run out.)
     status = await harness.status(running)
     assert [r.request_id for r in (await harness.wait_pending(running)).requests] == ["approval-1"]
     assert [(s.tool, s.status) for s in status.steps] == [("lookup_order", StepStatus.EXECUTED)]
@@ -52,6 +50,11 @@ async def test_editing_the_policy_affects_only_new_tasks(harness: Harness) -> No
         "approve",
     )
     assert await started_hash(harness, running.id) == before
+
+    fresh_result = await fresh.result()
+    assert fresh_result.status is TaskStatus.COMPLETED
+    assert [(s.tool, s.mode) for s in fresh_result.steps][1] == ("issue_refund", "auto")
+    assert await started_hash(harness, fresh.id) == after
     verdict_hashes = await harness.pool.fetch(
         "SELECT DISTINCT data->>'policy_hash' AS h FROM audit_events WHERE task_id = $1 AND kind = 'verdict'",
         running.id,

@@ -7,15 +7,12 @@ still be open; otherwise keep the histories and guard the change with `workflow.
 """
 
 import os
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.workflow.conftest import Handle, Harness
-from tests.workflow.test_resilience import EMAIL_GATED, REVIEWED
-from tests.workflow.test_shadow import SHADOW
+from tests.workflow.scenarios import SCENARIOS
 
 HISTORIES = Path(__file__).parents[1] / "histories"
 
@@ -30,85 +27,6 @@ async def save(name: str, handle: Handle) -> None:
     history = await handle.fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     (HISTORIES / f"{name}.json").write_text(history.to_json())
-
-
-async def approved(h: Harness) -> Handle:
-    handle = await h.refund_task(250)
-    await h.wait_request(handle, "approval-1")
-    await h.decide(handle, outcome="approve", reviewer="alice")
-    return handle
-
-
-async def modified(h: Harness) -> Handle:
-    handle = await h.refund_task(250)
-    await h.wait_request(handle, "approval-1")
-    await h.decide(handle, outcome="modify", reviewer="alice", patch={"amount": 200})
-    return handle
-
-
-async def rejected(h: Harness) -> Handle:
-    handle = await h.refund_task(250)
-    await h.wait_request(handle, "approval-1")
-    await h.decide(handle, outcome="reject", reviewer="bob", reason_code="fraud_risk", comment="no")
-    return handle
-
-
-async def escalated(h: Harness) -> Handle:
-    handle = await h.refund_task(250)
-    await h.wait_request(handle, "approval-1")
-    await h.skip(timedelta(hours=4, minutes=1))
-    await h.decide(handle, outcome="approve", reviewer="carol")
-    return handle
-
-
-async def timed_out(h: Harness) -> Handle:
-    handle = await h.refund_task(250)
-    await h.wait_request(handle, "approval-1")
-    return handle
-
-
-async def compensated(h: Harness) -> Handle:
-    handle = await h.refund_task(40, policy=h.refund_policy("refund_email_gated_rec", EMAIL_GATED))
-    await h.wait_request(handle, "approval-2")
-    await h.decide(handle, outcome="reject", reviewer="alice", comment="wrong tone")
-    return handle
-
-
-async def config_change_reverted(h: Harness) -> Handle:
-    handle = await h.config_change(2500)
-    await h.wait_request(handle, "approval-1")
-    await h.decide(handle, outcome="approve", reviewer="sam")
-    await h.decide(handle, outcome="approve", reviewer="riley")
-    await h.wait_request(handle, "post_review-1")
-    await h.decide(handle, outcome="revert", reviewer="lee")
-    return handle
-
-
-async def shadowed(h: Harness) -> Handle:
-    handle = await h.refund_task(40, policy=h.refund_policy("refund_shadow_rec", SHADOW))
-    await h.wait_request(handle, "approval-1")
-    await h.decide(handle, outcome="approve", reviewer="alice")
-    return handle
-
-
-async def reviewed_reverted(h: Harness) -> Handle:
-    handle = await h.refund_task(40, policy=h.refund_policy("refund_reviewed_rec", REVIEWED))
-    await h.wait_request(handle, "post_review-1")
-    await h.decide(handle, outcome="revert", reviewer="alice", comment="duplicate claim")
-    return handle
-
-
-SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
-    "approved": approved,
-    "modified": modified,
-    "rejected": rejected,
-    "escalated": escalated,
-    "timed_out": timed_out,
-    "compensated": compensated,
-    "config_change_reverted": config_change_reverted,
-    "shadowed": shadowed,
-    "reviewed_reverted": reviewed_reverted,
-}
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))

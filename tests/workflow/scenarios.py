@@ -1,0 +1,101 @@
+"""The representative runs the replay gate holds histories of: one entry per scenario.
+
+`tests/workflow/test_record_histories.py` records each into `tests/histories/<name>.json`;
+`tests/workflow/test_replay.py` requires a history for every entry and replays them all. A new
+scenario is one function and one entry in `SCENARIOS`.
+"""
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from tests.workflow.conftest import Handle, Harness
+from tests.workflow.test_resilience import EMAIL_GATED, REVIEWED
+from tests.workflow.test_shadow import SHADOW
+
+
+async def approved(h: Harness) -> Handle:
+    handle = await h.refund_task(250)
+    await h.wait_request(handle, "approval-1")
+    await h.decide(handle, outcome="approve", reviewer="alice")
+    return handle
+
+
+async def modified(h: Harness) -> Handle:
+    handle = await h.refund_task(250)
+    await h.wait_request(handle, "approval-1")
+    await h.decide(handle, outcome="modify", reviewer="alice", patch={"amount": 200})
+    return handle
+
+
+async def rejected(h: Harness) -> Handle:
+    handle = await h.refund_task(250)
+    await h.wait_request(handle, "approval-1")
+    await h.decide(handle, outcome="reject", reviewer="bob", reason_code="fraud_risk", comment="no")
+    return handle
+
+
+async def escalated(h: Harness) -> Handle:
+    handle = await h.refund_task(250)
+    await h.wait_request(handle, "approval-1")
+    await h.skip(timedelta(hours=4, minutes=1))
+    await h.decide(handle, outcome="approve", reviewer="carol")
+    return handle
+
+
+async def timed_out(h: Harness) -> Handle:
+    handle = await h.refund_task(250)
+    await h.wait_request(handle, "approval-1")
+    return handle
+
+
+async def compensated(h: Harness) -> Handle:
+    handle = await h.refund_task(40, policy=h.refund_policy("refund_email_gated_rec", EMAIL_GATED))
+    await h.wait_request(handle, "approval-2")
+    await h.decide(handle, outcome="reject", reviewer="alice", comment="wrong tone")
+    return handle
+
+
+async def config_change_reverted(h: Harness) -> Handle:
+    handle = await h.config_change(2500)
+    await h.wait_request(handle, "approval-1")
+    await h.decide(handle, outcome="approve", reviewer="sam")
+    await h.decide(handle, outcome="approve", reviewer="riley")
+    await h.wait_request(handle, "post_review-1")
+    await h.decide(handle, outcome="revert", reviewer="lee")
+    return handle
+
+
+async def shadowed(h: Harness) -> Handle:
+    handle = await h.refund_task(40, policy=h.refund_policy("refund_shadow_rec", SHADOW))
+    await h.wait_request(handle, "approval-1")
+    await h.decide(handle, outcome="approve", reviewer="alice")
+    return handle
+
+
+async def reviewed_reverted(h: Harness) -> Handle:
+    handle = await h.refund_task(40, policy=h.refund_policy("refund_reviewed_rec", REVIEWED))
+    await h.wait_request(handle, "post_review-1")
+    await h.decide(handle, outcome="revert", reviewer="alice", comment="duplicate claim")
+    return handle
+
+
+async def account_deleted(h: Harness) -> Handle:
+    handle = await h.account_deletion()
+    await h.wait_request(handle, "approval-1")
+    await h.decide(handle, outcome="approve", reviewer="erin")
+    return handle
+
+
+SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
+    "approved": approved,
+    "modified": modified,
+    "rejected": rejected,
+    "escalated": escalated,
+    "timed_out": timed_out,
+    "compensated": compensated,
+    "config_change_reverted": config_change_reverted,
+    "shadowed": shadowed,
+    "reviewed_reverted": reviewed_reverted,
+    "account_deleted": account_deleted,
+}
+"""Every scenario by the name of its history file."""
