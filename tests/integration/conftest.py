@@ -29,10 +29,15 @@ class LiveStack:
         self.pool = pool
 
     async def waiting_refund(
-        self, amount: float, *, total: float = 900.0, task_id: str | None = None
+        self,
+        amount: float,
+        *,
+        total: float = 900.0,
+        task_id: str | None = None,
+        order_id: str | None = None,
     ) -> WorkflowHandle[Any, TaskResult]:
         """Seed an order of `total`, start a refund of `amount` on it, return once it waits at its gate."""
-        order_id = unique("ord")
+        order_id = order_id or unique("ord")
         order = DemoOrder(order_id=order_id, customer_email="li@example.com", total=Decimal(str(total)))
         await seed_orders(self.pool, [order])
         task = AgentTaskInput(

@@ -10,11 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 import pytest
 
 from hitl.client import connect
 from hitl.contracts import TaskResult, TaskStatus
+from tests.support import assert_eventually
 from workers.local.ports import free_port
 
 pytestmark = pytest.mark.integration
@@ -80,6 +81,11 @@ def processes_of(state: Path) -> list[psutil.Process]:
     return alive
 
 
+async def all_stopped(state: Path) -> None:
+    """Wait until no process of this state folder is left; fail naming those still running."""
+    await assert_eventually(lambda: asyncio.to_thread(processes_of, state), lambda alive: alive == [])
+
+
 async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_state(tmp_path: Path) -> None:
     state = tmp_path / "state"
     env = {
@@ -110,8 +116,7 @@ async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_
     finally:
         code = await first.interrupt()
     assert code == 0
-    await asyncio.sleep(1)
-    assert processes_of(state) == []
+    await all_stopped(state)
 
     second = await StackRun.start(env, tmp_path / "stack.log")
     try:
@@ -121,5 +126,4 @@ async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_
         assert all(again[t].startswith("completed") for t in finished), again
     finally:
         assert await second.interrupt() == 0
-    await asyncio.sleep(1)
-    assert processes_of(state) == []
+    await all_stopped(state)

@@ -91,12 +91,59 @@ async def test_inbox_filters_and_orders_by_deadline_or_priority(live: LiveStack)
         await handle.terminate(reason="test finished")
 
 
+def expected_card(workflow_id: str, order: str, deadline: str, ui_url: str) -> str:
+    """The card of a 250 USD refund on a 900 USD order, written out by hand."""
+    decide = '{"request_id":"approval-1","outcome":"approve","reviewer":"YOUR_ID"}'
+    return f"""### Approval `approval-1`: Refund 250 USD on order {order}
+
+**Tool** `issue_refund` · **risk** high_risk_write · **confidence** 0.95 · **tier** 1/3 (support-leads)
+**Deadline** {deadline}
+
+**Arguments**
+```json
+{{
+  "amount": 250.0,
+  "currency": "USD",
+  "order_id": "{order}",
+  "reason": "customer request"
+}}
+```
+
+**Why** The customer asks for 250; the order total is 900 and 900 is left to refund. The request fits the order.
+
+**Sources**
+- order {order} (lookup_order)
+- refund policy: refund.toml
+
+**Options**
+- refund a partial amount
+- offer store credit
+- reject the request
+
+**Recommendation** approve the refund of 250
+
+**Rules that fired**
+- `amount.above_threshold` amount 250 is above the threshold 100
+- `confidence.high` confidence 0.95 is above 0.9: execute and log
+
+**Decide** (approve, modify, reject, request_changes)
+```
+temporal workflow signal --workflow-id {workflow_id} --name decide --input '{decide}'
+```
+[Open in the Temporal UI]({ui_url}/namespaces/default/workflows/{workflow_id})
+"""
+
+
 async def test_show_prints_the_context_card(live: LiveStack) -> None:
-    handle = await live.waiting_refund(250)
+    order = unique("ord")
+    handle = await live.waiting_refund(250, order_id=order)
     pending = await handle.query(PENDING_QUERY, result_type=PendingResult)
+    deadline = pending.requests[0].deadline
+    assert deadline is not None
+    minute = deadline.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
     shown = await hitl(live, "show", handle.id)
-    assert (shown.returncode, shown.stdout) == (0, pending.requests[0].card + "\n")
+    assert (shown.returncode, shown.stdout) == (0, expected_card(handle.id, order, minute, live.stack.ui_url))
     other = await hitl(live, "show", handle.id, "--request", "approval-9")
     assert other.returncode == 4
     assert other.stderr == f"hitl show: {handle.id} has no open request 'approval-9'\n"

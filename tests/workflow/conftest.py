@@ -128,7 +128,7 @@ class Harness:
 
     async def wait_request(self, handle: Handle, request_id: str) -> ReviewRequest:
         """Wait until request `request_id` is open; return it."""
-        pending = await assert_eventually(
+        pending: PendingResult = await assert_eventually(
             lambda: handle.query(PENDING_QUERY, result_type=PendingResult),
             lambda p: any(r.request_id == request_id for r in p.requests),
         )

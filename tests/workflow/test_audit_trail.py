@@ -40,13 +40,23 @@ async def test_an_approved_refund_leaves_a_complete_chained_trail(
     assert ("decision_accepted", "alice") in trail
     assert [a for k, a in trail if k == "executed"] == ["agent", "alice", "agent", "agent"]
     assert trail[-1] == ("task_finished", "system")
-    verdict = await harness.pool.fetchval(
-        "SELECT data FROM audit_events WHERE task_id = $1 AND kind = 'verdict' AND data->>'mode' = 'approve'",
+    verdicts = await harness.pool.fetch(
+        "SELECT data FROM audit_events WHERE task_id = $1 AND kind = 'verdict' ORDER BY chain_pos", handle.id
+    )
+    assert [
+        (v["data"]["step"], v["data"]["mode"], [r["id"] for r in v["data"]["rules"]]) for v in verdicts
+    ] == [
+        (0, "auto", ["tier.read_only"]),
+        (1, "approve", ["amount.above_threshold", "confidence.high"]),
+        (2, "auto", ["tier.low_risk_write", "confidence.high"]),
+        (3, "auto", ["tier.low_risk_write", "confidence.high"]),
+    ]
+    pinned = await harness.pool.fetchval(
+        "SELECT data->>'policy_hash' FROM audit_events WHERE task_id = $1 AND kind = 'task_started'",
         handle.id,
     )
-    assert verdict["mode"] == "approve"
-    assert [r["id"] for r in verdict["rules"]] != []
-    assert len(verdict["policy_hash"]) == 64
+    assert len(pinned) == 64
+    assert {v["data"]["policy_hash"] for v in verdicts} == {pinned}
     keys = await harness.pool.fetchval(
         "SELECT count(*) - count(DISTINCT event_key) FROM audit_events WHERE task_id = $1", handle.id
     )

@@ -174,13 +174,14 @@ async def test_a_revert_demotes_once_and_only_new_tasks_see_it(h: Harness) -> No
     after = await refund_40(h)
     review = await h.wait_request(after, "post_review-1")
     assert [r.id for r in review.verdict.reasons][-1] == "autonomy.stage2"
-    await h.decide(after, outcome="approve", reviewer="alice")
-    assert await refund_mode(h, after) == (TaskStatus.COMPLETED, "auto_then_review")
     assert await stage_changes(h.pool) == [
         (3, 2, "demote.revert", "system", False, {"reverts": [revert_key]})
     ]
-
+    # Decide the waiting task before awaiting any result: awaiting a result lets the time-skipping
+    # server jump to the waiting task's SLA deadline, and its fallback would reject it.
     await h.decide(waiting, outcome="approve", reviewer="alice")
+    await h.decide(after, outcome="approve", reviewer="alice")
+    assert await refund_mode(h, after) == (TaskStatus.COMPLETED, "auto_then_review")
     assert await refund_mode(h, waiting) == (TaskStatus.COMPLETED, "approve")
     again = await refund_40(h)
     await h.wait_request(again, "post_review-1")

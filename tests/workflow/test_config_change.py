@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
 from hitl.client import decide
 from hitl.contracts import Decision, DecisionReceipt, Outcome, RequestKind, StepStatus, TaskStatus
@@ -40,7 +41,8 @@ async def test_two_distinct_approvers_then_the_change_applies_and_its_window_clo
     assert again.duplicate is True
     with pytest.raises(WorkflowUpdateFailedError) as twice:
         await decide(harness.client, handle.id, Decision(outcome=Outcome.APPROVE, reviewer="sam"))
-    assert twice.value.cause.type == "duplicate_approver"  # type: ignore[union-attr]
+    assert isinstance(twice.value.cause, ApplicationError)
+    assert twice.value.cause.type == "duplicate_approver"
     progress = await harness.wait_request(handle, "approval-1")
     assert progress.approvals == ["sam"]
     assert "**Quorum** 1 of 2 approvals (sam)" in progress.card

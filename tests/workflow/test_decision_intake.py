@@ -10,11 +10,11 @@ from hitl.client import decide
 from hitl.contracts import Decision, DecisionReceipt, Outcome, TaskStatus, TaskStatusView
 from hitl.names import DECIDE, STATUS_QUERY
 from tests.support import assert_eventually
-from tests.workflow.conftest import Harness
+from tests.workflow.conftest import Handle, Harness
 from workflows.gate.core import KEPT_REFUSALS
 
 
-async def refusal_codes(handle, count: int) -> list[str]:
+async def refusal_codes(handle: Handle, count: int) -> list[str]:
     status = await assert_eventually(
         lambda: handle.query(STATUS_QUERY, result_type=TaskStatusView),
         lambda s: len(s.refusals) >= count,

@@ -3,17 +3,17 @@
 import json
 
 import asyncpg
-from temporalio.client import WorkflowHandle
 
 from hitl.contracts import Decision, Outcome, StepStatus, TaskResult, TaskStatus
 from hitl.names import DECIDE
-from tests.workflow.conftest import Harness
+from tests.workflow.conftest import Handle, Harness
 
 
-async def refunds_of(pool: asyncpg.Pool, handle: WorkflowHandle) -> list[asyncpg.Record]:
-    return await pool.fetch(
+async def refunds_of(pool: asyncpg.Pool, handle: Handle) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await pool.fetch(
         "SELECT amount, status FROM shop.refunds WHERE idempotency_key LIKE $1", f"{handle.id}/%"
     )
+    return rows
 
 
 async def audit_kinds(pool: asyncpg.Pool, task_id: str) -> list[str]:

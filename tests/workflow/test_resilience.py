@@ -40,6 +40,23 @@ async def refunds(h: Harness, handle: Handle) -> list[tuple[Decimal, str]]:
     return [(r["amount"], r["status"]) for r in rows]
 
 
+async def attempts_of(handle: Handle, activity_type: str) -> list[int]:
+    """The attempt number each run of `activity_type` ended on, in order, from the history
+    (the server records only the last attempt's start of a retried activity)."""
+    history = await handle.fetch_history()
+    scheduled = {
+        e.event_id
+        for e in history.events
+        if e.activity_task_scheduled_event_attributes.activity_type.name == activity_type
+    }
+    return [
+        e.activity_task_started_event_attributes.attempt
+        for e in history.events
+        if e.HasField("activity_task_started_event_attributes")
+        and e.activity_task_started_event_attributes.scheduled_event_id in scheduled
+    ]
+
+
 async def test_a_failing_tool_opens_an_incident_and_retry_resumes(harness: Harness) -> None:
     order = unique("ord")
     async with failing_writes(harness, "shop.refunds", order):
@@ -50,13 +67,15 @@ async def test_a_failing_tool_opens_an_incident_and_retry_resumes(harness: Harne
         [Outcome.RETRY, Outcome.SKIP, Outcome.ABORT],
     )
     assert incident.action.summary.startswith("Incident: issue_refund failed: ")
-    attempts = await harness.pool.fetchval(
+    failures = await harness.pool.fetchval(
         "SELECT count(*) FROM audit_events WHERE task_id = $1 AND kind = 'failed'", handle.id
     )
-    assert attempts == 1
+    assert failures == 1  # one audited failure for the three attempts
+    assert await attempts_of(handle, "issue_refund") == [3]  # three tries before the incident
     await harness.decide(handle, outcome="retry", reviewer="alice")
     result = await handle.result()
     assert result.status is TaskStatus.COMPLETED
+    assert await attempts_of(handle, "issue_refund") == [3, 1]
     assert await refunds(harness, handle) == [(Decimal("40.00"), "issued")]
 
 

@@ -1,7 +1,6 @@
 """SLA ladders on durable timers: escalation, reminders, fallbacks, and what the queue shows."""
 
 import json
-import time
 from datetime import timedelta
 
 from temporalio.api.common.v1 import SearchAttributes, WorkflowExecution
@@ -43,14 +42,13 @@ async def audit_offsets(h: Harness, handle: Handle, kinds: tuple[str, ...]) -> l
     ]
 
 
-async def test_three_tier_ladder_escalates_then_rejects_in_well_under_a_second(harness: Harness) -> None:
+async def test_three_tier_ladder_escalates_at_4h_and_12h_and_rejects_at_36h_of_workflow_time(
+    harness: Harness,
+) -> None:
     handle = await harness.refund_task(250)
     await harness.wait_pending(handle)
 
-    began = time.monotonic()
     result = await handle.result()
-    wall = time.monotonic() - began
-    print(f"4h + 8h + 24h ladder settled in {wall:.3f} s of wall time")
 
     assert (result.status, result.reason) == (
         TaskStatus.REJECTED,
