@@ -2,6 +2,7 @@
 worker; a toolbox naming an activity nobody registers is caught here, not by a task retrying
 forever."""
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,10 +16,15 @@ from workers.agent import agent_activities
 from workflows.registry import WORKFLOWS
 
 
+def activity_name(fn: Callable[..., Any]) -> str:
+    """The name Temporal registers a callable under (the SDK keeps it on the function)."""
+    name = activity._Definition.must_from_callable(fn).name
+    assert name is not None
+    return name
+
+
 def registered_names() -> set[str]:
-    activities = agent_activities(pool=None, settings=Settings.from_env({}))
-    # The name Temporal registers each callable under (the SDK keeps it on the function).
-    return {activity._Definition.must_from_callable(fn).name for fn in activities}  # type: ignore[union-attr]
+    return {activity_name(fn) for fn in agent_activities(pool=None, settings=Settings.from_env({}))}
 
 
 def test_every_declared_tool_and_undo_is_registered_on_the_agent_worker() -> None:
@@ -57,8 +63,7 @@ def test_a_toolset_declares_its_tools_and_registers_tool_and_undo() -> None:
     assert Things.specs() == [
         ToolSpec("make_thing", Args, "make_thing", "unmake_thing", Things.specs()[0].description)
     ]
-    names = {activity._Definition.must_from_callable(fn).name for fn in Things(pool=None).activities()}  # type: ignore[union-attr]
-    assert names == {"make_thing", "unmake_thing"}
+    assert {activity_name(fn) for fn in Things(pool=None).activities()} == {"make_thing", "unmake_thing"}
 
 
 def test_an_undo_must_be_declared_as_one() -> None:
