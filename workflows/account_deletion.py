@@ -62,4 +62,6 @@ class AccountDeletionWorkflow(GatedWorkflow):
                 signals=RiskSignals(reversible=False),
             )
         )
-        return (deleted.output and f"deleted: {deleted.output['orders_erased']} orders erased") or ""
+        if deleted.status != "executed":
+            return f"not deleted: {deleted.feedback}"
+        return f"deleted: {deleted.output['orders_erased']} orders erased"
