@@ -23,7 +23,7 @@ from activities.tools.refund import RefundTools
 from hitl.clean_exit import run_and_exit
 from hitl.client import connect
 from hitl.names import AGENT_TASK_QUEUE
-from hitl.settings import Settings
+from hitl.settings import AgentWorkerSettings
 from hitl.telemetry import meter
 from store.db import create_pool, migrate
 from workers.running import GRACEFUL_SHUTDOWN, configure_logging, run_until_stopped, start_telemetry
@@ -41,7 +41,7 @@ SANDBOX = SandboxedWorkflowRunner(
 def build_agent_worker(
     client: Client,
     pool: asyncpg.Pool,
-    settings: Settings,
+    settings: AgentWorkerSettings,
     *,
     task_queue: str = AGENT_TASK_QUEUE,
     meter_provider: MeterProvider | None = None,
@@ -73,10 +73,10 @@ def build_agent_worker(
 
 
 async def main() -> int:
-    configure_logging()
-    telemetry = start_telemetry("hitl-agent-worker")
-    settings = Settings.from_env()
+    settings = AgentWorkerSettings.from_env()
     dsn = settings.require_database()
+    configure_logging(settings)
+    telemetry = start_telemetry(settings, "hitl-agent-worker")
     await migrate(dsn)
     pool = await create_pool(dsn)
     try:

@@ -3,7 +3,7 @@
 from activities.agent.chat_completions import ChatCompletionsAgent, ChatEndpoint
 from activities.agent.planner import Planner
 from activities.agent.refund_rules import RefundRulesAgent
-from hitl.settings import Settings
+from hitl.settings import AgentWorkerSettings
 from hitl.tools import TOOLBOX
 from hitl.tools.refund import REFUND_TOOLS
 
@@ -16,7 +16,7 @@ REFUND_INSTRUCTIONS = (
 )
 
 
-def planners(settings: Settings) -> dict[str, Planner]:
+def planners(settings: AgentWorkerSettings) -> dict[str, Planner]:
     """The rules-based refund agent, or the model agent when an endpoint is configured."""
     if settings.llm_base_url:
         endpoint = ChatEndpoint(
