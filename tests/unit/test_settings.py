@@ -2,6 +2,7 @@
 variable, and documented from the models (docs/configuration.md)."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -193,3 +194,9 @@ def test_every_setting_is_documented() -> None:
 
     with pytest.raises(ValueError, match=r"Undocumented.flag has no docstring"):
         render({"probe": Undocumented})
+
+
+def test_the_deployment_example_names_only_known_variables() -> None:
+    known = set(re.findall(r"`((?:HITL|OTEL)_[A-Z_]+)`", render()))
+    example = (ROOT / "deploy" / "hitl.env.example").read_text()
+    assert set(re.findall(r"^(HITL_[A-Z_]+)=", example, re.MULTILINE)) <= known
