@@ -64,7 +64,8 @@ async def run_hitl(
     )
 
 
-class WorkersSettings(AgentWorkerSettings, NotificationWorkerSettings):
+# The pydantic mypy plugin gives each model its own `model_construct` signature; the fields agree.
+class WorkersSettings(AgentWorkerSettings, NotificationWorkerSettings):  # type: ignore[misc]
     """The settings of both workers in one model: a test runs both in its own process."""
 
 

@@ -22,6 +22,9 @@ from hitl.errors import ConfigError
 
 ENV_PREFIX = "HITL_"
 
+DOC_DEFAULT = "doc_default"
+"""`json_schema_extra` key: how docs/configuration.md shows a default that is computed."""
+
 
 class HitlSettings(BaseSettings):
     """Base of the settings models: `HITL_<FIELD>` variables, empty values count as unset."""

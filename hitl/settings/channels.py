@@ -9,8 +9,8 @@ from typing import Annotated, Any, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from hitl.settings.base import HitlSettings
-from hitl.settings.groups import DOC_DEFAULT, Port
+from hitl.settings.base import DOC_DEFAULT, HitlSettings
+from hitl.settings.groups import Port
 
 DEFAULT_RATES = {"console": 50.0, "slack": 1.0, "email": 5.0, "webhook": 10.0}
 """Slack documents about one message per second per incoming webhook; the others are gentle defaults."""

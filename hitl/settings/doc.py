@@ -9,8 +9,7 @@ from collections.abc import Mapping
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
-from hitl.settings.base import HitlSettings, env_names
-from hitl.settings.groups import DOC_DEFAULT
+from hitl.settings.base import DOC_DEFAULT, HitlSettings, env_names
 from hitl.settings.processes import PROCESSES
 
 INTRO = """\

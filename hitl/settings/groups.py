@@ -12,15 +12,12 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 import policies
 from hitl.errors import ConfigError
 from hitl.names import NOTIFY_TASK_QUEUE
-from hitl.settings.base import HitlSettings
+from hitl.settings.base import DOC_DEFAULT, HitlSettings
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 """A TCP port number."""
 
 LogLevel = Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
-
-DOC_DEFAULT = "doc_default"
-"""`json_schema_extra` key: how the generated table shows a default computed at load time."""
 
 
 def packaged_policies() -> Path:

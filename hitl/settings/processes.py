@@ -10,10 +10,9 @@
 
 from pydantic import Field, SecretStr
 
-from hitl.settings.base import HitlSettings
+from hitl.settings.base import DOC_DEFAULT, HitlSettings
 from hitl.settings.channels import ChannelSettings
 from hitl.settings.groups import (
-    DOC_DEFAULT,
     DatabaseSettings,
     LoggingSettings,
     NotifyQueueSettings,
