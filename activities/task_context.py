@@ -10,7 +10,7 @@ from activities.autonomy import ledger
 from activities.autonomy.track_record import novel_action_types
 from hitl import activity_names
 from hitl.errors import POLICY_INVALID, POLICY_NOT_FOUND, PolicyError
-from hitl.settings import Settings
+from hitl.settings import AgentWorkerSettings
 from policies.context import LoadTaskContextInput, TaskContext
 from policies.parse import snapshot
 
@@ -41,7 +41,7 @@ def read_policy(policy_dir: Path, name: str) -> tuple[str, Path]:
 class TaskContextActivities:
     """Loads what a task decides with, so that it lands in workflow history."""
 
-    def __init__(self, settings: Settings, pool: asyncpg.Pool) -> None:
+    def __init__(self, settings: AgentWorkerSettings, pool: asyncpg.Pool) -> None:
         self._settings = settings
         self._pool = pool
 

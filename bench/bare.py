@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 
 from hitl import search_attributes as sa
 from hitl.clean_exit import run_and_exit
+from hitl.settings import LoggingSettings
 from workers.running import configure_logging, run_until_stopped
 
 BARE_WORKFLOW = "BareSignalWorkflow"
@@ -69,7 +70,7 @@ class BareSignalWorkflow:
 
 
 async def main() -> int:
-    configure_logging()
+    configure_logging(LoggingSettings.from_env())
     address, task_queue = sys.argv[1], sys.argv[2]
     client = await Client.connect(address, data_converter=pydantic_data_converter)
     worker = Worker(client, task_queue=task_queue, workflows=[BareSignalWorkflow], activities=[bare_execute])

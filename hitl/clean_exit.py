@@ -2,7 +2,8 @@
 
 A process built on temporalio can crash at interpreter exit after it succeeded (SIGABRT or
 SIGSEGV in `PyGILState_Release`, sdk-python issue 300). Entry points run their coroutine here:
-it flushes the output and leaves with `os._exit`, so callers see the real exit code.
+it flushes the output and leaves with `os._exit`, so callers see the real exit code. A
+`ConfigError` (a bad setting) is printed as one line and exits with code 2.
 """
 
 import asyncio
@@ -12,6 +13,11 @@ import sys
 from collections.abc import Coroutine
 from typing import Any, NoReturn
 
+from hitl.errors import ConfigError
+
+CONFIG_ERROR = 2
+"""Exit code of a process stopped by a bad setting (the CLI's usage error)."""
+
 
 def run_and_exit(main: Coroutine[Any, Any, int]) -> NoReturn:
     """Run `main`, flush output, and exit the process with its return code."""
@@ -20,6 +26,10 @@ def run_and_exit(main: Coroutine[Any, Any, int]) -> NoReturn:
         code = asyncio.run(main)
     except KeyboardInterrupt:
         code = 130
+    except ConfigError as err:
+        # A setting the process cannot run with: the message names the variable; no traceback.
+        print(f"configuration error: {err}", file=sys.stderr)
+        code = CONFIG_ERROR
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     finally:

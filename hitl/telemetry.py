@@ -1,20 +1,13 @@
 """OpenTelemetry for HITL processes: traces through the Temporal SDK's interceptor, HITL metrics.
 
-Exporting is chosen by configuration, read at process start (never in workflows):
-
-| variable | meaning | default |
-|---|---|---|
-| `HITL_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT` | OTLP/HTTP collector base URL, e.g. `http://localhost:4318` | none: nothing is exported |
-| `OTEL_SERVICE_NAME` | service name on spans and metrics | the process's own (`hitl-agent-worker`, ...) |
-| `HITL_METRICS_INTERVAL` | seconds between metric exports | 60 |
+Exporting is chosen by `TelemetrySettings` (`HITL_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`,
+`OTEL_SERVICE_NAME`, `HITL_METRICS_INTERVAL`; see docs/configuration.md), read at process start,
+never in workflows.
 
 Without an endpoint the global providers stay OpenTelemetry's no-op ones: the interceptor and the
 instruments cost next to nothing. A service that configures OpenTelemetry itself gets HITL spans
 and metrics through its own global providers.
 """
-
-import os
-from collections.abc import Mapping
 
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
@@ -22,31 +15,11 @@ from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetr
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
-from pydantic import BaseModel, ConfigDict
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
+from hitl.settings import TelemetrySettings
+
 INSTRUMENTATION = "hitl"
-
-
-class TelemetrySettings(BaseModel):
-    """Where telemetry goes; build with `TelemetrySettings.from_env()`."""
-
-    model_config = ConfigDict(frozen=True)
-
-    otlp_endpoint: str | None = None
-    service_name: str
-    metrics_interval_seconds: float = 60.0
-
-    @classmethod
-    def from_env(cls, service_name: str, env: Mapping[str, str] | None = None) -> "TelemetrySettings":
-        """Read the settings in the table above from the environment (or `env`)."""
-        source = os.environ if env is None else env
-        endpoint = source.get("HITL_OTLP_ENDPOINT") or source.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None
-        return cls(
-            otlp_endpoint=endpoint.rstrip("/") if endpoint else None,
-            service_name=source.get("OTEL_SERVICE_NAME") or service_name,
-            metrics_interval_seconds=float(source.get("HITL_METRICS_INTERVAL") or 60.0),
-        )
 
 
 class Telemetry:
@@ -84,8 +57,11 @@ def build_providers(
     return Telemetry(tracer_provider, meter_provider)
 
 
-def configure_telemetry(settings: TelemetrySettings) -> Telemetry:
-    """Install OTLP exporters as the global providers when an endpoint is configured."""
+def configure_telemetry(settings: TelemetrySettings, service_name: str) -> Telemetry:
+    """Install OTLP exporters as the global providers when an endpoint is configured.
+
+    `service_name` names the process unless `OTEL_SERVICE_NAME` names it.
+    """
     if settings.otlp_endpoint is None:
         return Telemetry(None, None)
     # Imported here: the exporter pulls in protobuf and requests, which processes without an
@@ -94,7 +70,7 @@ def configure_telemetry(settings: TelemetrySettings) -> Telemetry:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
     telemetry = build_providers(
-        settings.service_name,
+        settings.service_name or service_name,
         OTLPSpanExporter(endpoint=f"{settings.otlp_endpoint}/v1/traces"),
         PeriodicExportingMetricReader(
             OTLPMetricExporter(endpoint=f"{settings.otlp_endpoint}/v1/metrics"),

@@ -15,7 +15,7 @@ import asyncpg
 from temporalio.client import Client
 
 import policies
-from hitl.settings import Settings
+from hitl.settings import AgentWorkerSettings, NotificationWorkerSettings
 from workers.agent import build_agent_worker
 from workers.notification import build_notification_worker
 
@@ -64,10 +64,14 @@ async def run_hitl(
     )
 
 
-def settings_for(tmp: Path, notify_queue: str) -> Settings:
+# The pydantic mypy plugin gives each model its own `model_construct` signature; the fields agree.
+class WorkersSettings(AgentWorkerSettings, NotificationWorkerSettings):  # type: ignore[misc]
+    """The settings of both workers in one model: a test runs both in its own process."""
+
+
+def settings_for(tmp: Path, notify_queue: str) -> WorkersSettings:
     """Settings a test's workers use: the packaged policies, a private outbox and queue."""
-    return Settings(
-        database_url=None,
+    return WorkersSettings(
         policy_dir=Path(policies.__file__).parent,
         ui_url="http://localhost:8233",
         outbox=tmp / "outbox.jsonl",
@@ -78,7 +82,7 @@ def settings_for(tmp: Path, notify_queue: str) -> Settings:
 
 @contextlib.asynccontextmanager
 async def running_workers(
-    client: Client, pool: asyncpg.Pool, settings: Settings, task_queue: str
+    client: Client, pool: asyncpg.Pool, settings: WorkersSettings, task_queue: str
 ) -> AsyncIterator[None]:
     """Run an agent worker and a notification worker for one test."""
     agent = build_agent_worker(client, pool, settings, task_queue=task_queue)

@@ -25,7 +25,7 @@ from hitl.clean_exit import run_and_exit
 from hitl.client import connect
 from hitl.contracts import ToolResult
 from hitl.names import AGENT_TASK_QUEUE
-from hitl.settings import Settings
+from hitl.settings import AgentWorkerSettings
 from hitl.telemetry import meter
 from store.db import create_pool, migrate
 from workers.running import GRACEFUL_SHUTDOWN, configure_logging, run_until_stopped, start_telemetry
@@ -49,7 +49,7 @@ def tool_activities(pool: asyncpg.Pool) -> list[Callable[..., Awaitable[ToolResu
 
 
 def agent_activities(
-    pool: asyncpg.Pool, settings: Settings, meter_provider: MeterProvider | None = None
+    pool: asyncpg.Pool, settings: AgentWorkerSettings, meter_provider: MeterProvider | None = None
 ) -> list[Callable[..., Awaitable[Any]]]:
     """The agent worker's activities: agent, task context, audit, shadow verdicts and every tool."""
     agent = AgentActivities(planners(settings))
@@ -69,7 +69,7 @@ def agent_activities(
 def build_agent_worker(
     client: Client,
     pool: asyncpg.Pool,
-    settings: Settings,
+    settings: AgentWorkerSettings,
     *,
     task_queue: str = AGENT_TASK_QUEUE,
     meter_provider: MeterProvider | None = None,
@@ -87,10 +87,10 @@ def build_agent_worker(
 
 
 async def main() -> int:
-    configure_logging()
-    telemetry = start_telemetry("hitl-agent-worker")
-    settings = Settings.from_env()
+    settings = AgentWorkerSettings.from_env()
     dsn = settings.require_database()
+    configure_logging(settings)
+    telemetry = start_telemetry(settings, "hitl-agent-worker")
     await migrate(dsn)
     pool = await create_pool(dsn)
     try:

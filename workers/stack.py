@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
@@ -27,7 +26,7 @@ from hitl.clean_exit import run_and_exit
 from hitl.client import connect
 from hitl.contracts import AgentTaskInput, PendingResult, TaskResult
 from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, PENDING_QUERY
-from hitl.settings import Settings
+from hitl.settings import StackSettings
 from policies.parse import snapshot
 from store.db import create_pool
 from workers.local.dev_server import dev_server, start_dev_server
@@ -47,7 +46,7 @@ class Stack:
     """Every process of the local stack, started in order and stopped in reverse."""
 
     def __init__(
-        self, settings: Settings, *, temporal_port: int = TEMPORAL_PORT, ui_port: int | None = UI_PORT
+        self, settings: StackSettings, *, temporal_port: int = TEMPORAL_PORT, ui_port: int | None = UI_PORT
     ) -> None:
         self.settings = settings
         self.temporal_port = temporal_port
@@ -210,15 +209,9 @@ async def _settle(handle: WorkflowHandle[Any, TaskResult]) -> TaskResult | Pendi
 
 
 async def main() -> int:
-    configure_logging()
-    settings = Settings.from_env()
-    try:
-        temporal_port = int(os.environ.get("HITL_TEMPORAL_PORT") or TEMPORAL_PORT)
-        ui_port = int(os.environ.get("HITL_UI_PORT") or UI_PORT)
-    except ValueError:
-        log.error("HITL_TEMPORAL_PORT and HITL_UI_PORT must be port numbers")
-        return 2
-    stack = Stack(settings, temporal_port=temporal_port, ui_port=ui_port)
+    settings = StackSettings.from_env()
+    configure_logging(settings)
+    stack = Stack(settings, temporal_port=settings.temporal_port, ui_port=settings.ui_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

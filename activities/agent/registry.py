@@ -4,7 +4,7 @@ from activities.agent.chat_completions import ChatCompletionsAgent, ChatEndpoint
 from activities.agent.planner import Planner
 from activities.agent.refund_rules import RefundRulesAgent
 from activities.tools.refund import REFUND_TOOLBOX
-from hitl.settings import Settings
+from hitl.settings import AgentWorkerSettings
 
 REFUND_INSTRUCTIONS = (
     "You are a customer-support agent handling a refund request. Look the order up first, refund "
@@ -15,7 +15,7 @@ REFUND_INSTRUCTIONS = (
 )
 
 
-def planners(settings: Settings) -> dict[str, Planner]:
+def planners(settings: AgentWorkerSettings) -> dict[str, Planner]:
     """The rules-based refund agent, or the model agent when an endpoint is configured."""
     if settings.llm_base_url:
         endpoint = ChatEndpoint(

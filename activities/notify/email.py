@@ -5,10 +5,10 @@ import hashlib
 import smtplib
 from email.message import EmailMessage
 
-from activities.notify.config import ChannelSettings
 from activities.notify.errors import rejected, unavailable
 from activities.notify.render import plain_text
 from hitl.contracts import Notice
+from hitl.settings import ChannelSettings
 
 
 class EmailChannel:

@@ -18,7 +18,7 @@ from activities.autonomy import ledger
 from hitl.cli import exit_codes
 from hitl.cli.policy import load as load_policy
 from hitl.errors import ConfigError, PolicyError
-from hitl.settings import Settings
+from hitl.settings import CliSettings
 from policies.autonomy import POLICY_STAGE, STAGE_NAMES, AutonomyRules
 from store.db import create_pool
 
@@ -57,7 +57,7 @@ def register(commands: Any) -> None:
 
 @asynccontextmanager
 async def _connection(args: argparse.Namespace) -> AsyncIterator[asyncpg.Connection]:
-    dsn = args.dsn or Settings.from_env().require_database()
+    dsn = args.dsn or CliSettings.from_env().require_database()
     pool = await create_pool(dsn, min_size=1, max_size=1)
     try:
         async with pool.acquire() as conn:
@@ -117,7 +117,7 @@ def _policy_autonomy(args: argparse.Namespace) -> AutonomyRules | None:
     path = (
         Path(named)
         if named.endswith(".toml") or "/" in named
-        else Settings.from_env().policy_dir / f"{named}.toml"
+        else CliSettings.from_env().policy_dir / f"{named}.toml"
     )
     if args.policy is None and not path.is_file():
         return None

@@ -9,7 +9,7 @@ import asyncpg
 
 from hitl.cli import exit_codes
 from hitl.errors import ConfigError
-from hitl.settings import Settings
+from hitl.settings import CliSettings
 from store.db import _init_connection
 
 
@@ -34,7 +34,7 @@ async def connection(args: argparse.Namespace) -> AsyncIterator[asyncpg.Connecti
         DatabaseUnavailable: No DSN, or the server refuses or cannot be reached.
     """
     try:
-        dsn = args.dsn or Settings.from_env().require_database()
+        dsn = args.dsn or CliSettings.from_env().require_database()
     except ConfigError as err:
         raise DatabaseUnavailable(str(err), exit_codes.USAGE) from err
     try:

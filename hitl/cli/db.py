@@ -8,7 +8,7 @@ import asyncpg
 
 from hitl.cli import exit_codes
 from hitl.errors import ConfigError
-from hitl.settings import Settings
+from hitl.settings import CliSettings
 from store.db import migrate
 
 
@@ -24,7 +24,7 @@ def register(commands: Any) -> None:
 async def migrate_command(args: argparse.Namespace) -> int:
     """Apply migrations and say which ones ran."""
     try:
-        dsn = args.dsn or Settings.from_env().require_database()
+        dsn = args.dsn or CliSettings.from_env().require_database()
     except ConfigError as err:
         print(f"hitl db migrate: {err}", file=sys.stderr)
         return exit_codes.USAGE

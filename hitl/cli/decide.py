@@ -21,7 +21,7 @@ from hitl.cli.connection import connect_or_explain, temporal_failed
 from hitl.contracts import Decision, Outcome
 from hitl.reason_codes import REASON_CODES
 from hitl.review.deciding import Answer, send_decision
-from hitl.settings import Settings
+from hitl.settings import CliSettings
 
 COMMANDS: dict[str, Outcome] = {
     "approve": Outcome.APPROVE,
@@ -79,7 +79,7 @@ def build_decision(args: argparse.Namespace, decision_id: str) -> Decision:
         ValueError: A missing reviewer or a patch that is not a JSON object.
         pydantic.ValidationError: The decision is not valid.
     """
-    reviewer = args.reviewer or Settings.from_env().reviewer
+    reviewer = args.reviewer or CliSettings.from_env().reviewer
     if not reviewer:
         raise ValueError("name the reviewer with --as REVIEWER or HITL_REVIEWER")
     patch = None

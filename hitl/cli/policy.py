@@ -14,7 +14,7 @@ from activities.autonomy.shadow_store import agreement_report
 from hitl.cli import exit_codes
 from hitl.contracts import ProposedAction, Verdict
 from hitl.errors import ConfigError, PolicyError
-from hitl.settings import Settings
+from hitl.settings import CliSettings
 from policies.autonomy import STAGE_NAMES
 from policies.evaluate import EvaluationContext, evaluate
 from policies.model import PolicySnapshot
@@ -146,7 +146,7 @@ async def shadow_report_command(args: argparse.Namespace) -> int:
     """Print agreement rates per task kind and action type."""
     try:
         policy_hash = load(args.policy).hash if args.policy is not None else None
-        dsn = args.dsn or Settings.from_env().require_database()
+        dsn = args.dsn or CliSettings.from_env().require_database()
     except (PolicyError, ConfigError) as err:
         print(f"hitl policy shadow-report: {err}", file=sys.stderr)
         return exit_codes.USAGE

@@ -12,7 +12,8 @@ from temporalio.service import RPCError
 from hitl.cli import exit_codes
 from hitl.client import connect, start_task
 from hitl.contracts import AgentTaskInput
-from hitl.telemetry import TelemetrySettings, configure_telemetry
+from hitl.settings import CliSettings
+from hitl.telemetry import configure_telemetry
 
 
 def register(commands: Any) -> None:
@@ -52,7 +53,7 @@ async def start_command(args: argparse.Namespace) -> int:
         print(f"hitl start: invalid task: {err}", file=sys.stderr)
         return exit_codes.USAGE
     # With an OTLP endpoint configured, the task's trace starts here, as it would in a service.
-    telemetry = configure_telemetry(TelemetrySettings.from_env("hitl-cli"))
+    telemetry = configure_telemetry(CliSettings.from_env(), "hitl-cli")
     try:
         try:
             client = await connect()

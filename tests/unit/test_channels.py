@@ -9,7 +9,6 @@ import pytest
 from pydantic import SecretStr
 from temporalio.exceptions import ApplicationError
 
-from activities.notify.config import ChannelSettings, parse_rates, parse_recipients
 from activities.notify.email import EmailChannel
 from activities.notify.errors import CHANNEL_REJECTED, CHANNEL_UNAVAILABLE
 from activities.notify.rate_limit import ChannelRateLimiter
@@ -17,6 +16,7 @@ from activities.notify.slack import SlackChannel
 from activities.notify.webhook import WebhookChannel, sign, verify_signature
 from hitl.contracts import Notice, NoticeKind
 from hitl.errors import ConfigError
+from hitl.settings.channels import ChannelSettings, parse_rates, parse_recipients
 from tests.channel_servers import http_recorder, smtp_recorder
 from workers.local.ports import free_port
 
@@ -183,18 +183,19 @@ async def test_rate_limit_spaces_sends_per_channel() -> None:
     assert [await limiter.acquire("console") for _ in range(4)] == [0.0] * 4  # no rate configured
 
 
-def test_channel_settings_from_the_environment() -> None:
-    settings = ChannelSettings.from_env(
-        {
-            "HITL_SLACK_WEBHOOK_URL": "https://hooks.example/T1",
-            "HITL_SMTP_HOST": "mail",
-            "HITL_SMTP_PORT": "2525",
-            "HITL_EMAIL_TO": "managers=m@example.com",
-            "HITL_WEBHOOK_URL": "https://example/hook",
-            "HITL_WEBHOOK_SECRET": "k",
-            "HITL_NOTIFY_RATES": "slack=0.5",
-        }
-    )
+def test_channel_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    environment = {
+        "HITL_SLACK_WEBHOOK_URL": "https://hooks.example/T1",
+        "HITL_SMTP_HOST": "mail",
+        "HITL_SMTP_PORT": "2525",
+        "HITL_EMAIL_TO": "managers=m@example.com",
+        "HITL_WEBHOOK_URL": "https://example/hook",
+        "HITL_WEBHOOK_SECRET": "k",
+        "HITL_NOTIFY_RATES": "slack=0.5",
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    settings = ChannelSettings.from_env()
     assert (settings.smtp_host, settings.smtp_port, settings.email_to) == (
         "mail",
         2525,
@@ -202,12 +203,14 @@ def test_channel_settings_from_the_environment() -> None:
     )
     assert settings.rates == {"console": 50.0, "slack": 0.5, "email": 5.0, "webhook": 10.0}
     assert "hooks.example" not in repr(settings)
-    with pytest.raises(ConfigError):
-        ChannelSettings.from_env({"HITL_WEBHOOK_URL": "https://example/hook"})
-    with pytest.raises(ConfigError):
+    monkeypatch.delenv("HITL_WEBHOOK_SECRET")
+    with pytest.raises(ConfigError) as unsigned:
+        ChannelSettings.from_env()
+    assert str(unsigned.value) == (
+        "HITL_WEBHOOK_URL is set but HITL_WEBHOOK_SECRET is not: webhooks are always signed"
+    )
+    with pytest.raises(ValueError, match="'managers' is not 'group=address,address'"):
         parse_recipients("managers")
-    with pytest.raises(ConfigError):
+    with pytest.raises(ValueError, match="'slack=fast' is not 'channel=messages_per_second'"):
         parse_rates("slack=fast")
-    with pytest.raises(ConfigError, match="HITL_SMTP_PORT"):
-        ChannelSettings.from_env({"HITL_SMTP_HOST": "mail", "HITL_SMTP_PORT": "smtp"})
     assert json.loads(json.dumps(parse_rates(""))) == {}

@@ -10,10 +10,11 @@ from tests.otlp_collector import Collector
 PROGRAM = textwrap.dedent(
     """
     from activities.store.audit_metrics import AuditMetrics
+    from hitl.settings import WorkerSettings
     from hitl.telemetry import meter, tracing_interceptor
     from workers.running import start_telemetry
 
-    telemetry = start_telemetry("otlp-test")
+    telemetry = start_telemetry(WorkerSettings.from_env(), "otlp-test")
     assert telemetry.enabled
     tracing_interceptor().tracer.start_span("hitl-probe").end()
     AuditMetrics(meter()).escalations.add(1, {"tier": 1})
@@ -53,8 +54,8 @@ def test_nothing_is_exported_without_an_endpoint() -> None:
         [
             sys.executable,
             "-c",
-            "from hitl.telemetry import TelemetrySettings, configure_telemetry;"
-            "t = configure_telemetry(TelemetrySettings.from_env('x')); print(t.enabled)",
+            "from hitl.settings import TelemetrySettings; from hitl.telemetry import configure_telemetry;"
+            "t = configure_telemetry(TelemetrySettings.from_env(), 'x'); print(t.enabled)",
         ],
         env=env,
         capture_output=True,

@@ -11,7 +11,7 @@ from temporalio import activity
 
 from activities.tools.toolset import Toolbox, Toolset, missing_activities, tool, undo
 from hitl.contracts import ToolCall, ToolResult, ToolSpec, UndoCall
-from hitl.settings import Settings
+from hitl.settings import AgentWorkerSettings
 from workers.agent import agent_activities
 from workflows.registry import WORKFLOWS
 
@@ -24,7 +24,7 @@ def activity_name(fn: Callable[..., Any]) -> str:
 
 
 def registered_names() -> set[str]:
-    return {activity_name(fn) for fn in agent_activities(pool=None, settings=Settings.from_env({}))}
+    return {activity_name(fn) for fn in agent_activities(pool=None, settings=AgentWorkerSettings())}
 
 
 def test_every_declared_tool_and_undo_is_registered_on_the_agent_worker() -> None:

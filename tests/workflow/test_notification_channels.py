@@ -12,8 +12,8 @@ from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
 import policies
-from activities.notify.config import ChannelSettings
 from hitl.contracts import TaskStatus
+from hitl.settings import ChannelSettings
 from tests.channel_servers import http_recorder, smtp_recorder
 from tests.support import settings_for, unique
 from tests.workflow.conftest import Harness
@@ -36,10 +36,12 @@ async def channel_harness(
     shutil.copytree(
         Path(policies.__file__).parent, policy_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__")
     )
-    settings = settings_for(tmp_path, unique("notify")).model_copy(update={"policy_dir": policy_dir})
+    settings = settings_for(tmp_path, unique("notify")).model_copy(
+        update={"policy_dir": policy_dir, **dict(channels)}
+    )
     harness = Harness(env, pool, task_queue, settings.outbox, policy_dir)
     agent = build_agent_worker(env.client, pool, settings, task_queue=task_queue)
-    notify = build_notification_worker(env.client, settings, channels=channels)
+    notify = build_notification_worker(env.client, settings)
     try:
         async with agent, notify:
             yield harness

@@ -33,7 +33,8 @@ from hitl.contracts import (
     TaskStatus,
 )
 from hitl.names import DECIDE, PENDING_QUERY
-from hitl.telemetry import TelemetrySettings, meter, tracing_interceptor
+from hitl.settings import TelemetrySettings
+from hitl.telemetry import meter, tracing_interceptor
 from tests.support import assert_eventually, settings_for, unique
 from workers.agent import build_agent_worker
 from workers.notification import build_notification_worker
@@ -215,15 +216,16 @@ async def test_a_retried_audit_write_counts_once(pool: asyncpg.Pool) -> None:
     provider.shutdown()
 
 
-def test_exporters_are_chosen_by_configuration() -> None:
-    assert TelemetrySettings.from_env("w", {}).otlp_endpoint is None
-    assert TelemetrySettings.from_env(
-        "w", {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318/"}
-    ).otlp_endpoint == ("http://c:4318")
-    chosen = TelemetrySettings.from_env(
-        "w", {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://a:4318", "HITL_OTLP_ENDPOINT": "http://b:4318"}
-    )
-    assert (chosen.otlp_endpoint, chosen.service_name) == ("http://b:4318", "w")
+def test_exporters_are_chosen_by_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HITL_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    assert TelemetrySettings.from_env().otlp_endpoint is None
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/")
+    assert TelemetrySettings.from_env().otlp_endpoint == "http://c:4318"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318")
+    monkeypatch.setenv("HITL_OTLP_ENDPOINT", "http://b:4318")
+    chosen = TelemetrySettings.from_env()
+    assert (chosen.otlp_endpoint, chosen.service_name) == ("http://b:4318", None)
 
 
 async def _async(value: Any) -> Any:

@@ -12,8 +12,7 @@ from pathlib import Path
 import asyncpg
 from temporalio.client import Client
 
-import policies
-from hitl.settings import Settings
+from hitl.settings import StackSettings
 from store.db import create_pool
 from workers.local.ports import free_port
 from workers.stack import Stack
@@ -28,15 +27,9 @@ class ScratchStack:
     pool: asyncpg.Pool
 
 
-def scratch_settings(state_dir: Path) -> Settings:
+def scratch_settings(state_dir: Path) -> StackSettings:
     """Settings for a stack whose state (and outbox) lives in `state_dir`."""
-    return Settings(
-        database_url=None,
-        policy_dir=Path(policies.__file__).parent,
-        ui_url="http://localhost:8233",
-        outbox=state_dir / "outbox.jsonl",
-        state_dir=state_dir,
-    )
+    return StackSettings(state_dir=state_dir)
 
 
 @contextlib.asynccontextmanager
