@@ -2,7 +2,12 @@
 
 | variable | meaning | default |
 |---|---|---|
-| `HITL_DATABASE_URL` | PostgreSQL DSN (audit, feedback, demo shop) | none; the local stack sets it |
+| `HITL_DATABASE_URL` | PostgreSQL DSN of the workers' role (audit, feedback, demo shop) | none; the local stack sets it |
+| `HITL_MIGRATOR_DATABASE_URL` | DSN of the role that owns the schema: `hitl db migrate` and the agent worker migrate with it | none: the worker only checks the schema is current |
+| `HITL_AUDIT_KEY_FILE` | Ed25519 private key (PEM) that signs chain checkpoints (workers) | none: no checkpoints |
+| `HITL_AUDIT_PUBLIC_KEY_FILE` | PEM public keys that `hitl audit verify` checks checkpoints with | the public half of `HITL_AUDIT_KEY_FILE` |
+| `HITL_AUDIT_CHECKPOINT_FILE` | append-only JSON-lines file of checkpoints (written by workers, read by verify) | none |
+| `HITL_AUDIT_CHECKPOINT_EVERY`, `HITL_AUDIT_CHECKPOINT_SECONDS` | a checkpoint after this many rows a worker wrote, or this many seconds | `100`, `60` |
 | `HITL_POLICY_DIR` | folder of `<name>.toml` policy files | the packaged `policies/` |
 | `HITL_UI_URL` | Temporal Web UI base URL used in links | `http://localhost:8233` |
 | `HITL_OUTBOX` | file the console channel appends notices to (JSON lines) | `.hitl-state/outbox.jsonl` |
@@ -17,7 +22,9 @@ The Temporal connection is configured separately through `temporalio.envconfig`
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
@@ -42,6 +49,12 @@ class Settings(BaseModel):
     llm_api_key: SecretStr = SecretStr("")
     reviewer: str | None = None
     """The reviewer the `hitl` CLI decides as when `--as` is not given."""
+    migrator_database_url: str | None = None
+    audit_key_file: Path | None = None
+    audit_public_key_file: Path | None = None
+    audit_checkpoint_file: Path | None = None
+    audit_checkpoint_every: int = 100
+    audit_checkpoint_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -59,6 +72,12 @@ class Settings(BaseModel):
             llm_model=source.get("HITL_LLM_MODEL") or "gpt-4o-mini",
             llm_api_key=SecretStr(source.get("HITL_LLM_API_KEY", "")),
             reviewer=source.get("HITL_REVIEWER") or None,
+            migrator_database_url=source.get("HITL_MIGRATOR_DATABASE_URL") or None,
+            audit_key_file=_path(source.get("HITL_AUDIT_KEY_FILE")),
+            audit_public_key_file=_path(source.get("HITL_AUDIT_PUBLIC_KEY_FILE")),
+            audit_checkpoint_file=_path(source.get("HITL_AUDIT_CHECKPOINT_FILE")),
+            audit_checkpoint_every=_number(source, "HITL_AUDIT_CHECKPOINT_EVERY", 100, int),
+            audit_checkpoint_seconds=_number(source, "HITL_AUDIT_CHECKPOINT_SECONDS", 60.0, float),
         )
 
     def require_database(self) -> str:
@@ -69,3 +88,20 @@ class Settings(BaseModel):
                 "to start the local stack with its embedded PostgreSQL"
             )
         return self.database_url
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def _number(source: Mapping[str, str], name: str, default: float, kind: type[float] | type[int]) -> Any:
+    text = source.get(name)
+    if not text:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {text!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, not {text!r}")
+    return value
