@@ -83,7 +83,7 @@ async def run(events: int, feedback: int) -> dict[str, Any]:
     results: dict[str, Any] = {"events": events, "batch": BATCH, "writes": {}}
     with tempfile.TemporaryDirectory() as tmp:
         server = await start_migrated(Path(tmp) / "pg", delete_on_stop=True)
-        pool = await create_pool(server.dsn, max_size=16)
+        pool = await create_pool(server.worker_dsn, max_size=16)
         try:
             audit = AuditActivities(pool)
             for writers in (1, 4, 16):

@@ -1,9 +1,14 @@
 """The agent worker: workflows, agent activities, tools and undo, audit writes.
 
-Run with `python -m workers.agent` (the local stack does). Needs `HITL_DATABASE_URL`; migrates
-the schema at start.
+Run with `python -m workers.agent` (the local stack does). Needs `HITL_DATABASE_URL` (the
+workers' role). With `HITL_MIGRATOR_DATABASE_URL` it migrates the schema at start; without, it
+refuses to start on a schema that is not current (run `hitl db migrate` as the migrator). With
+`HITL_AUDIT_KEY_FILE` it signs checkpoints of the evidence chain (docs/security.md).
 """
 
+import asyncio
+import contextlib
+import logging
 from datetime import timedelta
 
 import asyncpg
@@ -17,6 +22,7 @@ from activities.agent.registry import planners
 from activities.autonomy.shadow_store import ShadowStore
 from activities.store.audit import AuditActivities
 from activities.store.audit_metrics import AuditMetrics
+from activities.store.checkpointer import Checkpointer
 from activities.task_context import TaskContextActivities
 from activities.tools.config import ConfigTools
 from activities.tools.refund import RefundTools
@@ -25,9 +31,11 @@ from hitl.client import connect
 from hitl.names import AGENT_TASK_QUEUE
 from hitl.settings import Settings
 from hitl.telemetry import meter
-from store.db import create_pool, migrate
+from store.db import create_pool, migrate, pending_migrations
 from workers.running import GRACEFUL_SHUTDOWN, configure_logging, run_until_stopped, start_telemetry
 from workflows.registry import WORKFLOWS
+
+log = logging.getLogger("hitl.agent_worker")
 
 STICKY_TIMEOUT = timedelta(seconds=3)
 """After a worker dies, its workflows move to another worker after this long (default 10 s)."""
@@ -45,11 +53,13 @@ def build_agent_worker(
     *,
     task_queue: str = AGENT_TASK_QUEUE,
     meter_provider: MeterProvider | None = None,
+    checkpointer: Checkpointer | None = None,
 ) -> Worker:
-    """Build the agent worker with its activities wired to `pool` and `settings`."""
+    """Build the agent worker with its activities wired to `pool` and `settings`; audit writes
+    sign checkpoints through `checkpointer` when one is given."""
     agent = AgentActivities(planners(settings))
     context = TaskContextActivities(settings, pool)
-    audit = AuditActivities(pool, AuditMetrics(meter(meter_provider)))
+    audit = AuditActivities(pool, AuditMetrics(meter(meter_provider)), checkpointer)
     shadow = ShadowStore(pool)
     refunds = RefundTools(pool)
     config = ConfigTools(pool)
@@ -77,12 +87,35 @@ async def main() -> int:
     telemetry = start_telemetry("hitl-agent-worker")
     settings = Settings.from_env()
     dsn = settings.require_database()
-    await migrate(dsn)
+    if settings.migrator_database_url:
+        await migrate(settings.migrator_database_url)
+    else:
+        pending = await pending_migrations(dsn)
+        if pending:
+            log.error(
+                "the schema is not current (pending: %s): run `hitl db migrate` with the migrator's DSN, "
+                "or set HITL_MIGRATOR_DATABASE_URL",
+                ", ".join(pending),
+            )
+            return 1
     pool = await create_pool(dsn)
+    checkpoints: asyncio.Task[None] | None = None
     try:
+        checkpointer = Checkpointer.from_settings(pool, settings)
+        if checkpointer is None:
+            log.warning("HITL_AUDIT_KEY_FILE is not set: the audit chain head is not checkpointed")
+        else:
+            checkpoints = asyncio.create_task(checkpointer.run())
         client = await connect()
-        await run_until_stopped(build_agent_worker(client, pool, settings), telemetry)
+        worker = build_agent_worker(client, pool, settings, checkpointer=checkpointer)
+        await run_until_stopped(worker, telemetry)
+        if checkpointer is not None:
+            await checkpointer.checkpoint()
     finally:
+        if checkpoints is not None:
+            checkpoints.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await checkpoints
         await pool.close()
     return 0
 
