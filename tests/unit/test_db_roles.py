@@ -6,6 +6,7 @@ owns, exactly as `make run` and the tests' workers connect.
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from activities.store.audit import AuditActivities
 from hitl.contracts import AuditEvent, AuditKind, RecordEventsInput
 from store.chain import verify_chain
-from store.db import create_pool, migrate
+from store.db import CREATE_VERSIONS, create_pool, migrate, migration_files
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 
 EVIDENCE = ["audit_events", "feedback", "autonomy_changes", "shadow_verdicts", "audit_checkpoints"]
@@ -135,3 +136,37 @@ async def test_the_workers_role_cannot_migrate_but_sees_a_current_schema(server:
     finally:
         await admin.close()
     assert [r["tableowner"] for r in owners] == ["hitl_migrator"]
+
+
+async def test_a_state_folder_from_before_the_roles_is_adopted(tmp_path: Path) -> None:
+    """`make run` on a state folder whose schema the superuser migrated (before the roles) hands
+    the schema to the migrator, migrates on, and keeps the rows and their chain."""
+    old = EmbeddedPostgres(tmp_path / "pg")
+    conn = await asyncpg.connect(old.start())
+    try:
+        await conn.execute(CREATE_VERSIONS)
+        for version, sql in migration_files():
+            if version >= "0006":
+                break
+            await conn.execute(sql)
+            await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", version)
+        await conn.execute(
+            "INSERT INTO audit_events (event_key, task_id, workflow_id, seq, kind, actor, occurred_at)"
+            " VALUES ('old/1', 'old', 'old', 1, 'task_started', 'svc', now())"
+        )
+    finally:
+        await conn.close()
+    old.stop()
+
+    server = await start_migrated(tmp_path / "pg", delete_on_stop=True)
+    try:
+        worker = await asyncpg.connect(server.worker_dsn)
+        try:
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await worker.execute("DELETE FROM audit_events")
+            report = await verify_chain(worker)
+        finally:
+            await worker.close()
+    finally:
+        server.stop()
+    assert (report.rows, report.ok) == (1, True)
