@@ -128,6 +128,13 @@ async def database_checkpoints(conn: asyncpg.Connection) -> list[SignedCheckpoin
     return [SignedCheckpoint.model_validate(dict(r)) for r in await conn.fetch(ALL)]
 
 
+def open_export(path: Path) -> None:
+    """Create the export file if it is missing, so that verification can tell an export that has
+    no checkpoint yet from one that was removed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(exist_ok=True)
+
+
 def append_export(path: Path, checkpoint: SignedCheckpoint) -> None:
     """Append one line to the export file and flush it to disk (blocking: run it in a thread)."""
     line = checkpoint.model_dump_json() + "\n"

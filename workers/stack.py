@@ -30,6 +30,7 @@ from hitl.contracts import AgentTaskInput, PendingResult, TaskResult
 from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, PENDING_QUERY
 from hitl.settings import Settings
 from policies.parse import snapshot
+from store.checkpoints import open_export
 from store.db import create_pool
 from store.signing import generate_key_file, public_path
 from workers.local.dev_server import dev_server, start_dev_server
@@ -106,6 +107,7 @@ class Stack:
             generate_key_file(key)
             log.info("made the audit checkpoint signing key %s", key)
         export = self.settings.audit_checkpoint_file or self.state / "audit-checkpoints.jsonl"
+        open_export(export)
         return {
             "HITL_AUDIT_KEY_FILE": str(key.resolve()),
             "HITL_AUDIT_CHECKPOINT_FILE": str(export.resolve()),

@@ -16,7 +16,14 @@ from pathlib import Path
 import asyncpg
 
 from hitl.settings import Settings
-from store.checkpoints import SignedCheckpoint, append_export, chain_head, sign_head, store_checkpoint
+from store.checkpoints import (
+    SignedCheckpoint,
+    append_export,
+    chain_head,
+    open_export,
+    sign_head,
+    store_checkpoint,
+)
 from store.signing import SigningKey, load_signing_key
 
 log = logging.getLogger(__name__)
@@ -48,13 +55,17 @@ class Checkpointer:
 
     @classmethod
     def from_settings(cls, pool: asyncpg.Pool, settings: Settings) -> "Checkpointer | None":
-        """The checkpointer the settings ask for (None without `HITL_AUDIT_KEY_FILE`).
+        """The checkpointer the settings ask for (None without `HITL_AUDIT_KEY_FILE`); creates the
+        export file if it is missing.
 
         Raises:
             ConfigError: The key file cannot be read.
+            OSError: The export file cannot be created.
         """
         if settings.audit_key_file is None:
             return None
+        if settings.audit_checkpoint_file is not None:
+            open_export(settings.audit_checkpoint_file)
         return cls(
             pool,
             load_signing_key(settings.audit_key_file),
