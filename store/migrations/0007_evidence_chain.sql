@@ -16,14 +16,19 @@
 DO $$ BEGIN EXECUTE format('SET LOCAL search_path = %I, pg_catalog, pg_temp', current_schema()); END $$;
 SET LOCAL TimeZone = 'UTC';
 
-ALTER TABLE feedback ADD COLUMN id bigserial;
-ALTER TABLE shadow_verdicts ADD COLUMN id bigserial;
-ALTER TABLE feedback ADD CONSTRAINT feedback_id UNIQUE (id);
-ALTER TABLE shadow_verdicts ADD CONSTRAINT shadow_verdicts_id UNIQUE (id);
-
-ALTER TABLE feedback ADD COLUMN chain_pos bigint, ADD COLUMN prev_hash text, ADD COLUMN hash text;
-ALTER TABLE autonomy_changes ADD COLUMN chain_pos bigint, ADD COLUMN prev_hash text, ADD COLUMN hash text;
-ALTER TABLE shadow_verdicts ADD COLUMN chain_pos bigint, ADD COLUMN prev_hash text, ADD COLUMN hash text;
+-- Every evidence row gets an id to be named by (autonomy_changes has one) and its chain columns.
+ALTER TABLE feedback ADD COLUMN id bigserial, ADD CONSTRAINT feedback_id UNIQUE (id);
+ALTER TABLE shadow_verdicts ADD COLUMN id bigserial, ADD CONSTRAINT shadow_verdicts_id UNIQUE (id);
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['feedback', 'autonomy_changes', 'shadow_verdicts'] LOOP
+        EXECUTE format('ALTER TABLE %I ADD COLUMN chain_pos bigint, ADD COLUMN prev_hash text,'
+                       ' ADD COLUMN hash text', t);
+    END LOOP;
+END
+$$;
 
 CREATE FUNCTION evidence_chain_head(OUT pos bigint, OUT hash text)
 LANGUAGE sql VOLATILE AS $$
@@ -53,11 +58,13 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 ALTER FUNCTION evidence_row_hash(text, bigint, text, jsonb) SET search_path FROM CURRENT;
 
--- Rows written before this migration join the chain after its current head, table by table.
+-- Rows written before this migration join the chain after its current head, table by table,
+-- in id order; then their chain columns become mandatory and unique.
 DO $$
 DECLARE
     head record;
     r    record;
+    t    text;
     prev text;
     pos  bigint;
     h    text;
@@ -65,38 +72,20 @@ BEGIN
     SELECT * INTO head FROM evidence_chain_head();
     prev := head.hash;
     pos := coalesce(head.pos, 0);
-    FOR r IN SELECT * FROM feedback ORDER BY decided_at, feedback_key LOOP
-        pos := pos + 1;
-        h := evidence_row_hash(prev, pos, 'feedback', to_jsonb(r) - '{chain_pos,prev_hash,hash}'::text[]);
-        UPDATE feedback SET chain_pos = pos, prev_hash = prev, hash = h WHERE feedback_key = r.feedback_key;
-        prev := h;
-    END LOOP;
-    FOR r IN SELECT * FROM autonomy_changes ORDER BY id LOOP
-        pos := pos + 1;
-        h := evidence_row_hash(prev, pos, 'autonomy_changes',
-                               to_jsonb(r) - '{chain_pos,prev_hash,hash}'::text[]);
-        UPDATE autonomy_changes SET chain_pos = pos, prev_hash = prev, hash = h WHERE id = r.id;
-        prev := h;
-    END LOOP;
-    FOR r IN SELECT * FROM shadow_verdicts ORDER BY id LOOP
-        pos := pos + 1;
-        h := evidence_row_hash(prev, pos, 'shadow_verdicts',
-                               to_jsonb(r) - '{chain_pos,prev_hash,hash}'::text[]);
-        UPDATE shadow_verdicts SET chain_pos = pos, prev_hash = prev, hash = h WHERE id = r.id;
-        prev := h;
+    FOREACH t IN ARRAY ARRAY['feedback', 'autonomy_changes', 'shadow_verdicts'] LOOP
+        FOR r IN EXECUTE format('SELECT id, to_jsonb(x) - ''{chain_pos,prev_hash,hash}''::text[] AS body'
+                                ' FROM %I x ORDER BY id', t) LOOP
+            pos := pos + 1;
+            h := evidence_row_hash(prev, pos, t, r.body);
+            EXECUTE format('UPDATE %I SET chain_pos = $1, prev_hash = $2, hash = $3 WHERE id = $4', t)
+                USING pos, prev, h, r.id;
+            prev := h;
+        END LOOP;
+        EXECUTE format('ALTER TABLE %I ALTER COLUMN chain_pos SET NOT NULL, ALTER COLUMN hash SET NOT NULL,'
+                       ' ADD CONSTRAINT %I UNIQUE (chain_pos)', t, t || '_chain_pos');
     END LOOP;
 END
 $$;
-
-ALTER TABLE feedback
-    ALTER COLUMN chain_pos SET NOT NULL, ALTER COLUMN hash SET NOT NULL,
-    ADD CONSTRAINT feedback_chain_pos UNIQUE (chain_pos);
-ALTER TABLE autonomy_changes
-    ALTER COLUMN chain_pos SET NOT NULL, ALTER COLUMN hash SET NOT NULL,
-    ADD CONSTRAINT autonomy_changes_chain_pos UNIQUE (chain_pos);
-ALTER TABLE shadow_verdicts
-    ALTER COLUMN chain_pos SET NOT NULL, ALTER COLUMN hash SET NOT NULL,
-    ADD CONSTRAINT shadow_verdicts_chain_pos UNIQUE (chain_pos);
 
 -- The writers' guard: the chain lock, then the head read in a fresh snapshot. Only READ COMMITTED
 -- gives that snapshot (REPEATABLE READ would read the head as of its first statement and could fork
@@ -156,22 +145,18 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER feedback_chain BEFORE INSERT ON feedback
-    FOR EACH ROW EXECUTE FUNCTION evidence_chain_link();
-CREATE TRIGGER autonomy_changes_chain BEFORE INSERT ON autonomy_changes
-    FOR EACH ROW EXECUTE FUNCTION evidence_chain_link();
-CREATE TRIGGER shadow_verdicts_chain BEFORE INSERT ON shadow_verdicts
-    FOR EACH ROW EXECUTE FUNCTION evidence_chain_link();
-
-CREATE TRIGGER feedback_append_only BEFORE UPDATE OR DELETE ON feedback
-    FOR EACH ROW EXECUTE FUNCTION evidence_refuse_change();
-CREATE TRIGGER feedback_no_truncate BEFORE TRUNCATE ON feedback
-    FOR EACH STATEMENT EXECUTE FUNCTION evidence_refuse_change();
-CREATE TRIGGER autonomy_changes_append_only BEFORE UPDATE OR DELETE ON autonomy_changes
-    FOR EACH ROW EXECUTE FUNCTION evidence_refuse_change();
-CREATE TRIGGER autonomy_changes_no_truncate BEFORE TRUNCATE ON autonomy_changes
-    FOR EACH STATEMENT EXECUTE FUNCTION evidence_refuse_change();
-CREATE TRIGGER shadow_verdicts_append_only BEFORE UPDATE OR DELETE ON shadow_verdicts
-    FOR EACH ROW EXECUTE FUNCTION evidence_refuse_change();
-CREATE TRIGGER shadow_verdicts_no_truncate BEFORE TRUNCATE ON shadow_verdicts
-    FOR EACH STATEMENT EXECUTE FUNCTION evidence_refuse_change();
+-- Each evidence table: chained on insert, append-only after.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['feedback', 'autonomy_changes', 'shadow_verdicts'] LOOP
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT ON %I'
+                       ' FOR EACH ROW EXECUTE FUNCTION evidence_chain_link()', t || '_chain', t);
+        EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %I'
+                       ' FOR EACH ROW EXECUTE FUNCTION evidence_refuse_change()', t || '_append_only', t);
+        EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION evidence_refuse_change()', t || '_no_truncate', t);
+    END LOOP;
+END
+$$;

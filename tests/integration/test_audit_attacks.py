@@ -22,12 +22,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from activities.store.audit import AuditActivities
 from activities.store.checkpointer import Checkpointer
-from hitl.contracts import AuditEvent, AuditKind, ChainHead, FeedbackRecord, RecordEventsInput
+from hitl.contracts import AuditEvent, AuditKind, ChainHead, RecordEventsInput
 from store.chain import CHAIN_ROWS, expected_hash
 from store.checkpoints import sign_head, store_checkpoint
 from store.db import create_pool
 from store.signing import SigningKey, generate_key_file, public_path
-from tests.support import run_hitl
+from tests.support import refund_decision, run_hitl
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 
 pytestmark = pytest.mark.integration
@@ -120,21 +120,14 @@ def events(task: str) -> RecordEventsInput:
             for seq, kind in enumerate(kinds, start=1)
         ],
         feedback=[
-            FeedbackRecord(
-                feedback_key=f"{task}/approval-1",
-                task_id=task,
-                task_kind="refund",
-                request_id="approval-1",
-                step=1,
-                action_type="issue_refund",
-                outcome="modify",
+            refund_decision(
+                task,
+                "modify",
+                T0,
                 proposed_args={"amount": 150},
                 final_args={"amount": 120.5},
                 reason_code="wrong_amount",
                 confidence=0.8,
-                reviewers=["alice"],
-                opened_at=T0,
-                decided_at=T0 + timedelta(minutes=3),
             )
         ],
     )

@@ -1,7 +1,6 @@
 """`hitl autonomy set` records a first change from the policy's initial stage, says when the
 policy's autonomy is off, and raises no stage while the evidence does not verify (real PostgreSQL)."""
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -10,9 +9,9 @@ import pytest
 import policies
 from activities.store.audit import AuditActivities
 from hitl.cli import build_parser, exit_codes
-from hitl.contracts import FeedbackRecord, RecordEventsInput
+from hitl.contracts import RecordEventsInput
 from store.db import create_pool, migrate
-from tests.support import unique
+from tests.support import refund_decision, unique
 from workers.local.postgres import MIGRATOR, WORKER, EmbeddedPostgres
 
 
@@ -64,21 +63,7 @@ async def test_no_stage_is_raised_while_the_evidence_does_not_verify(
     await admin.close()
     await migrate(postgres.dsn_for(MIGRATOR, name))
     pool = await create_pool(postgres.dsn_for(WORKER, name), max_size=1)
-    at = datetime(2026, 5, 1, tzinfo=UTC)
-    decision = FeedbackRecord(
-        feedback_key="t/approval-1",
-        task_id="t",
-        task_kind="refund",
-        request_id="approval-1",
-        step=1,
-        action_type="issue_refund",
-        outcome="reject",
-        proposed_args={"amount": 900},
-        confidence=0.9,
-        reviewers=["alice"],
-        opened_at=at,
-        decided_at=at,
-    )
+    decision = refund_decision("t", "reject", proposed_args={"amount": 900})
     await AuditActivities(pool).record_events(RecordEventsInput(feedback=[decision]))
     await pool.close()
     tamper = await asyncpg.connect(postgres.dsn_for("postgres", name))

@@ -140,7 +140,7 @@ async def test_the_workers_role_cannot_migrate_but_sees_a_current_schema(server:
 
 async def test_a_state_folder_from_before_the_roles_is_adopted(tmp_path: Path) -> None:
     """`make run` on a state folder whose schema the superuser migrated (before the roles) hands
-    the schema to the migrator, migrates on, and keeps the rows and their chain."""
+    the schema to the migrator, migrates on, and chains the evidence rows it finds."""
     old = EmbeddedPostgres(tmp_path / "pg")
     conn = await asyncpg.connect(old.start())
     try:
@@ -152,7 +152,13 @@ async def test_a_state_folder_from_before_the_roles_is_adopted(tmp_path: Path) -
             await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", version)
         await conn.execute(
             "INSERT INTO audit_events (event_key, task_id, workflow_id, seq, kind, actor, occurred_at)"
-            " VALUES ('old/1', 'old', 'old', 1, 'task_started', 'svc', now())"
+            " VALUES ('old/1', 'old', 'old', 1, 'task_started', 'svc', now());"
+            "INSERT INTO feedback (feedback_key, task_id, task_kind, request_id, step, action_type, outcome,"
+            " proposed_args, confidence, reviewers, opened_at, decided_at, seconds_to_decision)"
+            " VALUES ('old/approval-1', 'old', 'refund', 'approval-1', 1, 'issue_refund', 'approve',"
+            " '{\"amount\": 0.1}', 0.9, '{alice}', now(), now(), 0.5);"
+            "INSERT INTO autonomy_changes (task_kind, action_type, from_stage, to_stage, rule, actor, pinned)"
+            " VALUES ('refund', 'issue_refund', 3, 4, 'set', 'erin', true)"
         )
     finally:
         await conn.close()
@@ -169,4 +175,4 @@ async def test_a_state_folder_from_before_the_roles_is_adopted(tmp_path: Path) -
             await worker.close()
     finally:
         server.stop()
-    assert (report.rows, report.ok) == (1, True)
+    assert (report.rows, report.ok) == (3, True)

@@ -23,7 +23,7 @@ from store.chain import verify_chain
 from store.checkpoints import database_checkpoints, read_export
 from store.db import create_pool
 from store.signing import SigningKey, generate_key_file
-from tests.support import unique
+from tests.support import refund_decision, unique
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -57,21 +57,7 @@ def event(task: str, seq: int, **data: Any) -> AuditEvent:
 
 
 def feedback(task: str, outcome: str = "approve", at: datetime = T0) -> FeedbackRecord:
-    return FeedbackRecord(
-        feedback_key=f"{task}/approval-1",
-        task_id=task,
-        task_kind="refund",
-        request_id="approval-1",
-        step=1,
-        action_type="issue_refund",
-        outcome=outcome,
-        proposed_args={"amount": 12.5, "order_id": "o-1"},
-        final_args={"amount": 12.5, "order_id": "o-1"},
-        confidence=0.9,
-        reviewers=["alice"],
-        opened_at=at,
-        decided_at=at + timedelta(seconds=30),
-    )
+    return refund_decision(task, outcome, at, final_args={"amount": 12.5, "order_id": "o-1"})
 
 
 async def tamper(server: EmbeddedPostgres, sql: str, *args: Any) -> None:
