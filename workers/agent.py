@@ -110,7 +110,10 @@ async def main() -> int:
         worker = build_agent_worker(client, pool, settings, checkpointer=checkpointer)
         await run_until_stopped(worker, telemetry)
         if checkpointer is not None:
-            await checkpointer.checkpoint()
+            try:
+                await checkpointer.checkpoint()  # the rows written since the last one
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+                log.warning("no final audit checkpoint: %s", err)
     finally:
         if checkpoints is not None:
             checkpoints.cancel()
