@@ -13,6 +13,7 @@ from hitl.errors import POLICY_INVALID, POLICY_NOT_FOUND, PolicyError
 from hitl.settings import AgentWorkerSettings
 from policies.context import LoadTaskContextInput, TaskContext
 from policies.parse import snapshot
+from store.anchors import Anchors
 
 
 def read_policy(policy_dir: Path, name: str) -> tuple[str, Path]:
@@ -45,6 +46,10 @@ class TaskContextActivities:
         self._settings = settings
         self._pool = pool
 
+    def _anchors(self) -> Anchors:
+        """What a promotion's evidence is held to: the settings' keys and checkpoint file."""
+        return Anchors.load(self._settings)
+
     @activity.defn(name=activity_names.LOAD_TASK_CONTEXT)
     async def load_task_context(self, request: LoadTaskContextInput) -> TaskContext:
         """Parse and hash the policy, recompute and read the autonomy stages of the task's action
@@ -65,7 +70,7 @@ class TaskContextActivities:
                 if policy.autonomy.enabled:
                     for action_type in action_types:
                         autonomy[action_type] = await ledger.refresh(
-                            conn, request.task_kind, action_type, policy.autonomy
+                            conn, request.task_kind, action_type, policy.autonomy, self._anchors
                         )
                 if policy.triggers.novelty is not None:
                     scope = {

@@ -192,7 +192,7 @@ async def main() -> int:
             bare_worker.start()
             client = await connect(target_host=stack.address)
             assert stack.postgres is not None
-            pool = await create_pool(stack.postgres.dsn, max_size=10)
+            pool = await create_pool(stack.postgres.worker_dsn, max_size=10)
             try:
                 run = str(int(time.time()))
                 bare = await measure(Bare(client, "bench-bare"), f"bare-{run}-", args.n, args.k)

@@ -3,8 +3,8 @@
 - `HitlError`: base of everything below.
 - `PolicyError`: a policy file is malformed or invalid; the message names file, field, problem.
 - `ConfigError`: a setting is missing or invalid at process start.
-- `ToolError` names (`TOOL_*`): `ApplicationError.type` values tool activities raise, so
-  workflows can tell a permanent tool failure from a transient one.
+- `ApplicationError.type` names: `TOOL_*` (tool activities), `POLICY_*`, `AUDIT_KEY_CONFLICT`, so
+  workflows and callers can tell a permanent failure from a transient one.
 """
 
 
@@ -28,3 +28,5 @@ POLICY_NOT_FOUND = "PolicyNotFound"
 """No policy file by that name."""
 POLICY_INVALID = "PolicyInvalid"
 """The policy file does not validate."""
+AUDIT_KEY_CONFLICT = "AuditKeyConflict"
+"""An audit key is taken by other content and so is the key its conflict record would use."""

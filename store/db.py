@@ -33,8 +33,34 @@ def migration_files() -> list[tuple[str, str]]:
     return [(name.removesuffix(".sql"), sql) for name, sql in files]
 
 
+CREATE_VERSIONS = (
+    "CREATE TABLE schema_migrations ("
+    " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+)
+
+
+async def applied_versions(conn: asyncpg.Connection) -> set[str]:
+    """Migrations applied to the database (none when `schema_migrations` does not exist)."""
+    if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
+        return set()
+    return {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+
+
+async def pending_migrations(dsn: str) -> list[str]:
+    """Versions not applied yet: a role that may not migrate can check the schema is current."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        done = await applied_versions(conn)
+    finally:
+        await conn.close()
+    return [version for version, _ in migration_files() if version not in done]
+
+
 async def migrate(dsn: str) -> list[str]:
     """Apply every migration not applied yet, each in its own transaction.
+
+    `dsn` is the migrator's: the role that owns the schema (docs/security.md). A schema that is
+    already current needs no privilege beyond reading `schema_migrations`.
 
     Returns:
         The versions applied by this call (empty when the schema was current).
@@ -43,11 +69,9 @@ async def migrate(dsn: str) -> list[str]:
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
         try:
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-            )
-            done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+            if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
+                await conn.execute(CREATE_VERSIONS)
+            done = await applied_versions(conn)
             applied = []
             for version, sql in migration_files():
                 if version in done:

@@ -36,8 +36,16 @@ async def postgres(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Em
 
 @pytest.fixture(scope="session")
 async def pool(postgres: EmbeddedPostgres) -> AsyncIterator[asyncpg.Pool]:
-    """A connection pool on the session's PostgreSQL."""
-    db = await create_pool(postgres.dsn)
+    """A connection pool on the session's PostgreSQL as the workers' role, as workers connect."""
+    db = await create_pool(postgres.worker_dsn)
+    yield db
+    await db.close()
+
+
+@pytest.fixture(scope="session")
+async def admin_pool(postgres: EmbeddedPostgres) -> AsyncIterator[asyncpg.Pool]:
+    """A pool as the superuser, for tests that reach past the workers' role (fault injection)."""
+    db = await create_pool(postgres.dsn, max_size=2)
     yield db
     await db.close()
 

@@ -8,13 +8,15 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 from temporalio.client import Client
 
 import policies
+from hitl.contracts import FeedbackRecord
 from hitl.settings import AgentWorkerSettings, NotificationWorkerSettings
 from workers.agent import build_agent_worker
 from workers.notification import build_notification_worker
@@ -62,6 +64,28 @@ async def run_hitl(
         timeout=120,
         check=False,
     )
+
+
+def refund_decision(
+    task: str, outcome: str = "approve", at: datetime = datetime(2026, 5, 1, tzinfo=UTC), **fields: Any
+) -> FeedbackRecord:
+    """A reviewer's decision on a refund's approval request (`<task>/approval-1`), decided 30 s
+    after it opened at `at`; `fields` override any column."""
+    values: dict[str, Any] = {
+        "feedback_key": f"{task}/approval-1",
+        "task_id": task,
+        "task_kind": "refund",
+        "request_id": "approval-1",
+        "step": 1,
+        "action_type": "issue_refund",
+        "outcome": outcome,
+        "proposed_args": {"amount": 12.5, "order_id": "o-1"},
+        "confidence": 0.9,
+        "reviewers": ["alice"],
+        "opened_at": at,
+        "decided_at": at + timedelta(seconds=30),
+    }
+    return FeedbackRecord(**(values | fields))
 
 
 # The pydantic mypy plugin gives each model its own `model_construct` signature; the fields agree.

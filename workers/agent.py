@@ -1,9 +1,14 @@
 """The agent worker: workflows, agent activities, tools and undo, audit writes.
 
-Run with `python -m workers.agent` (the local stack does). Needs `HITL_DATABASE_URL`; migrates
-the schema at start.
+Run with `python -m workers.agent` (the local stack does). Needs `HITL_DATABASE_URL` (the
+workers' role). With `HITL_MIGRATOR_DATABASE_URL` it migrates the schema at start; without, it
+refuses to start on a schema that is not current (run `hitl db migrate` as the migrator). With
+`HITL_AUDIT_KEY_FILE` it signs checkpoints of the evidence chain (docs/security.md).
 """
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -19,6 +24,7 @@ from activities.agent.registry import planners
 from activities.autonomy.shadow_store import ShadowStore
 from activities.store.audit import AuditActivities
 from activities.store.audit_metrics import AuditMetrics
+from activities.store.checkpointer import Checkpointer
 from activities.task_context import TaskContextActivities
 from activities.tools.toolset import Toolset
 from hitl.clean_exit import run_and_exit
@@ -27,9 +33,11 @@ from hitl.contracts import ToolResult
 from hitl.names import AGENT_TASK_QUEUE
 from hitl.settings import AgentWorkerSettings
 from hitl.telemetry import meter
-from store.db import create_pool, migrate
+from store.db import create_pool, migrate, pending_migrations
 from workers.running import GRACEFUL_SHUTDOWN, configure_logging, run_until_stopped, start_telemetry
 from workflows.registry import WORKFLOWS
+
+log = logging.getLogger("hitl.agent_worker")
 
 STICKY_TIMEOUT = timedelta(seconds=3)
 """After a worker dies, its workflows move to another worker after this long (default 10 s)."""
@@ -49,12 +57,16 @@ def tool_activities(pool: asyncpg.Pool) -> list[Callable[..., Awaitable[ToolResu
 
 
 def agent_activities(
-    pool: asyncpg.Pool, settings: AgentWorkerSettings, meter_provider: MeterProvider | None = None
+    pool: asyncpg.Pool,
+    settings: AgentWorkerSettings,
+    meter_provider: MeterProvider | None = None,
+    checkpointer: Checkpointer | None = None,
 ) -> list[Callable[..., Awaitable[Any]]]:
-    """The agent worker's activities: agent, task context, audit, shadow verdicts and every tool."""
+    """The agent worker's activities: agent, task context, audit (signing checkpoints through
+    `checkpointer` when one is given), shadow verdicts and every tool."""
     agent = AgentActivities(planners(settings))
     context = TaskContextActivities(settings, pool)
-    audit = AuditActivities(pool, AuditMetrics(meter(meter_provider)))
+    audit = AuditActivities(pool, AuditMetrics(meter(meter_provider)), checkpointer)
     shadow = ShadowStore(pool)
     return [
         agent.propose,
@@ -73,13 +85,15 @@ def build_agent_worker(
     *,
     task_queue: str = AGENT_TASK_QUEUE,
     meter_provider: MeterProvider | None = None,
+    checkpointer: Checkpointer | None = None,
 ) -> Worker:
-    """Build the agent worker with its activities wired to `pool` and `settings`."""
+    """Build the agent worker with its activities wired to `pool` and `settings`; audit writes
+    sign checkpoints through `checkpointer` when one is given."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=agent_activities(pool, settings, meter_provider),
+        activities=agent_activities(pool, settings, meter_provider, checkpointer),
         workflow_runner=SANDBOX,
         sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
@@ -91,12 +105,38 @@ async def main() -> int:
     dsn = settings.require_database()
     configure_logging(settings)
     telemetry = start_telemetry(settings, "hitl-agent-worker")
-    await migrate(dsn)
+    if settings.migrator_database_url:
+        await migrate(settings.migrator_database_url.get_secret_value())
+    else:
+        pending = await pending_migrations(dsn)
+        if pending:
+            log.error(
+                "the schema is not current (pending: %s): run `hitl db migrate` with the migrator's DSN, "
+                "or set HITL_MIGRATOR_DATABASE_URL",
+                ", ".join(pending),
+            )
+            return 1
     pool = await create_pool(dsn)
+    checkpoints: asyncio.Task[None] | None = None
     try:
+        checkpointer = Checkpointer.from_settings(pool, settings)
+        if checkpointer is None:
+            log.warning("HITL_AUDIT_KEY_FILE is not set: the audit chain head is not checkpointed")
+        else:
+            checkpoints = asyncio.create_task(checkpointer.run())
         client = await connect()
-        await run_until_stopped(build_agent_worker(client, pool, settings), telemetry)
+        worker = build_agent_worker(client, pool, settings, checkpointer=checkpointer)
+        await run_until_stopped(worker, telemetry)
+        if checkpointer is not None:
+            try:
+                await checkpointer.checkpoint()  # the rows written since the last one
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+                log.warning("no final audit checkpoint: %s", err)
     finally:
+        if checkpoints is not None:
+            checkpoints.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await checkpoints
         await pool.close()
     return 0
 

@@ -1,6 +1,7 @@
 """The local stack: `make run` starts everything and leaves sample tasks waiting for a reviewer.
 
-Starts the embedded PostgreSQL (migrated), the Temporal dev server (persisted to one SQLite file,
+Starts the embedded PostgreSQL (migrated by its migrator role; the workers connect as their own
+role, and sign audit checkpoints with a key in the state folder), the Temporal dev server (persisted to one SQLite file,
 Web UI on :8233, HITL search attributes registered), the agent worker and the notification
 worker as separate processes, then the sample refund tasks. For each task that waits, it prints
 the Web UI link and the `temporal workflow signal` command that approves it. Ctrl-C stops every
@@ -28,7 +29,9 @@ from hitl.contracts import AgentTaskInput, PendingResult, TaskResult
 from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, PENDING_QUERY
 from hitl.settings import StackSettings
 from policies.parse import snapshot
+from store.checkpoints import open_export
 from store.db import create_pool
+from store.signing import generate_key_file, public_path
 from workers.local.dev_server import dev_server, start_dev_server
 from workers.local.ports import port_in_use
 from workers.local.postgres import EmbeddedPostgres, start_migrated
@@ -64,7 +67,11 @@ class Stack:
         self.state.mkdir(parents=True, exist_ok=True)
         logs = self.state / "logs"
         self.postgres = await start_migrated(self.state / "pg")
-        log.info("PostgreSQL ready at %s", self.postgres.dsn)
+        log.info(
+            "PostgreSQL ready: workers connect as %s, migrations ran as %s",
+            self.postgres.worker_dsn,
+            self.postgres.migrator_dsn,
+        )
         server = dev_server(
             port=self.temporal_port,
             ui_port=self.ui_port,
@@ -75,7 +82,8 @@ class Stack:
         log.info("Temporal dev server ready on %s, Web UI %s", self.address, self.ui_url)
         self.worker_env = {
             "TEMPORAL_ADDRESS": self.address,
-            "HITL_DATABASE_URL": self.postgres.dsn,
+            "HITL_DATABASE_URL": self.postgres.worker_dsn,
+            **self.audit_env(),
             "HITL_OUTBOX": str(self.settings.outbox.resolve()),
             "HITL_UI_URL": self.ui_url,
             "HITL_POLICY_DIR": str(self.settings.policy_dir.resolve()),
@@ -89,6 +97,32 @@ class Stack:
             self.children.append(child.start())
             log.info("%s started (log: %s)", name, child.log_file)
         return await _connect_when_healthy(self.address)
+
+    def audit_env(self) -> dict[str, str]:
+        """Checkpoint settings of the workers: the signing key (made on first start unless
+        HITL_AUDIT_KEY_FILE names one) and the export file, in the state folder."""
+        key = self.settings.audit_key_file or self.state / "audit-signing-key.pem"
+        if not key.exists():
+            generate_key_file(key)
+            log.info("made the audit checkpoint signing key %s", key)
+        export = self.settings.audit_checkpoint_file or self.state / "audit-checkpoints.jsonl"
+        open_export(export)
+        return {
+            "HITL_AUDIT_KEY_FILE": str(key.resolve()),
+            "HITL_AUDIT_CHECKPOINT_FILE": str(export.resolve()),
+            "HITL_AUDIT_CHECKPOINT_EVERY": str(self.settings.audit_checkpoint_every),
+            "HITL_AUDIT_CHECKPOINT_SECONDS": str(self.settings.audit_checkpoint_seconds),
+        }
+
+    def verify_command(self) -> str:
+        """The `hitl audit verify` command line for this stack (public key only: no signing)."""
+        env = self.worker_env
+        public = self.settings.audit_public_key_file or public_path(Path(env["HITL_AUDIT_KEY_FILE"]))
+        hitl = Path(sys.executable).parent / "hitl"
+        return (
+            f"HITL_DATABASE_URL='{env['HITL_DATABASE_URL']}' HITL_AUDIT_PUBLIC_KEY_FILE={public} "
+            f"HITL_AUDIT_CHECKPOINT_FILE={env['HITL_AUDIT_CHECKPOINT_FILE']} {hitl} audit verify"
+        )
 
     @property
     def ui_url(self) -> str:
@@ -128,7 +162,7 @@ async def _connect_when_healthy(address: str, within: float = 30.0) -> Client:
 async def start_samples(client: Client, stack: Stack) -> list[AgentTaskInput]:
     """Seed demo orders and start the sample tasks that are not started yet."""
     assert stack.postgres is not None
-    pool = await create_pool(stack.postgres.dsn, max_size=2)
+    pool = await create_pool(stack.postgres.worker_dsn, max_size=2)
     try:
         await seed_orders(pool, DEMO_ORDERS)
     finally:
@@ -184,6 +218,7 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
     lines += [
         "",
         f"The queue: TEMPORAL_ADDRESS={stack.address} {hitl} inbox",
+        f"The audit trail: {stack.verify_command()}",
         f"Notices go to {settings.outbox}. Press Ctrl-C to stop everything.",
         "",
     ]

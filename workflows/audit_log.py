@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from hitl.contracts import (
         AuditEvent,
         AuditKind,
+        ChainHead,
         FeedbackRecord,
         RecordEventsInput,
         RecordEventsResult,
@@ -40,6 +41,8 @@ class AuditLog:
         self._closing = False
         self._waiting = 0
         self._flusher: asyncio.Task[None] | None = None
+        self.head: ChainHead | None = None
+        """The chain head the last write reached, as recorded in this workflow's history."""
 
     def record(self, kind: AuditKind, actor: str, /, **data: Any) -> None:
         """Queue one event; it is written by the next flush."""
@@ -87,7 +90,7 @@ class AuditLog:
                 events, self._buffer = self._buffer, []
                 feedback, self._feedback = self._feedback, []
                 first = events[0].kind.value if events else "feedback"
-                await workflow.execute_activity(
+                result = await workflow.execute_activity(
                     activity_names.RECORD_AUDIT,
                     RecordEventsInput(events=events, feedback=feedback),
                     result_type=RecordEventsResult,
@@ -95,6 +98,7 @@ class AuditLog:
                     retry_policy=options.AUDIT_RETRY,
                     summary=f"audit {first} (+{len(events) + len(feedback) - 1})",
                 )
+                self.head = result.head or self.head
 
     async def close(self) -> None:
         """Flush what is left and stop the background writer."""

@@ -4,16 +4,25 @@ set or pinned by people, every change recorded with its evidence and audited.
 A stage moves at most one step per recomputation, and the track record restarts after every
 change (`record_from`), so one revert demotes once. Recomputation runs when a task loads its
 context; the new stage applies to tasks started from then on.
+
+No stage is raised on evidence that does not verify: before a promotion, earned or set by hand,
+the evidence chain (feedback, audit events, stage changes) is recomputed and held to its
+checkpoints (`store.chain.check_chain`); a chain that does not hold keeps the stage where it is.
+Lowering a stage never waits for that.
 """
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
+from activities.autonomy.evidence import AnchorSource, evidence_check, failure
 from activities.autonomy.track_record import track_record
 from hitl.contracts.autonomy import StageChangeEntry, StageEntry
 from policies.autonomy import MAX_STAGE, MIN_STAGE, POLICY_STAGE, AutonomyRules, StageChange, assess
+
+log = logging.getLogger(__name__)
 
 LOCK_ROW = """
 INSERT INTO autonomy_stages (task_kind, action_type, stage, reason)
@@ -25,11 +34,12 @@ INSERT INTO autonomy_changes (task_kind, action_type, from_stage, to_stage, rule
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, changed_at
 """
 
-# audit_events is hash-chained by a database trigger (migration 0002): a plain INSERT extends the
-# chain. The event key names the ledger change, so the event is written once.
+# audit_events is hash-chained by a database trigger (migrations 0002, 0007): a plain INSERT extends
+# the chain. The event key names the ledger change, whose id is new: a row already under that key
+# was put there by someone else, and the insert fails rather than skip the real event.
 INSERT_AUDIT = """
 INSERT INTO audit_events (event_key, task_id, workflow_id, seq, kind, actor, occurred_at, data)
-VALUES ($1, $2, '', $3, 'autonomy_changed', $4, $5, $6) ON CONFLICT (event_key) DO NOTHING
+VALUES ($1, $2, '', $3, 'autonomy_changed', $4, $5, $6)
 """
 
 
@@ -37,8 +47,18 @@ class UnknownStage(LookupError):
     """There is no ledger entry for that task kind and action type."""
 
 
-async def refresh(conn: asyncpg.Connection, task_kind: str, action_type: str, rules: AutonomyRules) -> int:
-    """Recompute one stage from its track record (unless pinned); return the stage in force."""
+async def refresh(
+    conn: asyncpg.Connection,
+    task_kind: str,
+    action_type: str,
+    rules: AutonomyRules,
+    anchors: AnchorSource | None = None,
+) -> int:
+    """Recompute one stage from its track record (unless pinned); return the stage in force.
+
+    A promotion happens only when the evidence chain verifies against `anchors` (and the
+    checkpoints in the database); otherwise the stage stays and a warning is logged.
+    """
     async with conn.transaction():
         await conn.execute(LOCK_ROW, task_kind, action_type, rules.initial_stage)
         row = await conn.fetchrow(
@@ -65,8 +85,27 @@ async def refresh(conn: asyncpg.Connection, task_kind: str, action_type: str, ru
         earned = assess(stage, record, rules) if record else None
         if earned is None:
             return stage
+        if earned.to_stage > stage:
+            report = await evidence_check(conn, anchors)
+            if not report.ok:
+                log.warning(
+                    "not promoting %s/%s to stage %s: the evidence does not verify (%s)",
+                    task_kind,
+                    action_type,
+                    earned.to_stage,
+                    failure(report),
+                )
+                return stage
         await _apply(conn, task_kind, action_type, earned, "system", pinned=False, record_from=record[-1].at)
         return earned.to_stage
+
+
+async def stage_of(conn: asyncpg.Connection, task_kind: str, action_type: str, initial_stage: int) -> int:
+    """The stage in force (the policy's initial stage while the pair has no entry)."""
+    stage = await conn.fetchval(
+        "SELECT stage FROM autonomy_stages WHERE task_kind = $1 AND action_type = $2", task_kind, action_type
+    )
+    return initial_stage if stage is None else int(stage)
 
 
 async def set_stage(

@@ -1,15 +1,16 @@
-"""`hitl audit show TASK` and `hitl audit verify`: read and check the audit trail."""
+"""`hitl audit show TASK`, `hitl audit verify` and `hitl audit keygen`: read and check the audit
+trail, make the checkpoint signing key."""
 
 import argparse
-import json
 import sys
+from pathlib import Path
 from typing import Any
 
-from hitl.cli import exit_codes
+from hitl.cli import audit_verify, exit_codes
 from hitl.cli.database import DatabaseUnavailable, add_dsn_option, connection, fail
 from hitl.reporting.timeline import render_timeline
 from store.audit_read import task_events
-from store.chain import verify_chain
+from store.signing import generate_key_file, public_path
 
 
 def register(commands: Any) -> None:
@@ -21,10 +22,12 @@ def register(commands: Any) -> None:
     show.add_argument("--json", action="store_true", help="print the events as JSON lines")
     add_dsn_option(show)
     show.set_defaults(handler=show_command)
-    verify = sub.add_parser("verify", help="recompute the hash chain; name the first broken row")
-    verify.add_argument("--json", action="store_true", help="print the result as JSON")
-    add_dsn_option(verify)
-    verify.set_defaults(handler=verify_command)
+    audit_verify.add_parser(sub)
+    keygen = sub.add_parser("keygen", help="make the Ed25519 key that signs chain checkpoints")
+    keygen.add_argument(
+        "path", type=Path, help="private key file to create (its public key goes to PATH.pub)"
+    )
+    keygen.set_defaults(handler=keygen_command)
 
 
 async def show_command(args: argparse.Namespace) -> int:
@@ -45,22 +48,15 @@ async def show_command(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
-async def verify_command(args: argparse.Namespace) -> int:
-    """Exit 0 when the chain holds, 1 with the first broken row when it does not."""
+async def keygen_command(args: argparse.Namespace) -> int:
+    """Write a new key (never over an existing file); print where the public key went."""
     try:
-        async with connection(args) as conn:
-            report = await verify_chain(conn)
-    except DatabaseUnavailable as err:
-        return fail("hitl audit verify", err)
-    if args.json:
-        print(json.dumps(report.model_dump(mode="json")))
-    elif report.broken is None:
-        print(f"audit chain intact: {report.rows} events, head {report.head or '(empty)'}")
-    else:
-        b = report.broken
-        print(
-            f"audit chain BROKEN at row id {b.id} (position {b.chain_pos}, event {b.event_key},"
-            f" task {b.task_id}, kind {b.kind}): {b.problem}\n"
-            f"{report.rows} events before it verify; last intact hash {report.head or '(none)'}"
-        )
-    return exit_codes.OK if report.broken is None else exit_codes.FAILURE
+        key = generate_key_file(args.path)
+    except OSError as err:
+        print(f"hitl audit keygen: {err}", file=sys.stderr)
+        return exit_codes.USAGE
+    print(
+        f"signing key {key.key_id} written to {args.path} (keep it outside the database, readable by "
+        f"the workers only); public key: {public_path(args.path)}"
+    )
+    return exit_codes.OK

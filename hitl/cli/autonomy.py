@@ -2,6 +2,8 @@
 
 A stage set here is pinned (not recomputed from the track record) until `unpin`; like every
 stage change it is recorded with its reason and audited, and applies to tasks started afterwards.
+Raising a stage is refused (exit 3) while the evidence chain does not verify against its
+checkpoints (`hitl audit verify` names what is wrong); lowering one never is.
 """
 
 import argparse
@@ -15,11 +17,13 @@ from typing import Any
 import asyncpg
 
 from activities.autonomy import ledger
+from activities.autonomy.evidence import evidence_check, failure
 from hitl.cli import exit_codes
 from hitl.cli.policy import load as load_policy
 from hitl.errors import ConfigError, PolicyError
 from hitl.settings import CliSettings
 from policies.autonomy import POLICY_STAGE, STAGE_NAMES, AutonomyRules
+from store.anchors import Anchors
 from store.db import create_pool
 
 
@@ -137,8 +141,19 @@ async def set_command(args: argparse.Namespace) -> int:
             "([autonomy] enabled = false): the stage applies once it is on",
             file=sys.stderr,
         )
+    initial = rules.initial_stage if rules is not None else POLICY_STAGE
     try:
         async with _connection(args) as conn:
+            if args.stage > await ledger.stage_of(conn, args.kind, args.action_type, initial):
+                async with conn.transaction(isolation="repeatable_read", readonly=True):
+                    report = await evidence_check(conn, lambda: Anchors.load(CliSettings.from_env()))
+                if not report.ok:
+                    print(
+                        f"hitl autonomy set: refused: the evidence does not verify ({failure(report)}); "
+                        "see `hitl audit verify`",
+                        file=sys.stderr,
+                    )
+                    return exit_codes.REFUSED
             change = await ledger.set_stage(
                 conn,
                 args.kind,
@@ -147,7 +162,7 @@ async def set_command(args: argparse.Namespace) -> int:
                 actor=args.by,
                 reason=args.reason,
                 pin=not args.no_pin,
-                initial_stage=rules.initial_stage if rules is not None else POLICY_STAGE,
+                initial_stage=initial,
             )
     except ConfigError as err:
         print(f"hitl autonomy set: {err}", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""`hitl db migrate`: bring the PostgreSQL schema up to date."""
+"""`hitl db migrate`: bring the PostgreSQL schema up to date, as the migrator (the role that owns
+the schema; docs/security.md). The workers' role can only check that it is current."""
 
 import argparse
 import sys
@@ -17,14 +18,20 @@ def register(commands: Any) -> None:
     db = commands.add_parser("db", help="database schema")
     sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     run = sub.add_parser("migrate", help="apply pending migrations")
-    run.add_argument("--dsn", help="PostgreSQL DSN (default: HITL_DATABASE_URL)")
+    run.add_argument(
+        "--dsn",
+        help="the migrator's PostgreSQL DSN: the role that owns the schema "
+        "(default: HITL_MIGRATOR_DATABASE_URL, else HITL_DATABASE_URL)",
+    )
     run.set_defaults(handler=migrate_command)
 
 
 async def migrate_command(args: argparse.Namespace) -> int:
     """Apply migrations and say which ones ran."""
     try:
-        dsn = args.dsn or CliSettings.from_env().require_database()
+        settings = CliSettings.from_env()
+        migrator = settings.migrator_database_url
+        dsn = args.dsn or (migrator.get_secret_value() if migrator else None) or settings.require_database()
     except ConfigError as err:
         print(f"hitl db migrate: {err}", file=sys.stderr)
         return exit_codes.USAGE

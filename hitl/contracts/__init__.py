@@ -17,6 +17,7 @@ from hitl.contracts.actions import (
 from hitl.contracts.audit import (
     AuditEvent,
     AuditKind,
+    ChainHead,
     FeedbackRecord,
     RecordEventsInput,
     RecordEventsResult,
@@ -47,6 +48,7 @@ __all__ = [
     "AppliedDecision",
     "AuditEvent",
     "AuditKind",
+    "ChainHead",
     "Contract",
     "Decision",
     "DecisionReceipt",

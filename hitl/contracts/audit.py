@@ -28,6 +28,8 @@ class AuditKind(StrEnum):
     REVERTED = "reverted"
     FALLBACK = "fallback"
     AUTONOMY_CHANGED = "autonomy_changed"
+    KEY_CONFLICT = "key_conflict"
+    """An event or feedback key arrived again with different content; holds what arrived."""
     TASK_FINISHED = "task_finished"
 
 
@@ -82,34 +84,19 @@ class RecordEventsInput(Contract):
     feedback: list[FeedbackRecord] = Field(default_factory=list)
 
 
+class ChainHead(Contract):
+    """A position of the evidence chain and the hash of its row there."""
+
+    pos: int
+    hash: str
+
+
 class RecordEventsResult(Contract):
-    """How many events were new (the rest were already recorded)."""
+    """How many events were new (the rest were already recorded), and the chain head they reached."""
 
     inserted: int
-
-
-class ChainBreak(Contract):
-    """The first row where the audit hash chain does not hold."""
-
-    id: int
-    chain_pos: int
-    event_key: str
-    task_id: str
-    kind: str
-    problem: str
-    """What does not match: the position, the link to the previous row, or the content."""
-
-
-class ChainReport(Contract):
-    """The result of recomputing the audit hash chain."""
-
-    rows: int
-    """Rows checked and found intact (before the break, if any)."""
-    head: str | None = None
-    """Hash of the last intact row: record it elsewhere to detect a truncated tail later."""
-    broken: ChainBreak | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when every row verified."""
-        return self.broken is None
+    head: ChainHead | None = None
+    """Position and hash of the newest row of this batch: once in workflow history, it is a witness
+    outside the database that the chain held at least this far (`hitl audit verify --expect-head`)."""
+    conflicts: int = 0
+    """Keys of this batch found stored with different content (each recorded as `key_conflict`)."""

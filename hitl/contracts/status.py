@@ -2,6 +2,7 @@
 
 from pydantic import Field
 
+from hitl.contracts.audit import ChainHead
 from hitl.contracts.base import Contract
 from hitl.contracts.review import AppliedDecision, Refusal, ReviewRequest
 from hitl.contracts.task import StepOutcome
@@ -21,3 +22,6 @@ class TaskStatusView(Contract):
     """The latest refusals, oldest first (at most 100; the audit trail has them all)."""
     refusals_total: int = 0
     """Every refusal since the task started."""
+    audit_head: ChainHead | None = None
+    """The evidence chain head this task's last audit write reached (from its history): hold the
+    trail to it with `hitl audit verify --expect-head POS:HASH`."""

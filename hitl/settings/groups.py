@@ -81,6 +81,32 @@ class DatabaseSettings(HitlSettings):
         return self.database_url.get_secret_value()
 
 
+class MigratorSettings(HitlSettings):
+    """The role that owns the schema (migrations); workers connect with a role that cannot alter it."""
+
+    migrator_database_url: SecretStr | None = Field(
+        None, json_schema_extra={DOC_DEFAULT: "none: the agent worker only checks the schema is current"}
+    )
+    """DSN of the role that owns the schema: `hitl db migrate` and the agent worker migrate with it."""
+
+
+class AuditAnchorSettings(HitlSettings):
+    """Signed checkpoints of the audit chain's head, kept outside the database."""
+
+    audit_key_file: Path | None = Field(None, json_schema_extra={DOC_DEFAULT: "none: no checkpoints"})
+    """Ed25519 private key (PEM) that signs chain checkpoints (workers)."""
+    audit_public_key_file: Path | None = Field(
+        None, json_schema_extra={DOC_DEFAULT: "the public half of `HITL_AUDIT_KEY_FILE`"}
+    )
+    """PEM public keys that `hitl audit verify` checks checkpoints with."""
+    audit_checkpoint_file: Path | None = None
+    """Append-only JSON-lines file of checkpoints (written by workers, read by verify)."""
+    audit_checkpoint_every: int = Field(100, gt=0)
+    """A checkpoint after this many rows a worker wrote..."""
+    audit_checkpoint_seconds: float = Field(60.0, gt=0)
+    """...or after this many seconds."""
+
+
 class PolicySettings(HitlSettings):
     """Where the policy files are."""
 

@@ -13,8 +13,10 @@ from pydantic import Field, SecretStr
 from hitl.settings.base import DOC_DEFAULT, HitlSettings
 from hitl.settings.channels import ChannelSettings
 from hitl.settings.groups import (
+    AuditAnchorSettings,
     DatabaseSettings,
     LoggingSettings,
+    MigratorSettings,
     NotifyQueueSettings,
     OutboxSettings,
     PolicySettings,
@@ -27,7 +29,14 @@ class WorkerSettings(LoggingSettings, TelemetrySettings):
     """What both workers share: logging and telemetry."""
 
 
-class AgentWorkerSettings(WorkerSettings, DatabaseSettings, PolicySettings, NotifyQueueSettings):
+class AgentWorkerSettings(
+    WorkerSettings,
+    DatabaseSettings,
+    MigratorSettings,
+    AuditAnchorSettings,
+    PolicySettings,
+    NotifyQueueSettings,
+):
     """The agent worker: workflows, agent activities, tools and undo, audit writes."""
 
     ui_url: str = "http://localhost:8233"
@@ -45,14 +54,16 @@ class NotificationWorkerSettings(WorkerSettings, OutboxSettings, NotifyQueueSett
     """The notification worker: notification activities and their channels; no database."""
 
 
-class CliSettings(TelemetrySettings, DatabaseSettings, PolicySettings):
+class CliSettings(TelemetrySettings, DatabaseSettings, MigratorSettings, AuditAnchorSettings, PolicySettings):
     """The `hitl` command line."""
 
     reviewer: str | None = None
     """Who the `hitl` decision commands decide as when `--as` is not given."""
 
 
-class StackSettings(LoggingSettings, OutboxSettings, PolicySettings, NotifyQueueSettings):
+class StackSettings(
+    LoggingSettings, OutboxSettings, PolicySettings, NotifyQueueSettings, AuditAnchorSettings
+):
     """The local stack (`make run`): it hands these on to the workers it starts."""
 
     temporal_port: Port = 7233

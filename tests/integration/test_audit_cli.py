@@ -60,6 +60,7 @@ async def test_verify_passes_then_names_the_tampered_row(db: EmbeddedPostgres) -
         "task_id": "t-1",
         "kind": "decision_accepted",
         "problem": "content does not match its hash (the row was changed)",
+        "table": "audit_events",
     }
     assert report["rows"] == 1
 

@@ -1,5 +1,6 @@
 """`make run`'s main job (`python -m workers.stack`) as a user runs it: it prints the waiting
-sample tasks with the exact command that approves each; that command works as printed; Ctrl-C
+sample tasks with the exact command that approves each; that command, and the printed audit
+verification, work as printed; Ctrl-C
 stops every process; a second run finds the state it left, waiting tasks still waiting."""
 
 import asyncio
@@ -58,6 +59,14 @@ class StackRun:
         found = (re.match(r"^  (demo-refund-\d+): (.*)$", line) for line in self.lines)
         return {m.group(1): m.group(2) for m in found if m}
 
+    def audit_command(self) -> str:
+        """The printed `hitl audit verify` command line."""
+        return next(
+            line.split("The audit trail: ", 1)[1]
+            for line in self.lines
+            if line.startswith("The audit trail: ")
+        )
+
     def approve_commands(self) -> list[str]:
         return [line.split("Approve: ", 1)[1] for line in self.lines if line.strip().startswith("Approve: ")]
 
@@ -111,6 +120,13 @@ async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_
         client = await connect(target_host=f"127.0.0.1:{env['HITL_TEMPORAL_PORT']}")
         done = await client.get_workflow_handle(waiting[0], result_type=TaskResult).result()
         assert done.status is TaskStatus.COMPLETED
+        # The workers connect as their own role and verify as printed (no migrator DSN in sight).
+        command = first.audit_command()
+        assert "postgresql://hitl_worker:" in command and "hitl_migrator" not in command
+        verified = await asyncio.to_thread(
+            subprocess.run, command, shell=True, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert (verified.returncode, verified.stdout[:20]) == (0, "audit chain intact: "), verified
         running = {p.name() for p in processes_of(state)}
         assert {"postgres", "temporal"} <= running, running  # the check below can see them
     finally:

@@ -1,14 +1,18 @@
-"""`hitl autonomy set` records a first change from the policy's initial stage, and says when the
-policy's autonomy is off (real PostgreSQL)."""
+"""`hitl autonomy set` records a first change from the policy's initial stage, says when the
+policy's autonomy is off, and raises no stage while the evidence does not verify (real PostgreSQL)."""
 
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 import policies
+from activities.store.audit import AuditActivities
 from hitl.cli import build_parser, exit_codes
-from tests.support import unique
-from workers.local.postgres import EmbeddedPostgres
+from hitl.contracts import RecordEventsInput
+from store.db import create_pool, migrate
+from tests.support import refund_decision, unique
+from workers.local.postgres import MIGRATOR, WORKER, EmbeddedPostgres
 
 
 async def run_cli(*argv: str) -> int:
@@ -48,3 +52,29 @@ async def test_a_first_set_starts_from_the_policys_initial_stage(
     missing = await run_cli("autonomy", "set", kind, "issue_refund", "2", "--policy", "nope", *common)
     assert missing == exit_codes.NOT_FOUND
     assert "nope.toml: cannot read" in capsys.readouterr().err
+
+
+async def test_no_stage_is_raised_while_the_evidence_does_not_verify(
+    postgres: EmbeddedPostgres, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = unique("evidence").replace("-", "_")
+    admin = await asyncpg.connect(postgres.dsn)
+    await admin.execute(f"CREATE DATABASE {name} OWNER {MIGRATOR}")
+    await admin.close()
+    await migrate(postgres.dsn_for(MIGRATOR, name))
+    pool = await create_pool(postgres.dsn_for(WORKER, name), max_size=1)
+    decision = refund_decision("t", "reject", proposed_args={"amount": 900})
+    await AuditActivities(pool).record_events(RecordEventsInput(feedback=[decision]))
+    await pool.close()
+    tamper = await asyncpg.connect(postgres.dsn_for("postgres", name))
+    await tamper.execute("SET session_replication_role = replica; UPDATE feedback SET outcome = 'approve'")
+    await tamper.close()
+
+    common = ("--by", "erin", "--reason", "earned", "--dsn", postgres.dsn_for(WORKER, name))
+    assert await run_cli("autonomy", "set", "refund", "issue_refund", "4", *common) == exit_codes.REFUSED
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "hitl autonomy set: refused: the evidence does not verify (feedback row id 1 at position 1: content "
+        "does not match its hash (the row was changed)); see `hitl audit verify`"
+    )
+    assert await run_cli("autonomy", "set", "refund", "issue_refund", "2", *common) == exit_codes.OK
+    assert "stage 3 -> 2" in capsys.readouterr().out

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from hitl.contracts import TaskStatus
+from hitl.contracts import ChainHead, TaskStatus
 from store.chain import verify_chain
 from tests.support import run_hitl
 from tests.workflow.conftest import Handle, Harness
@@ -96,3 +96,17 @@ async def test_escalation_and_fallback_are_audited(harness: Harness) -> None:
         "by_fallback": True,
         "escalations": 2,
     }
+
+
+async def test_the_head_of_the_last_audit_write_is_kept_by_the_workflow(harness: Harness) -> None:
+    """The chain head the audit activity returned is in the workflow's history and its status: a
+    witness of the task's newest rows outside the database."""
+    handle = await harness.refund_task(40)
+    assert (await handle.result()).status is TaskStatus.COMPLETED
+    head = (await harness.status(handle)).audit_head
+    newest = await harness.pool.fetchrow(
+        "SELECT chain_pos, hash FROM (SELECT chain_pos, hash FROM audit_events WHERE task_id = $1"
+        " UNION ALL SELECT chain_pos, hash FROM feedback WHERE task_id = $1) t ORDER BY chain_pos DESC LIMIT 1",
+        handle.id,
+    )
+    assert head == ChainHead(pos=newest["chain_pos"], hash=newest["hash"])

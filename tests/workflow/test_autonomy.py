@@ -22,7 +22,7 @@ from hitl.contracts import StepStatus, TaskStatus
 from store.db import create_pool, migrate
 from tests.support import running_workers, settings_for, unique
 from tests.workflow.conftest import Handle, Harness
-from workers.local.postgres import EmbeddedPostgres
+from workers.local.postgres import MIGRATOR, WORKER, EmbeddedPostgres
 
 AUTONOMY = {
     "enabled = false\ninitial_stage = 3": "enabled = true\ninitial_stage = 3",
@@ -33,15 +33,14 @@ AUTONOMY = {
 
 @pytest.fixture
 async def own_db(postgres: EmbeddedPostgres) -> AsyncIterator[str]:
-    """A freshly migrated database on the session's PostgreSQL server."""
+    """A freshly migrated database on the session's PostgreSQL server (owned and migrated by the
+    migrator); yields the workers' DSN."""
     name = unique("autonomy").replace("-", "_")
     admin = await asyncpg.connect(postgres.dsn)
-    await admin.execute(f"CREATE DATABASE {name}")
+    await admin.execute(f"CREATE DATABASE {name} OWNER {MIGRATOR}")
     await admin.close()
-    dsn = postgres.dsn.replace("/postgres?", f"/{name}?", 1)
-    assert dsn != postgres.dsn, dsn
-    await migrate(dsn)
-    yield dsn
+    await migrate(postgres.dsn_for(MIGRATOR, name))
+    yield postgres.dsn_for(WORKER, name)
 
 
 @pytest.fixture

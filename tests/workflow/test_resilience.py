@@ -5,6 +5,8 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
 
+import asyncpg
+
 from hitl.contracts import Outcome, RequestKind, StepStatus, TaskStatus
 from tests.support import unique
 from tests.workflow.conftest import Handle, Harness
@@ -15,22 +17,23 @@ EMAIL_GATED = {
 
 
 @asynccontextmanager
-async def failing_writes(h: Harness, table: str, order_id: str) -> AsyncIterator[None]:
-    """Make every insert into `table` for `order_id` fail, as an outage of that system would."""
+async def failing_writes(admin: asyncpg.Pool, table: str, order_id: str) -> AsyncIterator[None]:
+    """Make every insert into `table` for `order_id` fail, as an outage of that system would
+    (as the superuser: the workers' role may not add triggers)."""
     name = unique("fail").replace("-", "_")
-    await h.pool.execute(
+    await admin.execute(
         f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
         f" IF NEW.order_id = '{order_id}' THEN RAISE EXCEPTION 'provider unavailable'; END IF;"
         f" RETURN NEW; END $$"
     )
-    await h.pool.execute(
+    await admin.execute(
         f"CREATE TRIGGER {name} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"
     )
     try:
         yield
     finally:
-        await h.pool.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-        await h.pool.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        await admin.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        await admin.execute(f"DROP FUNCTION IF EXISTS {name}()")
 
 
 async def refunds(h: Harness, handle: Handle) -> list[tuple[Decimal, str]]:
@@ -57,9 +60,11 @@ async def attempts_of(handle: Handle, activity_type: str) -> list[int]:
     ]
 
 
-async def test_a_failing_tool_opens_an_incident_and_retry_resumes(harness: Harness) -> None:
+async def test_a_failing_tool_opens_an_incident_and_retry_resumes(
+    harness: Harness, admin_pool: asyncpg.Pool
+) -> None:
     order = unique("ord")
-    async with failing_writes(harness, "shop.refunds", order):
+    async with failing_writes(admin_pool, "shop.refunds", order):
         handle = await harness.refund_task(40, order_id=order)
         incident = await harness.wait_request(handle, "incident-1")
     assert (incident.kind, incident.allowed_outcomes) == (
@@ -79,9 +84,11 @@ async def test_a_failing_tool_opens_an_incident_and_retry_resumes(harness: Harne
     assert await refunds(harness, handle) == [(Decimal("40.00"), "issued")]
 
 
-async def test_skip_leaves_the_step_out_and_the_agent_stops_the_refund(harness: Harness) -> None:
+async def test_skip_leaves_the_step_out_and_the_agent_stops_the_refund(
+    harness: Harness, admin_pool: asyncpg.Pool
+) -> None:
     order = unique("ord")
-    async with failing_writes(harness, "shop.refunds", order):
+    async with failing_writes(admin_pool, "shop.refunds", order):
         handle = await harness.refund_task(40, order_id=order)
         await harness.wait_request(handle, "incident-1")
         await harness.decide(handle, outcome="skip", reviewer="bob")
@@ -91,9 +98,9 @@ async def test_skip_leaves_the_step_out_and_the_agent_stops_the_refund(harness: 
     assert await refunds(harness, handle) == []
 
 
-async def test_abort_after_executed_steps_undoes_them(harness: Harness) -> None:
+async def test_abort_after_executed_steps_undoes_them(harness: Harness, admin_pool: asyncpg.Pool) -> None:
     order = unique("ord")
-    async with failing_writes(harness, "shop.emails", order):
+    async with failing_writes(admin_pool, "shop.emails", order):
         handle = await harness.refund_task(40, order_id=order)
         await harness.wait_request(handle, "incident-2")
         await harness.decide(handle, outcome="abort", reviewer="carol", comment="provider down")

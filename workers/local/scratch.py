@@ -20,7 +20,7 @@ from workers.stack import Stack
 
 @dataclass
 class ScratchStack:
-    """A started stack, a client on its server and a pool on its database."""
+    """A started stack, a client on its server and a pool on its database (as the workers' role)."""
 
     stack: Stack
     client: Client
@@ -48,7 +48,7 @@ async def scratch_stack(
     try:
         client = await stack.start()
         assert stack.postgres is not None
-        pool = await create_pool(stack.postgres.dsn, max_size=pool_size)
+        pool = await create_pool(stack.postgres.worker_dsn, max_size=pool_size)
         try:
             yield ScratchStack(stack, client, pool)
         finally:

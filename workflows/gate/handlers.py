@@ -110,4 +110,5 @@ class DecisionHandlers:
             decisions=self.gate.decisions,
             refusals=self.gate.refusals,
             refusals_total=self.gate.refusals_total,
+            audit_head=self.gate.audit.head,
         )
