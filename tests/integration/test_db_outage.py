@@ -16,7 +16,6 @@ from typing import Any
 import asyncpg
 import pytest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.tools.shop_seed import DemoOrder, seed_orders
@@ -27,6 +26,7 @@ from hitl.names import DECIDE, PENDING_QUERY
 from hitl.search_attributes import ALL_KEYS
 from store.chain import verify_chain
 from store.db import create_pool
+from tests.codec_keys import TEST_CONVERTER
 from tests.support import assert_eventually, running_workers, settings_for, unique
 from workers.local.binaries import temporal_cli
 from workers.local.postgres import EmbeddedPostgres, start_migrated
@@ -40,7 +40,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()),
         ip="127.0.0.1",
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
         search_attributes=ALL_KEYS,
     )
     yield env
