@@ -69,8 +69,9 @@ def parse_entries(text: str, where: str) -> dict[str, bytes]:
         ConfigError: an entry is malformed, a key is not 32 bytes, or an id repeats.
     """
     keys: dict[str, bytes] = {}
-    for raw in re.split(r"[,\n]", text):
-        entry = raw.split("#", 1)[0].strip()
+    uncommented = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    for raw in re.split(r"[,\n]", uncommented):
+        entry = raw.strip()
         if not entry:
             continue
         key_id, sep, value = (part.strip() for part in entry.partition("="))
