@@ -12,10 +12,10 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
-from hitl.search_attributes import CLI_TYPE_NAMES
+from hitl.search_attributes import ALL_KEYS, CLI_TYPE_NAMES
 from store.db import create_pool
 from tests.codec_keys import TEST_CONVERTER, TEST_KEYS_ENV
-from workers.local.binaries import temporal_test_server
+from workers.local.binaries import temporal_cli, temporal_test_server
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 
 INDEXED_TYPES = {
@@ -50,6 +50,19 @@ async def pool(postgres: EmbeddedPostgres) -> AsyncIterator[asyncpg.Pool]:
     db = await create_pool(postgres.dsn)
     yield db
     await db.close()
+
+
+@pytest.fixture
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A real Temporal dev server: retries and timers run on the wall clock, as in production."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(temporal_cli()),
+        ip="127.0.0.1",
+        data_converter=TEST_CONVERTER,
+        search_attributes=ALL_KEYS,
+    )
+    yield env
+    await env.shutdown()
 
 
 @pytest.fixture

@@ -23,28 +23,12 @@ from hitl.activity_names import RECORD_AUDIT
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, Decision, PendingResult, TaskResult, TaskStatus
 from hitl.names import DECIDE, PENDING_QUERY
-from hitl.search_attributes import ALL_KEYS
 from store.chain import verify_chain
 from store.db import create_pool
-from tests.codec_keys import TEST_CONVERTER
 from tests.support import assert_eventually, running_workers, settings_for, unique
-from workers.local.binaries import temporal_cli
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A real Temporal dev server: retries and timers run on the wall clock, as in production."""
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(temporal_cli()),
-        ip="127.0.0.1",
-        data_converter=TEST_CONVERTER,
-        search_attributes=ALL_KEYS,
-    )
-    yield env
-    await env.shutdown()
 
 
 @pytest.fixture
