@@ -25,7 +25,7 @@ from hitl.contracts import AgentTaskInput, Decision, PendingResult, TaskResult, 
 from hitl.names import DECIDE, PENDING_QUERY
 from store.chain import verify_chain
 from store.db import create_pool
-from tests.support import assert_eventually, running_workers, settings_for, unique
+from tests.support import assert_eventually, running_workers, settings_for, start_refund, unique
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 
 pytestmark = pytest.mark.integration
@@ -36,20 +36,6 @@ async def own_pg(tmp_path: Path) -> AsyncIterator[EmbeddedPostgres]:
     server = await start_migrated(tmp_path / "pg", delete_on_stop=True)
     yield server
     server.stop()
-
-
-async def start_refund(env: WorkflowEnvironment, pool: asyncpg.Pool, queue: str, amount: float) -> Any:
-    order_id = unique("ord")
-    await seed_orders(
-        pool, [DemoOrder(order_id=order_id, customer_email="kim@example.com", total=Decimal(500))]
-    )
-    task = AgentTaskInput(
-        task_id=unique("refund"),
-        kind="refund",
-        requester="svc-support",
-        subject={"order_id": order_id, "amount": amount, "customer_message": "please refund"},
-    )
-    return await start_task(env.client, task, task_queue=queue)
 
 
 async def pending(handle: WorkflowHandle[Any, Any]) -> PendingResult:
@@ -71,7 +57,10 @@ async def test_stopping_postgres_while_tasks_run_loses_nothing(
     pool = await create_pool(own_pg.dsn, max_size=4)
     try:
         async with running_workers(dev_env.client, pool, settings_for(tmp_path, unique("notify")), queue):
-            gated = [await start_refund(dev_env, pool, queue, 250) for _ in range(2)]
+            gated = [
+                await start_refund(dev_env.client, pool, queue, 250, customer_message="please refund")
+                for _ in range(2)
+            ]
             for handle in gated:
                 await assert_eventually(functools.partial(pending, handle), lambda p: len(p.requests) == 1)
             small_orders = [unique("ord") for _ in range(3)]

@@ -7,7 +7,6 @@ running: it resumes as soon as a worker holding the key picks it up. Nothing is 
 
 import base64
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +18,13 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from activities.tools.shop_seed import DemoOrder, seed_orders
-from hitl.client import start_task
 from hitl.codec import CodecKeys, encrypted_data_converter
 from hitl.codec.keys import new_key
-from hitl.contracts import AgentTaskInput, Decision, PendingResult, TaskResult, TaskStatus
+from hitl.contracts import Decision, PendingResult, TaskResult, TaskStatus
 from hitl.names import DECIDE, PENDING_QUERY
 from tests.codec_keys import TEST_KEYS
 from tests.history_payloads import key_ids
-from tests.support import assert_eventually, running_workers, settings_for, unique
+from tests.support import assert_eventually, running_workers, settings_for, start_refund, unique
 from workers.agent import SANDBOX
 from workflows.registry import WORKFLOWS
 
@@ -37,22 +34,6 @@ ROTATED = CodecKeys(current="test-2", keys={"test-2": base64.b64decode(new_key()
 
 def client_with(env: WorkflowEnvironment, keys: CodecKeys) -> Client:
     return Client(**{**env.client.config(), "data_converter": encrypted_data_converter(keys)})
-
-
-async def refund(
-    client: Client, pool: asyncpg.Pool, queue: str, amount: float
-) -> WorkflowHandle[Any, TaskResult]:
-    order_id = unique("ord")
-    await seed_orders(
-        pool, [DemoOrder(order_id=order_id, customer_email="kim@example.com", total=Decimal(500))]
-    )
-    task = AgentTaskInput(
-        task_id=unique("refund"),
-        kind="refund",
-        requester="svc",
-        subject={"order_id": order_id, "amount": amount},
-    )
-    return await start_task(client, task, task_queue=queue)
 
 
 async def task_failures(handle: WorkflowHandle[Any, TaskResult]) -> list[Failure]:
@@ -68,7 +49,7 @@ async def test_a_worker_without_the_key_fails_the_task_clearly_and_the_workflow_
 ) -> None:
     queue, settings = unique("tq"), settings_for(tmp_path, unique("notify"))
     rotated = client_with(ts_env, ROTATED)
-    handle = await refund(rotated, pool, queue, amount=5)  # input under test-2
+    handle = await start_refund(rotated, pool, queue, amount=5)  # input under test-2
 
     async with running_workers(ts_env.client, pool, settings, queue):  # holds test-1 only
         [failure, *_] = await assert_eventually(lambda: task_failures(handle), bool)
@@ -92,7 +73,7 @@ async def test_a_task_started_before_a_rotation_finishes_after_it_and_replays(
     dev_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
     queue, settings = unique("tq"), settings_for(tmp_path, unique("notify"))
-    handle = await refund(dev_env.client, pool, queue, amount=250)
+    handle = await start_refund(dev_env.client, pool, queue, amount=250)
     async with running_workers(dev_env.client, pool, settings, queue):
         await assert_eventually(
             lambda: handle.query(PENDING_QUERY, result_type=PendingResult), lambda p: len(p.requests) == 1
