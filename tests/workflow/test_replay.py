@@ -1,9 +1,11 @@
 """The replay gate: recorded histories must replay on the current workflow code.
 
 A change that makes a running workflow take a different path than its history says fails here,
-before it can break open tasks in production.
+before it can break open tasks in production. Most histories were recorded before payloads were
+encrypted and `approved_encrypted` after: the replayer's codec must read both.
 """
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from tests.codec_keys import TEST_CONVERTER
+from tests.history_payloads import key_ids
 from workers.agent import SANDBOX
 from workflows.registry import WORKFLOWS
 
@@ -25,11 +28,17 @@ EXPECTED = {
     "config_change_reverted",
     "shadowed",
     "reviewed_reverted",
+    "approved_encrypted",
 }
 
 
 def test_every_representative_run_has_a_history() -> None:
     assert {p.stem for p in HISTORIES} == EXPECTED
+
+
+def test_the_gate_holds_histories_from_before_and_after_payload_encryption() -> None:
+    by_name = {p.stem: key_ids(json.loads(p.read_text())) for p in HISTORIES}
+    assert (by_name["approved"], by_name["approved_encrypted"]) == (set(), {"test-1"})
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
