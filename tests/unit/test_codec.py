@@ -1,8 +1,11 @@
 """The AES-GCM payload codec and its keys: encryption, rotation, pass-through, clear errors."""
 
+import asyncio
 import base64
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from hitl.codec import CodecKeys, encrypted_data_converter, load_codec_keys
 from hitl.codec.aesgcm import AesGcmCodec
 from hitl.codec.keys import MISSING, new_key, write_key_file
 from hitl.errors import CodecDecryptError, CodecKeyError, ConfigError
+from tests.support import run_hitl
 
 SECRET = {"customer_email": "kim@example.com", "comment": "refund the broken lamp"}
 
@@ -150,3 +154,29 @@ def test_a_key_file_is_private_never_overwritten_and_takes_comments(tmp_path: Pa
 def test_key_material_never_shows_in_repr() -> None:
     loaded = keys("k1")
     assert repr(loaded) == "CodecKeys(current='k1')"
+
+
+CODEC_VARS = ("HITL_CODEC_KEYS", "HITL_CODEC_KEY_FILE", "HITL_CODEC_CURRENT_KEY")
+
+
+async def test_the_hitl_cli_without_a_key_says_how_to_set_one() -> None:
+    done = await run_hitl("inbox", unset=CODEC_VARS)
+    assert (done.returncode, done.stderr.strip()) == (5, f"hitl inbox: {MISSING}")
+
+
+async def test_the_codec_server_does_not_start_without_its_token_or_a_key() -> None:
+    for env, message in (
+        ({}, "HITL_CODEC_SERVER_TOKEN must be set to a random token of 16+ characters"),
+        ({"HITL_CODEC_SERVER_TOKEN": "x" * 20, "HITL_CODEC_KEYS": ""}, MISSING),
+    ):
+        started = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "workers.codec_server"],
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("HITL_CODEC_SERVER")}, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert started.returncode == 2
+        assert started.stderr.strip().endswith(f"ERROR hitl.codec_server: {message}"), started.stderr
