@@ -5,8 +5,8 @@ the Web UI and the CLI read them, on :8234), the Temporal dev server (persisted 
 file, Web UI on :8233 wired to the codec server, HITL search attributes registered), the agent
 worker and the notification worker as separate processes, then the sample refund tasks. For
 each task that waits, it prints the Web UI link and the `temporal workflow signal` command that
-approves it (through the codec server). Ctrl-C stops every
-process it started; the state folder keeps tasks for the next run.
+approves it (through the codec server). Ctrl-C stops every process it started; the state folder
+keeps tasks (and the payload key) for the next run.
 """
 
 import asyncio

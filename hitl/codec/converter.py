@@ -23,6 +23,6 @@ def encrypted_data_converter(keys: CodecKeys | None = None) -> DataConverter:
     """
     return dataclasses.replace(
         pydantic_data_converter,
-        payload_codec=AesGcmCodec(keys or load_codec_keys()),
+        payload_codec=AesGcmCodec(keys if keys is not None else load_codec_keys()),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
