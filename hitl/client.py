@@ -12,9 +12,9 @@ from typing import Any
 from opentelemetry.trace import TracerProvider
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfig
 
+from hitl.codec import CodecKeys, encrypted_data_converter
 from hitl.contracts import AgentTaskInput, Decision, DecisionReceipt, GatedInput, TaskResult
 from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, DECIDE
 from hitl.telemetry import tracing_interceptor
@@ -31,17 +31,27 @@ def connect_config(profile: str | None = None) -> dict[str, Any]:
 
 
 async def connect(
-    profile: str | None = None, *, tracer_provider: TracerProvider | None = None, **overrides: Any
+    profile: str | None = None,
+    *,
+    tracer_provider: TracerProvider | None = None,
+    codec_keys: CodecKeys | None = None,
+    **overrides: Any,
 ) -> Client:
-    """Connect with the pydantic data converter every HITL payload needs and the SDK's tracing
-    interceptor (client spans; workers built from this client get workflow and activity spans).
+    """Connect with the data converter every HITL payload needs (pydantic values, AES-GCM
+    encrypted payloads: `hitl.codec`) and the SDK's tracing interceptor (client spans; workers
+    built from this client get workflow and activity spans).
 
-    Spans go to `tracer_provider`, or to the global provider: a no-op one unless the process
-    configured OpenTelemetry (`hitl.telemetry`).
+    Payload keys are `codec_keys`, or those the environment configures (`HITL_CODEC_KEYS` or
+    `HITL_CODEC_KEY_FILE`). Spans go to `tracer_provider`, or to the global provider: a no-op
+    one unless the process configured OpenTelemetry (`hitl.telemetry`).
+
+    Raises:
+        hitl.errors.ConfigError: No payload key is configured, or a key is malformed.
     """
+    converter = encrypted_data_converter(codec_keys)
     config = {**connect_config(profile), **overrides}
     interceptors = [tracing_interceptor(tracer_provider), *config.pop("interceptors", [])]
-    return await Client.connect(data_converter=pydantic_data_converter, interceptors=interceptors, **config)
+    return await Client.connect(data_converter=converter, interceptors=interceptors, **config)
 
 
 async def start(

@@ -9,14 +9,17 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 
 import policies
-from hitl.contracts import FeedbackRecord
+from activities.tools.shop_seed import DemoOrder, seed_orders
+from hitl.client import start_task
+from hitl.contracts import AgentTaskInput, FeedbackRecord, TaskResult
 from hitl.settings import AgentWorkerSettings, NotificationWorkerSettings
 from workers.agent import build_agent_worker
 from workers.notification import build_notification_worker
@@ -113,3 +116,20 @@ async def running_workers(
     notify = build_notification_worker(client, settings)
     async with agent, notify:
         yield
+
+
+async def start_refund(
+    client: Client, pool: asyncpg.Pool, queue: str, amount: float, **subject: Any
+) -> WorkflowHandle[Any, TaskResult]:
+    """Seed an order of 500 for kim@example.com and start a refund of `amount` on it."""
+    order_id = unique("ord")
+    await seed_orders(
+        pool, [DemoOrder(order_id=order_id, customer_email="kim@example.com", total=Decimal(500))]
+    )
+    task = AgentTaskInput(
+        task_id=unique("refund"),
+        kind="refund",
+        requester="svc-support",
+        subject={"order_id": order_id, "amount": amount, **subject},
+    )
+    return await start_task(client, task, task_queue=queue)

@@ -1,11 +1,13 @@
 """The local stack: `make run` starts everything and leaves sample tasks waiting for a reviewer.
 
 Starts the embedded PostgreSQL (migrated by its migrator role; the workers connect as their own
-role, and sign audit checkpoints with a key in the state folder), the Temporal dev server (persisted to one SQLite file,
-Web UI on :8233, HITL search attributes registered), the agent worker and the notification
-worker as separate processes, then the sample refund tasks. For each task that waits, it prints
-the Web UI link and the `temporal workflow signal` command that approves it. Ctrl-C stops every
-process it started; the state folder keeps tasks for the next run.
+role, and sign audit checkpoints with a key in the state folder), the codec server (payloads are
+encrypted: it lets the Web UI and the CLI read them, on :8234), the Temporal dev server (persisted
+to one SQLite file, Web UI on :8233 wired to the codec server, HITL search attributes registered),
+the agent worker and the notification worker as separate processes, then the sample refund tasks.
+For each task that waits, it prints the Web UI link and the `temporal workflow signal` command that
+approves it (through the codec server). Ctrl-C stops every process it started; the state folder
+keeps tasks (and the payload key) for the next run.
 """
 
 import asyncio
@@ -25,15 +27,18 @@ from temporalio.service import RPCError
 from activities.tools.shop_seed import seed_orders
 from hitl.clean_exit import run_and_exit
 from hitl.client import connect
+from hitl.codec import CodecKeys
 from hitl.contracts import AgentTaskInput, PendingResult, TaskResult
+from hitl.errors import ConfigError
 from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, PENDING_QUERY
 from hitl.settings import StackSettings
 from policies.parse import snapshot
 from store.checkpoints import open_export
 from store.db import create_pool
 from store.signing import generate_key_file, public_path
+from workers.local.codec import StackCodec, stack_codec
 from workers.local.dev_server import dev_server, start_dev_server
-from workers.local.ports import port_in_use
+from workers.local.ports import port_in_use, wait_for_port
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 from workers.local.processes import Child
 from workers.running import configure_logging
@@ -43,40 +48,56 @@ log = logging.getLogger("hitl.stack")
 
 TEMPORAL_PORT = 7233
 UI_PORT = 8233
+CODEC_PORT = 8234
 
 
 class Stack:
     """Every process of the local stack, started in order and stopped in reverse."""
 
     def __init__(
-        self, settings: StackSettings, *, temporal_port: int = TEMPORAL_PORT, ui_port: int | None = UI_PORT
+        self,
+        settings: StackSettings,
+        *,
+        temporal_port: int = TEMPORAL_PORT,
+        ui_port: int | None = UI_PORT,
+        codec_port: int = CODEC_PORT,
     ) -> None:
         self.settings = settings
         self.temporal_port = temporal_port
         self.ui_port = ui_port
+        self.codec_port = codec_port
+        self._codec: StackCodec | None = None
         self.address = f"127.0.0.1:{temporal_port}"
         self.state = settings.state_dir.resolve()
         self.postgres: EmbeddedPostgres | None = None
         self.children: list[Child] = []
 
     async def start(self) -> Client:
-        """Start PostgreSQL, Temporal and both workers; return a connected client."""
-        for port in (self.temporal_port, self.ui_port):
+        """Start PostgreSQL, the codec server, Temporal and both workers; return a connected client.
+
+        Raises:
+            RuntimeError: A port is taken or a process did not start.
+            ConfigError: The environment configures payload keys that do not load.
+        """
+        for port in (self.temporal_port, self.ui_port, self.codec_port):
             if port is not None and port_in_use(port):
                 raise RuntimeError(f"port {port} is in use: stop what runs there (another `make run`?)")
         self.state.mkdir(parents=True, exist_ok=True)
         logs = self.state / "logs"
+        self._codec = stack_codec(self.state, self.codec_port)
         self.postgres = await start_migrated(self.state / "pg")
         log.info(
             "PostgreSQL ready: workers connect as %s, migrations ran as %s",
             self.postgres.worker_dsn,
             self.postgres.migrator_dsn,
         )
+        self._start_codec_server(logs)
         server = dev_server(
             port=self.temporal_port,
             ui_port=self.ui_port,
             db_file=self.state / "temporal.db",
             log_file=logs / "temporal.log",
+            ui_codec_endpoint=self.codec.ui_endpoint,
         )
         self.children.append(start_dev_server(server, self.temporal_port))
         log.info("Temporal dev server ready on %s, Web UI %s", self.address, self.ui_url)
@@ -88,6 +109,7 @@ class Stack:
             "HITL_UI_URL": self.ui_url,
             "HITL_POLICY_DIR": str(self.settings.policy_dir.resolve()),
             "HITL_NOTIFY_TASK_QUEUE": self.settings.notify_task_queue,
+            **self.codec.key_env,
         }
         for name, module in (
             ("agent-worker", "workers.agent"),
@@ -96,7 +118,28 @@ class Stack:
             child = Child(name, [sys.executable, "-m", module], logs / f"{name}.log", self.worker_env)
             self.children.append(child.start())
             log.info("%s started (log: %s)", name, child.log_file)
-        return await _connect_when_healthy(self.address)
+        return await _connect_when_healthy(self.address, self.codec.keys)
+
+    def _start_codec_server(self, logs: Path) -> None:
+        child = self.codec.server(self.ui_url, logs / "codec-server.log")
+        self.children.append(child.start())
+        try:
+            wait_for_port(self.codec_port, timeout=30)
+        except TimeoutError as err:
+            raise RuntimeError(f"the codec server did not start:\n{child.tail()}") from err
+        log.info("codec server ready on %s (keys: %s)", self.codec.endpoint, ", ".join(self.codec.keys.ids))
+
+    def hitl_env(self) -> str:
+        """What a shell needs before `hitl` to hold the stack's payload keys ("" when inherited)."""
+        key_file = self.codec.key_env.get("HITL_CODEC_KEY_FILE")
+        return f"HITL_CODEC_KEY_FILE={key_file} " if key_file else ""
+
+    @property
+    def codec(self) -> StackCodec:
+        """The stack's payload keys and codec server (once `start` has begun)."""
+        if self._codec is None:
+            raise RuntimeError("the stack has not started")
+        return self._codec
 
     def audit_env(self) -> dict[str, str]:
         """Checkpoint settings of the workers: the signing key (made on first start unless
@@ -130,7 +173,8 @@ class Stack:
         return f"http://localhost:{self.ui_port or UI_PORT}"
 
     def child(self, name: str) -> Child:
-        """A started child process by name (`temporal`, `agent-worker`, `notification-worker`)."""
+        """A started child process by name (`codec-server`, `temporal`, `agent-worker`,
+        `notification-worker`)."""
         return next(c for c in self.children if c.name == name)
 
     def dead_children(self) -> list[Child]:
@@ -145,14 +189,14 @@ class Stack:
             self.postgres.stop()
 
 
-async def _connect_when_healthy(address: str, within: float = 30.0) -> Client:
+async def _connect_when_healthy(address: str, keys: CodecKeys, within: float = 30.0) -> Client:
     """Connect once the frontend reports healthy: its port opens a little before it serves
     (`Frontend is not healthy yet`), longer on a loaded machine."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     while True:
         try:
-            return await connect(target_host=address)
+            return await connect(target_host=address, codec_keys=keys)
         except RuntimeError:
             if loop.time() > deadline:
                 raise
@@ -189,7 +233,7 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
     settings = stack.settings
     policy = snapshot((settings.policy_dir / "refund.toml").read_text(), "refund.toml").policy
     temporal = Path(sys.executable).parent / "temporal"
-    hitl = Path(sys.executable).parent / "hitl"
+    hitl = f"TEMPORAL_ADDRESS={stack.address} {stack.hitl_env()}{Path(sys.executable).parent / 'hitl'}"
     lines = ["", "Sample refund tasks:"]
     for task in tasks:
         handle = client.get_workflow_handle(task.task_id, result_type=TaskResult)
@@ -211,14 +255,17 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
         lines += [
             f"  {task.task_id}: WAITING for {', '.join(request.assignees)} - {request.action.summary}",
             f"    Web UI:  {request.ui_url}",
-            f"    Approve: {temporal} workflow signal --address {stack.address} "
+            f"    Approve: {temporal} workflow signal --address {stack.address} {stack.codec.cli_flags()} "
             f"--workflow-id {task.task_id} --name decide --input '{payload}'",
-            f"    Or:      TEMPORAL_ADDRESS={stack.address} {hitl} approve {task.task_id} --as {reviewer}",
+            f"    Or:      {hitl} approve {task.task_id} --as {reviewer}",
         ]
     lines += [
         "",
         f"The queue: TEMPORAL_ADDRESS={stack.address} {hitl} inbox",
         f"The audit trail: {stack.verify_command()}",
+        f"Payloads are encrypted (key {stack.codec.keys.current}); the codec server {stack.codec.endpoint} "
+        "decodes them for the Web UI. For the temporal CLI:",
+        f"  {stack.codec.cli_exports()}",
         f"Notices go to {settings.outbox}. Press Ctrl-C to stop everything.",
         "",
     ]
@@ -246,7 +293,12 @@ async def _settle(handle: WorkflowHandle[Any, TaskResult]) -> TaskResult | Pendi
 async def main() -> int:
     settings = StackSettings.from_env()
     configure_logging(settings)
-    stack = Stack(settings, temporal_port=settings.temporal_port, ui_port=settings.ui_port)
+    stack = Stack(
+        settings,
+        temporal_port=settings.temporal_port,
+        ui_port=settings.ui_port,
+        codec_port=settings.codec_port,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -265,7 +317,7 @@ async def main() -> int:
                 await asyncio.wait_for(stop.wait(), timeout=1.0)
         log.info("stopping")
         return 0
-    except RuntimeError as err:
+    except (RuntimeError, ConfigError) as err:
         log.error("%s", err)
         return 1
     finally:

@@ -16,6 +16,7 @@ from hitl.settings.groups import LoggingSettings, TelemetrySettings
 from hitl.settings.processes import (
     AgentWorkerSettings,
     CliSettings,
+    CodecServerSettings,
     NotificationWorkerSettings,
     StackSettings,
     WorkerSettings,
@@ -25,6 +26,7 @@ __all__ = [
     "AgentWorkerSettings",
     "ChannelSettings",
     "CliSettings",
+    "CodecServerSettings",
     "HitlSettings",
     "LoggingSettings",
     "NotificationWorkerSettings",

@@ -81,6 +81,20 @@ class DatabaseSettings(HitlSettings):
         return self.database_url.get_secret_value()
 
 
+class CodecKeySettings(HitlSettings):
+    """Payload encryption keys (AES-256 by id), read by every client and worker (docs/security.md)."""
+
+    codec_keys: SecretStr | None = Field(None, json_schema_extra={DOC_DEFAULT: "none: this or the key file"})
+    """`ID=BASE64,ID=BASE64,...`: 256-bit AES keys by id. Keep every key that encrypted a payload still
+    in Temporal; set this or `HITL_CODEC_KEY_FILE`, not both."""
+    codec_key_file: Path | None = Field(
+        None, json_schema_extra={DOC_DEFAULT: "none; `make run` makes `.hitl-state/codec-keys`"}
+    )
+    """A file of `ID=BASE64` lines (`#` comments): the keys, kept out of the environment."""
+    codec_current_key: str | None = Field(None, json_schema_extra={DOC_DEFAULT: "the first key listed"})
+    """The key id new payloads are encrypted under."""
+
+
 class MigratorSettings(HitlSettings):
     """The role that owns the schema (migrations); workers connect with a role that cannot alter it."""
 

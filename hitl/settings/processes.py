@@ -8,12 +8,13 @@
 | local stack | `StackSettings` | `make run` (`python -m workers.stack`) |
 """
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from hitl.settings.base import DOC_DEFAULT, HitlSettings
 from hitl.settings.channels import ChannelSettings
 from hitl.settings.groups import (
     AuditAnchorSettings,
+    CodecKeySettings,
     DatabaseSettings,
     LoggingSettings,
     MigratorSettings,
@@ -25,7 +26,7 @@ from hitl.settings.groups import (
 )
 
 
-class WorkerSettings(LoggingSettings, TelemetrySettings):
+class WorkerSettings(LoggingSettings, TelemetrySettings, CodecKeySettings):
     """What both workers share: logging and telemetry."""
 
 
@@ -54,7 +55,14 @@ class NotificationWorkerSettings(WorkerSettings, OutboxSettings, NotifyQueueSett
     """The notification worker: notification activities and their channels; no database."""
 
 
-class CliSettings(TelemetrySettings, DatabaseSettings, MigratorSettings, AuditAnchorSettings, PolicySettings):
+class CliSettings(
+    TelemetrySettings,
+    DatabaseSettings,
+    MigratorSettings,
+    AuditAnchorSettings,
+    PolicySettings,
+    CodecKeySettings,
+):
     """The `hitl` command line."""
 
     reviewer: str | None = None
@@ -70,6 +78,32 @@ class StackSettings(
     """Port of the local stack's Temporal dev server."""
     ui_port: Port = 8233
     """Port of the local stack's Temporal Web UI."""
+    codec_port: Port = 8234
+    """Port of the local stack's codec server (it decodes payloads for the Web UI and the CLI)."""
+
+
+class CodecServerSettings(LoggingSettings, CodecKeySettings):
+    """The codec server (`python -m workers.codec_server`): decodes payloads for the Web UI and CLI."""
+
+    codec_server_token: SecretStr = Field(json_schema_extra={DOC_DEFAULT: "none: required"})
+    """Bearer token callers must present (16+ characters); `make run` makes one."""
+    codec_server_host: str = "127.0.0.1"
+    """Address to listen on (loopback only by default)."""
+    codec_server_port: Port = 8234
+    """Port to listen on."""
+    codec_server_origins: str | None = Field(
+        None, json_schema_extra={DOC_DEFAULT: "the origin of `HITL_UI_URL` and its `127.0.0.1` twin"}
+    )
+    """Comma-separated Web UI origins that CORS admits."""
+    ui_url: str = "http://localhost:8233"
+    """Temporal Web UI base URL (its origin is admitted by CORS when no origins are given)."""
+
+    @field_validator("codec_server_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("must be a random token of 16+ characters")
+        return value
 
 
 PROCESSES: dict[str, type[HitlSettings]] = {
@@ -77,5 +111,6 @@ PROCESSES: dict[str, type[HitlSettings]] = {
     "notification worker": NotificationWorkerSettings,
     "`hitl` CLI": CliSettings,
     "local stack": StackSettings,
+    "codec server": CodecServerSettings,
 }
 """Every process kind and its settings model, in the order the configuration table names them."""

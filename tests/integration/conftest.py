@@ -59,6 +59,7 @@ class LiveStack:
             [str(temporal_cli()), *args, "--address", self.stack.address],
             capture_output=True,
             text=True,
+            errors="replace",  # without the codec, the CLI may echo ciphertext bytes in an error
             timeout=60,
             check=False,
         )

@@ -15,6 +15,7 @@ import psutil  # type: ignore[import-untyped]
 import pytest
 
 from hitl.client import connect
+from hitl.codec import load_codec_keys
 from hitl.contracts import TaskResult, TaskStatus
 from tests.support import assert_eventually
 from workers.local.ports import free_port
@@ -98,7 +99,8 @@ async def all_stopped(state: Path) -> None:
 async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_state(tmp_path: Path) -> None:
     state = tmp_path / "state"
     env = {
-        **os.environ,
+        # As a user runs it: no payload keys configured, so the stack makes its own.
+        **{name: value for name, value in os.environ.items() if not name.startswith("HITL_CODEC_")},
         "HITL_STATE_DIR": str(state),
         "HITL_TEMPORAL_PORT": str(free_port()),
         "HITL_UI_PORT": str(free_port()),
@@ -111,13 +113,15 @@ async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_
         assert len(statuses) == 5 and waiting and finished, first.lines
         commands = first.approve_commands()
         assert len(commands) == len(waiting)
+        assert all("--codec-endpoint http://127.0.0.1:" in command for command in commands)
         approved = await asyncio.to_thread(
             subprocess.run, commands[0], shell=True, capture_output=True, text=True, timeout=60, check=False
         )
         assert approved.returncode == 0, approved.stderr
         # Let it finish before stopping: an activity cut off by Ctrl-C would only be retried after
         # its timeout on the next run (durable, but slower than this test wants to wait).
-        client = await connect(target_host=f"127.0.0.1:{env['HITL_TEMPORAL_PORT']}")
+        keys = load_codec_keys({"HITL_CODEC_KEY_FILE": str(state / "codec-keys")})
+        client = await connect(target_host=f"127.0.0.1:{env['HITL_TEMPORAL_PORT']}", codec_keys=keys)
         done = await client.get_workflow_handle(waiting[0], result_type=TaskResult).result()
         assert done.status is TaskStatus.COMPLETED
         # The workers connect as their own role and verify as printed (no migrator DSN in sight).

@@ -1,12 +1,14 @@
 """The Temporal Web UI as the review queue, driven in headless Chromium on the real stack:
-open a waiting task, read its context card, send the `decide` signal from the UI's dialog,
-see the task complete.
+open a waiting task, read its input and context card, send the `decide` signal from the UI's
+dialog, see the task complete. Payloads are encrypted: the UI decodes and encodes them through
+the stack's codec server.
 
 Needs Debian's `chromium` (`apt-get install -y chromium`; `.ci/run` installs it). Playwright's
 own browser download cannot work offline, so the test drives the system browser and skips
 with a message where it is missing.
 """
 
+import json
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -20,6 +22,7 @@ from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, PendingResult, TaskStatus
 from hitl.names import PENDING_QUERY
+from tests.history_payloads import readable_text
 from tests.integration.conftest import LiveStack
 from tests.support import assert_eventually, unique
 from workers.local.scratch import scratch_stack
@@ -39,6 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 UI_TIMEOUT_MS = 30_000
+ENCRYPTED = "YmluYXJ5L2VuY3J5cHRlZA=="  # base64 of binary/encrypted
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +95,8 @@ async def test_decide_from_the_web_ui_signal_dialog(ui_live: LiveStack) -> None:
             await page.get_by_role("link", name=handle.id).click()
             await page.wait_for_url(request.ui_url + "**")
             await expect(page.get_by_text("Running", exact=True).first).to_be_visible(timeout=UI_TIMEOUT_MS)
+            # The input is encrypted in history; the UI shows it decoded through the codec server.
+            await expect(page.get_by_text(order_id).first).to_be_visible(timeout=UI_TIMEOUT_MS)
 
             # The context card is the workflow's current details (User Metadata tab).
             await page.get_by_role("tab", name="User Metadata").click()
@@ -130,3 +136,12 @@ async def test_decide_from_the_web_ui_signal_dialog(ui_live: LiveStack) -> None:
 
     result = await handle.result()
     assert (result.status, result.steps[1].decided_by) == (TaskStatus.COMPLETED, "alice")
+    # The dialog's JSON went through the codec server's /encode: history holds it encrypted.
+    raw = ui_live.temporal("workflow", "show", "--workflow-id", handle.id, "--output", "json")
+    signals = [
+        event["workflowExecutionSignaledEventAttributes"]["input"]["payloads"]
+        for event in json.loads(raw.stdout)["events"]
+        if event["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED"
+    ]
+    assert [[p["metadata"]["encoding"] for p in sent] for sent in signals] == [[ENCRYPTED]]
+    assert "from the UI" not in readable_text(raw.stdout)

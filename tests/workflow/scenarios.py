@@ -97,5 +97,6 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
     "shadowed": shadowed,
     "reviewed_reverted": reviewed_reverted,
     "account_deleted": account_deleted,
+    "approved_encrypted": approved,
 }
 """Every scenario by the name of its history file."""

@@ -4,6 +4,10 @@
 
 Re-record only when a change is meant to alter what workflows do *and* no run of the old code can
 still be open; otherwise keep the histories and guard the change with `workflow.patched()`.
+
+Recordings are encrypted under the test keys (`tests.codec_keys`). The histories recorded before
+payload encryption stay as they are: replaying them proves the codec reads unencrypted payloads;
+`approved_encrypted` proves it reads its own. Record one with `-k NAME`.
 """
 
 import os

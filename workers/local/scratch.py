@@ -44,6 +44,7 @@ async def scratch_stack(
         scratch_settings(state_dir),
         temporal_port=free_port(),
         ui_port=free_port() if with_ui else None,
+        codec_port=free_port(),
     )
     try:
         client = await stack.start()
