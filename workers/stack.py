@@ -3,8 +3,9 @@
 Starts the embedded PostgreSQL (migrated), the Temporal dev server (persisted to one SQLite file,
 Web UI on :8233, HITL search attributes registered), the agent worker and the notification
 worker as separate processes, then the sample refund tasks. For each task that waits, it prints
-the Web UI link and the `temporal workflow signal` command that approves it. Ctrl-C stops every
-process it started; the state folder keeps tasks for the next run.
+the Web UI link and the `temporal workflow signal` command that approves it. While it runs, the
+`hitl` CLI finds it through `stack.env` in the state folder (`hitl.settings.stack_file`). Ctrl-C
+stops every process it started; the state folder keeps tasks for the next run.
 """
 
 import asyncio
@@ -27,6 +28,7 @@ from hitl.client import connect
 from hitl.contracts import AgentTaskInput, PendingResult, TaskResult
 from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, PENDING_QUERY
 from hitl.settings import StackSettings
+from hitl.settings.stack_file import CLI_VARIABLES, write_stack_file
 from policies.parse import snapshot
 from store.db import create_pool
 from workers.local.dev_server import dev_server, start_dev_server
@@ -55,6 +57,7 @@ class Stack:
         self.state = settings.state_dir.resolve()
         self.postgres: EmbeddedPostgres | None = None
         self.children: list[Child] = []
+        self.stack_file: Path | None = None
 
     async def start(self) -> Client:
         """Start PostgreSQL, Temporal and both workers; return a connected client."""
@@ -88,7 +91,11 @@ class Stack:
             child = Child(name, [sys.executable, "-m", module], logs / f"{name}.log", self.worker_env)
             self.children.append(child.start())
             log.info("%s started (log: %s)", name, child.log_file)
-        return await _connect_when_healthy(self.address)
+        client = await _connect_when_healthy(self.address)
+        self.stack_file = write_stack_file(
+            self.state, {name: self.worker_env[name] for name in CLI_VARIABLES}
+        )
+        return client
 
     @property
     def ui_url(self) -> str:
@@ -104,7 +111,9 @@ class Stack:
         return [c for c in self.children if not c.running]
 
     def stop(self) -> None:
-        """Stop workers, then the server, then PostgreSQL."""
+        """Stop workers, then the server, then PostgreSQL; remove the CLI's `stack.env`."""
+        if self.stack_file is not None:
+            self.stack_file.unlink(missing_ok=True)
         for child in reversed(self.children):
             child.stop()
         if self.postgres is not None:
@@ -184,6 +193,7 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
     lines += [
         "",
         f"The queue: TEMPORAL_ADDRESS={stack.address} {hitl} inbox",
+        f"In another shell, `hitl` finds this stack through {stack.stack_file}.",
         f"Notices go to {settings.outbox}. Press Ctrl-C to stop everything.",
         "",
     ]

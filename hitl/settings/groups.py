@@ -97,11 +97,17 @@ class NotifyQueueSettings(HitlSettings):
     """Task queue of the notification worker."""
 
 
-class OutboxSettings(HitlSettings):
-    """The local state folder and the console channel's outbox in it."""
+class StateSettings(HitlSettings):
+    """The local state folder."""
 
     state_dir: Path = Path(".hitl-state")
-    """Local state: the stack's Temporal SQLite file, PostgreSQL data and logs, and the outbox."""
+    """Local state: the stack's Temporal SQLite file, PostgreSQL data and logs, the outbox, and
+    `stack.env`, where the `hitl` CLI finds the running local stack."""
+
+
+class OutboxSettings(StateSettings):
+    """The console channel's outbox, in the local state folder."""
+
     outbox: Path = Field(
         default_factory=lambda data: data["state_dir"] / "outbox.jsonl",
         json_schema_extra={DOC_DEFAULT: "`outbox.jsonl` in `HITL_STATE_DIR`"},

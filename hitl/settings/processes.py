@@ -19,6 +19,7 @@ from hitl.settings.groups import (
     OutboxSettings,
     PolicySettings,
     Port,
+    StateSettings,
     TelemetrySettings,
 )
 
@@ -45,7 +46,7 @@ class NotificationWorkerSettings(WorkerSettings, OutboxSettings, NotifyQueueSett
     """The notification worker: notification activities and their channels; no database."""
 
 
-class CliSettings(TelemetrySettings, DatabaseSettings, PolicySettings):
+class CliSettings(TelemetrySettings, DatabaseSettings, PolicySettings, StateSettings):
     """The `hitl` command line."""
 
     reviewer: str | None = None

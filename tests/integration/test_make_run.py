@@ -86,8 +86,25 @@ async def all_stopped(state: Path) -> None:
     await assert_eventually(lambda: asyncio.to_thread(processes_of, state), lambda alive: alive == [])
 
 
+SECOND_SHELL = [
+    "hitl inbox",
+    "hitl audit show demo-refund-1",
+    "hitl audit verify",
+    "hitl report",
+    "hitl feedback export",
+]
+"""README commands a reviewer types in a second shell, without exporting anything."""
+
+
+def second_shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run `command` as in a fresh terminal in `cwd` after `source .venv/bin/activate`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HITL_", "TEMPORAL_"))}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return subprocess.run(command, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+
+
 async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_state(tmp_path: Path) -> None:
-    state = tmp_path / "state"
+    state = tmp_path / ".hitl-state"  # where a second shell in tmp_path looks by default
     env = {
         **os.environ,
         "HITL_STATE_DIR": str(state),
@@ -111,12 +128,16 @@ async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_
         client = await connect(target_host=f"127.0.0.1:{env['HITL_TEMPORAL_PORT']}")
         done = await client.get_workflow_handle(waiting[0], result_type=TaskResult).result()
         assert done.status is TaskStatus.COMPLETED
+        for command in SECOND_SHELL:
+            shell = await asyncio.to_thread(second_shell, command, tmp_path)
+            assert shell.returncode == 0, (command, shell.stderr)
         running = {p.name() for p in processes_of(state)}
         assert {"postgres", "temporal"} <= running, running  # the check below can see them
     finally:
         code = await first.interrupt()
     assert code == 0
     await all_stopped(state)
+    assert not (state / "stack.env").exists()  # a stopped stack sends no shell to a dead address
 
     second = await StackRun.start(env, tmp_path / "stack.log")
     try:
