@@ -32,6 +32,7 @@ from hitl.settings.stack_file import CLI_VARIABLES, write_stack_file
 from policies.parse import snapshot
 from store.db import create_pool
 from workers.local.dev_server import dev_server, start_dev_server
+from workers.local.make_parent import MakeParent
 from workers.local.ports import port_in_use
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 from workers.local.processes import Child
@@ -226,11 +227,15 @@ async def main() -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    make = MakeParent.find()  # `kill -INT <make>` reaches make only: see workers.local.make_parent
     try:
         client = await stack.start()
         tasks = await start_samples(client, stack)
         await report(client, tasks, stack)
         while not stop.is_set():
+            if make is not None and make.stopping():
+                log.info("make was told to stop")
+                break
             dead = stack.dead_children()
             if dead:
                 for child in dead:

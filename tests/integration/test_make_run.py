@@ -1,6 +1,7 @@
-"""`make run`'s main job (`python -m workers.stack`) as a user runs it: it prints the waiting
-sample tasks with the exact command that approves each; that command works as printed; Ctrl-C
-stops every process; a second run finds the state it left, waiting tasks still waiting."""
+"""`make run` as a user runs it: it prints the waiting sample tasks with the exact command that
+approves each; that command works as printed, and so do the CLI's commands from a second shell;
+SIGINT or SIGTERM sent to `make` alone stops every process; a second run finds the state it left,
+waiting tasks still waiting."""
 
 import asyncio
 import os
@@ -23,8 +24,11 @@ pytestmark = pytest.mark.integration
 READY = "Press Ctrl-C to stop everything."
 
 
+ROOT = Path(__file__).parents[2]
+
+
 class StackRun:
-    """One `python -m workers.stack` process and what it printed."""
+    """One `make run` process and what it printed."""
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
@@ -33,9 +37,9 @@ class StackRun:
     @classmethod
     async def start(cls, env: dict[str, str], log: Path) -> "StackRun":
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "workers.stack",
+            "make",
+            "run",
+            cwd=ROOT,
             env=env,
             stdout=asyncio.subprocess.PIPE,
             stderr=log.open("a"),
@@ -61,10 +65,14 @@ class StackRun:
     def approve_commands(self) -> list[str]:
         return [line.split("Approve: ", 1)[1] for line in self.lines if line.strip().startswith("Approve: ")]
 
-    async def interrupt(self) -> int:
-        """Ctrl-C, as a user stops it; returns the exit code."""
-        self.process.send_signal(signal.SIGINT)
-        return await asyncio.wait_for(self.process.wait(), timeout=60)
+    async def stop(self, sig: signal.Signals) -> int:
+        """Send `sig` to `make` alone (not its process group); return make's exit code."""
+        self.process.send_signal(sig)
+        try:
+            return await asyncio.wait_for(self.process.wait(), timeout=60)
+        except TimeoutError:
+            os.killpg(self.process.pid, signal.SIGTERM)  # leave nothing running after a failure
+            raise
 
 
 def processes_of(state: Path) -> list[psutil.Process]:
@@ -134,8 +142,8 @@ async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_
         running = {p.name() for p in processes_of(state)}
         assert {"postgres", "temporal"} <= running, running  # the check below can see them
     finally:
-        code = await first.interrupt()
-    assert code == 0
+        code = await first.stop(signal.SIGINT)
+    assert code == -signal.SIGINT  # the stack stopped, then make ended by the signal it got
     await all_stopped(state)
     assert not (state / "stack.env").exists()  # a stopped stack sends no shell to a dead address
 
@@ -146,5 +154,5 @@ async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_
         assert all(again[t].startswith("WAITING") for t in waiting[1:]), again
         assert all(again[t].startswith("completed") for t in finished), again
     finally:
-        assert await second.interrupt() == 0
+        assert await second.stop(signal.SIGTERM) == -signal.SIGTERM
     await all_stopped(state)
