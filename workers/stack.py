@@ -15,6 +15,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from shlex import quote
 from typing import Any
 
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle, WorkflowQueryFailedError
@@ -25,7 +26,7 @@ from temporalio.service import RPCError
 from activities.tools.shop_seed import seed_orders
 from hitl.clean_exit import run_and_exit
 from hitl.client import connect
-from hitl.contracts import AgentTaskInput, PendingResult, TaskResult
+from hitl.contracts import AgentTaskInput, PendingResult, RequestKind, TaskResult
 from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, PENDING_QUERY
 from hitl.settings import StackSettings
 from hitl.settings.stack_file import CLI_VARIABLES, write_stack_file
@@ -37,7 +38,7 @@ from workers.local.ports import port_in_use
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 from workers.local.processes import Child
 from workers.running import configure_logging
-from workers.samples import DEMO_ORDERS, reviewer_for, sample_tasks
+from workers.samples import DEMO_ORDERS, SAMPLE_ANSWER, reviewer_for, sample_tasks
 
 log = logging.getLogger("hitl.stack")
 
@@ -180,16 +181,20 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
             continue
         request = state.requests[0]
         reviewer = reviewer_for(request, policy) or "alice"
-        payload = json.dumps(
-            {"request_id": request.request_id, "outcome": "approve", "reviewer": reviewer},
-            separators=(",", ":"),
-        )
+        decision = {"request_id": request.request_id, "outcome": "approve", "reviewer": reviewer}
+        label, also = "Approve:", ""
+        if request.kind is RequestKind.QUESTION:
+            decision |= {"outcome": "answer", "answer": SAMPLE_ANSWER}
+            label, also = "Answer: ", f" --answer {quote(SAMPLE_ANSWER)}"
+        payload = json.dumps(decision, separators=(",", ":"))
+        task_id = quote(task.task_id)
         lines += [
             f"  {task.task_id}: WAITING for {', '.join(request.assignees)} - {request.action.summary}",
             f"    Web UI:  {request.ui_url}",
-            f"    Approve: {temporal} workflow signal --address {stack.address} "
-            f"--workflow-id {task.task_id} --name decide --input '{payload}'",
-            f"    Or:      TEMPORAL_ADDRESS={stack.address} {hitl} approve {task.task_id} --as {reviewer}",
+            f"    {label} {temporal} workflow signal --address {stack.address} "
+            f"--workflow-id {task_id} --name decide --input {quote(payload)}",
+            f"    Or:      TEMPORAL_ADDRESS={stack.address} {hitl} {decision['outcome']} {task_id} "
+            f"--as {quote(reviewer)}{also}",
         ]
     lines += [
         "",
