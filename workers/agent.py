@@ -95,7 +95,7 @@ async def main() -> int:
     pool = await create_pool(dsn)
     try:
         client = await connect()
-        await run_until_stopped(build_agent_worker(client, pool, settings), telemetry)
+        await run_until_stopped(build_agent_worker(client, pool, settings), telemetry, settings.health_port)
     finally:
         await pool.close()
     return 0

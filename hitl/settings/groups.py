@@ -37,6 +37,13 @@ class LoggingSettings(HitlSettings):
         return value.upper() if isinstance(value, str) else value
 
 
+class HealthSettings(HitlSettings):
+    """The health endpoints a worker serves for an orchestrator's probes (`workers.health`)."""
+
+    health_port: Port | None = Field(None, json_schema_extra={DOC_DEFAULT: "none: no endpoint"})
+    """Port of the worker's `/livez` and `/readyz` endpoints (all interfaces)."""
+
+
 class TelemetrySettings(HitlSettings):
     """Where traces and metrics go (see `hitl.telemetry`); without an endpoint, nowhere."""
 

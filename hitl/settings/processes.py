@@ -14,6 +14,7 @@ from hitl.settings.base import DOC_DEFAULT, HitlSettings
 from hitl.settings.channels import ChannelSettings
 from hitl.settings.groups import (
     DatabaseSettings,
+    HealthSettings,
     LoggingSettings,
     NotifyQueueSettings,
     OutboxSettings,
@@ -24,8 +25,8 @@ from hitl.settings.groups import (
 )
 
 
-class WorkerSettings(LoggingSettings, TelemetrySettings):
-    """What both workers share: logging and telemetry."""
+class WorkerSettings(LoggingSettings, TelemetrySettings, HealthSettings):
+    """What both workers share: logging, telemetry and health endpoints."""
 
 
 class AgentWorkerSettings(WorkerSettings, DatabaseSettings, PolicySettings, NotifyQueueSettings):
