@@ -77,6 +77,8 @@ class Stack:
             log_file=logs / "temporal.log",
         )
         self.children.append(start_dev_server(server, self.temporal_port))
+        # The port opens before the frontend serves: the workers connect once it does.
+        client = await _connect_when_healthy(self.address)
         log.info("Temporal dev server ready on %s, Web UI %s", self.address, self.ui_url)
         self.worker_env = {
             "TEMPORAL_ADDRESS": self.address,
@@ -93,7 +95,6 @@ class Stack:
             child = Child(name, [sys.executable, "-m", module], logs / f"{name}.log", self.worker_env)
             self.children.append(child.start())
             log.info("%s started (log: %s)", name, child.log_file)
-        client = await _connect_when_healthy(self.address)
         self.stack_file = write_stack_file(
             self.state, {name: self.worker_env[name] for name in CLI_VARIABLES}
         )
