@@ -1,4 +1,4 @@
-"""Client helpers for services: connect, start a gated workflow, send a decision.
+"""Client helpers for services: connect, start a gated workflow, wait for its review, decide.
 
 ```python
 client = await connect()
@@ -7,19 +7,34 @@ handle = await start(client, AgentTaskWorkflow, AgentTaskInput(task_id="refund-4
 ```
 """
 
+import asyncio
+import contextlib
+from datetime import timedelta
 from typing import Any
 
 from opentelemetry.trace import TracerProvider
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.envconfig import ClientConfig
+from temporalio.service import RPCError
 
 from hitl.codec import CodecKeys, encrypted_data_converter
-from hitl.contracts import AgentTaskInput, Decision, DecisionReceipt, GatedInput, TaskResult
-from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, DECIDE
+from hitl.contracts import (
+    AgentTaskInput,
+    Decision,
+    DecisionReceipt,
+    GatedInput,
+    PendingResult,
+    ReviewRequest,
+    TaskResult,
+)
+from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, DECIDE, PENDING_QUERY
 from hitl.telemetry import tracing_interceptor
 
 DEFAULT_ADDRESS = "localhost:7233"
+
+REVIEW_POLL = 0.2
+"""Seconds between `pending` queries while `wait_for_review` waits."""
 
 
 def connect_config(profile: str | None = None) -> dict[str, Any]:
@@ -114,3 +129,26 @@ async def decide(client: Client, workflow_id: str, decision: Decision) -> Decisi
     handle = client.get_workflow_handle(workflow_id)
     receipt: DecisionReceipt = await handle.execute_update(DECIDE, decision, result_type=DecisionReceipt)
     return receipt
+
+
+async def wait_for_review(
+    handle: WorkflowHandle[Any, Any], *, within: timedelta = timedelta(minutes=1)
+) -> ReviewRequest | None:
+    """Wait until the task asks a human and return its first open request; None when the task
+    ends without asking.
+
+    Reviewers learn of a request from its notice; this is for a service or a script that acts
+    right after starting a task. It reads the `pending` query, which the task's worker answers.
+
+    Raises:
+        TimeoutError: The task neither asked nor ended `within`.
+    """
+    async with asyncio.timeout(within.total_seconds()):
+        while True:
+            with contextlib.suppress(WorkflowQueryFailedError, RPCError):  # not picked up yet
+                pending: PendingResult = await handle.query(PENDING_QUERY, result_type=PendingResult)
+                if pending.requests:
+                    return pending.requests[0]
+            if (await handle.describe()).status is not WorkflowExecutionStatus.RUNNING:
+                return None
+            await asyncio.sleep(REVIEW_POLL)

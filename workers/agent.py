@@ -126,7 +126,7 @@ async def main() -> int:
             checkpoints = asyncio.create_task(checkpointer.run())
         client = await connect()
         worker = build_agent_worker(client, pool, settings, checkpointer=checkpointer)
-        await run_until_stopped(worker, telemetry)
+        await run_until_stopped(worker, telemetry, settings.health_port)
         if checkpointer is not None:
             try:
                 await checkpointer.checkpoint()  # the rows written since the last one

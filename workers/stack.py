@@ -7,7 +7,8 @@ to one SQLite file, Web UI on :8233 wired to the codec server, HITL search attri
 the agent worker and the notification worker as separate processes, then the sample refund tasks.
 For each task that waits, it prints the Web UI link and the `temporal workflow signal` command that
 approves it (through the codec server). Ctrl-C stops every process it started; the state folder
-keeps tasks (and the payload key) for the next run.
+keeps tasks (and the payload key) for the next run. While it runs, the `hitl` CLI finds it
+through `stack.env` in the state folder (`hitl.settings.stack_file`).
 """
 
 import asyncio
@@ -17,6 +18,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from shlex import quote
 from typing import Any
 
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle, WorkflowQueryFailedError
@@ -28,21 +30,23 @@ from activities.tools.shop_seed import seed_orders
 from hitl.clean_exit import run_and_exit
 from hitl.client import connect
 from hitl.codec import CodecKeys
-from hitl.contracts import AgentTaskInput, PendingResult, TaskResult
+from hitl.contracts import AgentTaskInput, PendingResult, RequestKind, TaskResult
 from hitl.errors import ConfigError
 from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, PENDING_QUERY
 from hitl.settings import StackSettings
+from hitl.settings.stack_file import CLI_VARIABLES, write_stack_file
 from policies.parse import snapshot
 from store.checkpoints import open_export
 from store.db import create_pool
 from store.signing import generate_key_file, public_path
 from workers.local.codec import StackCodec, stack_codec
 from workers.local.dev_server import dev_server, start_dev_server
+from workers.local.make_parent import MakeParent
 from workers.local.ports import port_in_use, wait_for_port
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 from workers.local.processes import Child
 from workers.running import configure_logging
-from workers.samples import DEMO_ORDERS, reviewer_for, sample_tasks
+from workers.samples import DEMO_ORDERS, SAMPLE_ANSWER, reviewer_for, sample_tasks
 
 log = logging.getLogger("hitl.stack")
 
@@ -71,6 +75,7 @@ class Stack:
         self.state = settings.state_dir.resolve()
         self.postgres: EmbeddedPostgres | None = None
         self.children: list[Child] = []
+        self.stack_file: Path | None = None
 
     async def start(self) -> Client:
         """Start PostgreSQL, the codec server, Temporal and both workers; return a connected client.
@@ -100,6 +105,8 @@ class Stack:
             ui_codec_endpoint=self.codec.ui_endpoint,
         )
         self.children.append(start_dev_server(server, self.temporal_port))
+        # The port opens before the frontend serves: the workers connect once it does.
+        client = await _connect_when_healthy(self.address, self.codec.keys)
         log.info("Temporal dev server ready on %s, Web UI %s", self.address, self.ui_url)
         self.worker_env = {
             "TEMPORAL_ADDRESS": self.address,
@@ -118,7 +125,8 @@ class Stack:
             child = Child(name, [sys.executable, "-m", module], logs / f"{name}.log", self.worker_env)
             self.children.append(child.start())
             log.info("%s started (log: %s)", name, child.log_file)
-        return await _connect_when_healthy(self.address, self.codec.keys)
+        self.stack_file = write_stack_file(self.state, self.cli_env())
+        return client
 
     def _start_codec_server(self, logs: Path) -> None:
         child = self.codec.server(self.ui_url, logs / "codec-server.log")
@@ -129,10 +137,20 @@ class Stack:
             raise RuntimeError(f"the codec server did not start:\n{child.tail()}") from err
         log.info("codec server ready on %s (keys: %s)", self.codec.endpoint, ", ".join(self.codec.keys.ids))
 
-    def hitl_env(self) -> str:
-        """What a shell needs before `hitl` to hold the stack's payload keys ("" when inherited)."""
-        key_file = self.codec.key_env.get("HITL_CODEC_KEY_FILE")
-        return f"HITL_CODEC_KEY_FILE={key_file} " if key_file else ""
+    def cli_env(self) -> dict[str, str]:
+        """What the `hitl` CLI in another shell needs (`stack.env`): the address, the workers'
+        database role, the policies, the payload key file and the audit checkpoints' public key."""
+        env = self.worker_env
+        public = self.settings.audit_public_key_file or public_path(Path(env["HITL_AUDIT_KEY_FILE"]))
+        return {
+            **{name: env[name] for name in CLI_VARIABLES},
+            **{name: value for name, value in self.codec.key_env.items() if name == "HITL_CODEC_KEY_FILE"},
+            "HITL_AUDIT_PUBLIC_KEY_FILE": str(public),
+            "HITL_AUDIT_CHECKPOINT_FILE": env["HITL_AUDIT_CHECKPOINT_FILE"],
+            # For a shell that sources the file: the `temporal` CLI reads and sends through the codec.
+            "TEMPORAL_CODEC_ENDPOINT": self.codec.endpoint,
+            "TEMPORAL_CODEC_AUTH": f"Bearer {self.codec.token}",
+        }
 
     @property
     def codec(self) -> StackCodec:
@@ -157,16 +175,6 @@ class Stack:
             "HITL_AUDIT_CHECKPOINT_SECONDS": str(self.settings.audit_checkpoint_seconds),
         }
 
-    def verify_command(self) -> str:
-        """The `hitl audit verify` command line for this stack (public key only: no signing)."""
-        env = self.worker_env
-        public = self.settings.audit_public_key_file or public_path(Path(env["HITL_AUDIT_KEY_FILE"]))
-        hitl = Path(sys.executable).parent / "hitl"
-        return (
-            f"HITL_DATABASE_URL='{env['HITL_DATABASE_URL']}' HITL_AUDIT_PUBLIC_KEY_FILE={public} "
-            f"HITL_AUDIT_CHECKPOINT_FILE={env['HITL_AUDIT_CHECKPOINT_FILE']} {hitl} audit verify"
-        )
-
     @property
     def ui_url(self) -> str:
         """Web UI base URL (the dev server's default when headless, for links only)."""
@@ -182,7 +190,9 @@ class Stack:
         return [c for c in self.children if not c.running]
 
     def stop(self) -> None:
-        """Stop workers, then the server, then PostgreSQL."""
+        """Stop workers, then the server, then PostgreSQL; remove the CLI's `stack.env`."""
+        if self.stack_file is not None:
+            self.stack_file.unlink(missing_ok=True)
         for child in reversed(self.children):
             child.stop()
         if self.postgres is not None:
@@ -233,7 +243,7 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
     settings = stack.settings
     policy = snapshot((settings.policy_dir / "refund.toml").read_text(), "refund.toml").policy
     temporal = Path(sys.executable).parent / "temporal"
-    hitl = f"TEMPORAL_ADDRESS={stack.address} {stack.hitl_env()}{Path(sys.executable).parent / 'hitl'}"
+    hitl = Path(sys.executable).parent / "hitl"
     lines = ["", "Sample refund tasks:"]
     for task in tasks:
         handle = client.get_workflow_handle(task.task_id, result_type=TaskResult)
@@ -248,21 +258,25 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
             continue
         request = state.requests[0]
         reviewer = reviewer_for(request, policy) or "alice"
-        payload = json.dumps(
-            {"request_id": request.request_id, "outcome": "approve", "reviewer": reviewer},
-            separators=(",", ":"),
-        )
+        decision = {"request_id": request.request_id, "outcome": "approve", "reviewer": reviewer}
+        label, also = "Approve:", ""
+        if request.kind is RequestKind.QUESTION:
+            decision |= {"outcome": "answer", "answer": SAMPLE_ANSWER}
+            label, also = "Answer: ", f" --answer {quote(SAMPLE_ANSWER)}"
+        payload = json.dumps(decision, separators=(",", ":"))
+        task_id = quote(task.task_id)
         lines += [
             f"  {task.task_id}: WAITING for {', '.join(request.assignees)} - {request.action.summary}",
             f"    Web UI:  {request.ui_url}",
-            f"    Approve: {temporal} workflow signal --address {stack.address} {stack.codec.cli_flags()} "
-            f"--workflow-id {task.task_id} --name decide --input '{payload}'",
-            f"    Or:      {hitl} approve {task.task_id} --as {reviewer}",
+            f"    {label} {temporal} workflow signal --address {stack.address} {stack.codec.cli_flags()} "
+            f"--workflow-id {task_id} --name decide --input {quote(payload)}",
+            f"    Or:      {hitl} {decision['outcome']} {task_id} --as {quote(reviewer)}{also}",
         ]
     lines += [
         "",
-        f"The queue: TEMPORAL_ADDRESS={stack.address} {hitl} inbox",
-        f"The audit trail: {stack.verify_command()}",
+        f"The queue: {hitl} inbox",
+        f"The audit trail: {hitl} audit verify",
+        f"In another shell, `hitl` finds this stack through {stack.stack_file}.",
         f"Payloads are encrypted (key {stack.codec.keys.current}); the codec server {stack.codec.endpoint} "
         "decodes them for the Web UI. For the temporal CLI:",
         f"  {stack.codec.cli_exports()}",
@@ -303,11 +317,15 @@ async def main() -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    make = MakeParent.find()  # `kill -INT <make>` reaches make only: see workers.local.make_parent
     try:
         client = await stack.start()
         tasks = await start_samples(client, stack)
         await report(client, tasks, stack)
         while not stop.is_set():
+            if make is not None and make.stopping():
+                log.info("make was told to stop")
+                break
             dead = stack.dead_children()
             if dead:
                 for child in dead:

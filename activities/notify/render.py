@@ -1,4 +1,6 @@
-"""Text every channel shares: the decide commands and a plain-text body."""
+"""Text every channel shares: the decide commands (ids shell-quoted) and a plain-text body."""
+
+from shlex import quote
 
 from hitl.contracts import Notice, NoticeKind
 
@@ -6,9 +8,9 @@ from hitl.contracts import Notice, NoticeKind
 def hitl_commands(notice: Notice) -> list[str]:
     """The `hitl` commands that show and decide this request (none for an outcome notice)."""
     if notice.kind is NoticeKind.OUTCOME:
-        return [f"hitl show {notice.task_id}"]
-    request = f"--request {notice.request_id}"
-    return [f"hitl show {notice.task_id}", f"hitl approve {notice.task_id} {request} --as YOUR_ID"]
+        return [f"hitl show {quote(notice.task_id)}"]
+    task, request = quote(notice.task_id), quote(notice.request_id or "")
+    return [f"hitl show {task}", f"hitl approve {task} --request {request} --as YOUR_ID"]
 
 
 def plain_text(notice: Notice) -> str:

@@ -37,6 +37,10 @@ class _Refused(Exception):
         self.status = status
 
 
+HEALTH_PATHS = ("/livez", "/readyz")
+"""Probe paths (GET, no token), the same the workers answer (`workers.health`)."""
+
+
 def codec_app(codec: PayloadCodec, token: str, origins: Sequence[str]) -> Starlette:
     """The ASGI app serving `codec` to holders of `token`, with CORS for `origins`."""
     if len(token) < 16:
@@ -66,7 +70,13 @@ def codec_app(codec: PayloadCodec, token: str, origins: Sequence[str]) -> Starle
         allow_headers=HEADERS,
         allow_private_network=True,
     )
-    return Starlette(routes=[Route("/{path:path}", convert, methods=["POST"])], middleware=[cors])
+
+    async def healthy(request: Request) -> Response:
+        # For an orchestrator's probes: no token, no payloads, nothing but "up".
+        return Response("ok\n", media_type="text/plain")
+
+    routes = [Route(path, healthy, methods=["GET"]) for path in HEALTH_PATHS]
+    return Starlette(routes=[*routes, Route("/{path:path}", convert, methods=["POST"])], middleware=[cors])
 
 
 def _operation(path: str, headers: Headers, token: str) -> str:

@@ -37,6 +37,13 @@ class LoggingSettings(HitlSettings):
         return value.upper() if isinstance(value, str) else value
 
 
+class HealthSettings(HitlSettings):
+    """The health endpoints a worker serves for an orchestrator's probes (`workers.health`)."""
+
+    health_port: Port | None = Field(None, json_schema_extra={DOC_DEFAULT: "none: no endpoint"})
+    """Port of the worker's `/livez` and `/readyz` endpoints (all interfaces)."""
+
+
 class TelemetrySettings(HitlSettings):
     """Where traces and metrics go (see `hitl.telemetry`); without an endpoint, nowhere."""
 
@@ -137,11 +144,17 @@ class NotifyQueueSettings(HitlSettings):
     """Task queue of the notification worker."""
 
 
-class OutboxSettings(HitlSettings):
-    """The local state folder and the console channel's outbox in it."""
+class StateSettings(HitlSettings):
+    """The local state folder."""
 
     state_dir: Path = Path(".hitl-state")
-    """Local state: the stack's Temporal SQLite file, PostgreSQL data and logs, and the outbox."""
+    """Local state: the stack's Temporal SQLite file, PostgreSQL data and logs, the outbox, and
+    `stack.env`, where the `hitl` CLI finds the running local stack."""
+
+
+class OutboxSettings(StateSettings):
+    """The console channel's outbox, in the local state folder."""
+
     outbox: Path = Field(
         default_factory=lambda data: data["state_dir"] / "outbox.jsonl",
         json_schema_extra={DOC_DEFAULT: "`outbox.jsonl` in `HITL_STATE_DIR`"},

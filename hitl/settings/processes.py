@@ -16,18 +16,20 @@ from hitl.settings.groups import (
     AuditAnchorSettings,
     CodecKeySettings,
     DatabaseSettings,
+    HealthSettings,
     LoggingSettings,
     MigratorSettings,
     NotifyQueueSettings,
     OutboxSettings,
     PolicySettings,
     Port,
+    StateSettings,
     TelemetrySettings,
 )
 
 
-class WorkerSettings(LoggingSettings, TelemetrySettings, CodecKeySettings):
-    """What both workers share: logging and telemetry."""
+class WorkerSettings(LoggingSettings, TelemetrySettings, CodecKeySettings, HealthSettings):
+    """What both workers share: logging, telemetry, payload keys and health endpoints."""
 
 
 class AgentWorkerSettings(
@@ -62,6 +64,7 @@ class CliSettings(
     AuditAnchorSettings,
     PolicySettings,
     CodecKeySettings,
+    StateSettings,
 ):
     """The `hitl` command line."""
 

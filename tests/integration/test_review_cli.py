@@ -13,6 +13,7 @@ from hitl.contracts import AgentTaskInput, PendingResult, TaskResult, TaskStatus
 from hitl.contracts.inbox import InboxFilter
 from hitl.names import PENDING_QUERY
 from hitl.review.inbox import read_inbox
+from hitl.review.terminal import card_for_terminal
 from tests.integration.cli_runner import hitl
 from tests.integration.conftest import LiveStack
 from tests.support import assert_eventually, unique
@@ -142,8 +143,11 @@ async def test_show_prints_the_context_card(live: LiveStack) -> None:
     assert deadline is not None
     minute = deadline.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
+    card = expected_card(handle.id, order, minute, live.stack.ui_url)
     shown = await hitl(live, "show", handle.id)
-    assert (shown.returncode, shown.stdout) == (0, expected_card(handle.id, order, minute, live.stack.ui_url))
+    assert (shown.returncode, shown.stdout) == (0, card_for_terminal(card.removesuffix("\n")) + "\n")
+    markdown = await hitl(live, "show", handle.id, "--markdown")
+    assert (markdown.returncode, markdown.stdout) == (0, card)
     other = await hitl(live, "show", handle.id, "--request", "approval-9")
     assert other.returncode == 4
     assert other.stderr == f"hitl show: {handle.id} has no open request 'approval-9'\n"
