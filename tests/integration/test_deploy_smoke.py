@@ -24,6 +24,8 @@ from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import connect, decide, start_task, wait_for_review
 from hitl.contracts import AgentTaskInput, Decision, Outcome, TaskStatus
 from store.db import create_pool
+from store.signing import generate_key_file
+from tests.codec_keys import TEST_KEYS, TEST_KEYS_ENV
 from tests.deploy_manifests import container, deployments, environment, mounts, named
 from tests.otlp_collector import Collector
 from tests.support import assert_eventually, unique
@@ -43,18 +45,20 @@ class Pod:
         self.deployment = deployments()[name]
         self.root = root
         self.port = free_port()
-        self._lay_out_volumes()
+        self._lay_out_volumes(secrets)
         env = environment(self.deployment, secrets)
         env |= {k: v for k, v in standins.items() if k in env} | {"HITL_HEALTH_PORT": str(self.port)}
         self.env = {k: self._rooted(v) for k, v in env.items()}
         self.process: subprocess.Popen[bytes] | None = None
 
-    def _lay_out_volumes(self) -> None:
+    def _lay_out_volumes(self, secrets: dict[str, dict[str, str]]) -> None:
         config_maps = {n: c["data"] for n, c in named("ConfigMap").items()}
         for path, volume in mounts(self.deployment).items():
             folder = self.root / path.lstrip("/")
             folder.mkdir(parents=True)
-            for key, text in config_maps.get(volume.get("configMap", {}).get("name"), {}).items():
+            files = config_maps.get(volume.get("configMap", {}).get("name"), {})
+            files |= secrets.get(volume.get("secret", {}).get("secretName"), {})
+            for key, text in files.items():
                 (folder / key).write_text(text)
 
     def _rooted(self, value: str) -> str:
@@ -99,16 +103,37 @@ class Pod:
                 self.process.kill()
 
 
+def run_migration_job(secrets: dict[str, dict[str, str]], log: Path) -> None:
+    """The `hitl-migrate` Job's command with its environment (the migrator's Secret only)."""
+    (job,) = named("Job").values()
+    (spec,) = job["spec"]["template"]["spec"]["containers"]
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+    for source in spec["envFrom"]:
+        env |= secrets[source["secretRef"]["name"]]
+    with log.open("ab") as out:
+        done = subprocess.run(spec["command"], env=env, stdout=out, stderr=subprocess.STDOUT, timeout=120)
+    assert done.returncode == 0, log.read_text()
+
+
 async def test_the_manifests_workers_complete_a_gated_task(tmp_path: Path) -> None:
     port = free_port()
     server = start_dev_server(dev_server(port=port, log_file=tmp_path / "temporal.log"), port)
     postgres = EmbeddedPostgres(tmp_path / "pg")
     pods: list[Pod] = []
     try:
-        dsn = await asyncio.to_thread(postgres.start)
+        await asyncio.to_thread(postgres.start)
+        await postgres.provision()  # the DBA's part: the two roles (docs/security.md)
+        dsn = postgres.worker_dsn
         with Collector() as collector:
             secrets: dict[str, dict[str, str]] = {name: {} for name in named("Secret")}
             secrets["hitl-database"] = {"HITL_DATABASE_URL": dsn}
+            secrets["hitl-migrator"] = {"HITL_MIGRATOR_DATABASE_URL": postgres.migrator_dsn}
+            secrets["hitl-codec-keys"] = {"codec-keys": TEST_KEYS_ENV["HITL_CODEC_KEYS"] + "\n"}
+            generate_key_file(tmp_path / "audit-signing-key.pem")
+            secrets["hitl-audit-key"] = {
+                "audit-signing-key.pem": (tmp_path / "audit-signing-key.pem").read_text()
+            }
+            await asyncio.to_thread(run_migration_job, secrets, tmp_path / "migrate.log")
             standins = {"HITL_OTLP_ENDPOINT": collector.endpoint}
             agent = Pod("hitl-agent-worker", tmp_path / "agent", secrets, standins)
             notification = Pod("hitl-notification-worker", tmp_path / "notification", secrets, standins)
@@ -127,7 +152,7 @@ async def test_the_manifests_workers_complete_a_gated_task(tmp_path: Path) -> No
                 pool, [DemoOrder(order_id=order, customer_email="li@example.com", total=Decimal("900"))]
             )
             await pool.close()
-            client = await connect(target_host=f"127.0.0.1:{port}")
+            client = await connect(target_host=f"127.0.0.1:{port}", codec_keys=TEST_KEYS)
             task = AgentTaskInput(
                 task_id=unique("smoke"),
                 kind="refund",
