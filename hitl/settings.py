@@ -9,6 +9,8 @@
 | `HITL_NOTIFY_TASK_QUEUE` | task queue of the notification worker | `hitl-notify` |
 | `HITL_LLM_BASE_URL` | OpenAI-compatible endpoint; when set, refund tasks are planned by the model | none: rules |
 | `HITL_LLM_MODEL`, `HITL_LLM_API_KEY` | model name and key for that endpoint | `gpt-4o-mini`, none |
+| `HITL_SENTIMENT_BASE_URL` | OpenAI-compatible endpoint that classifies customer sentiment (not the acting agent) | none: keywords |
+| `HITL_SENTIMENT_MODEL`, `HITL_SENTIMENT_API_KEY` | model name and key for that endpoint | `gpt-4o-mini`, none |
 | `HITL_STATE_DIR` | local stack state (Temporal SQLite file, PostgreSQL data, logs) | `.hitl-state` |
 | `HITL_REVIEWER` | who the `hitl` CLI decides as when `--as` is not given | none |
 
@@ -40,6 +42,10 @@ class Settings(BaseModel):
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_api_key: SecretStr = SecretStr("")
+    sentiment_base_url: str | None = None
+    """Endpoint of a model that reads customer sentiment; None: the deterministic keyword classifier."""
+    sentiment_model: str = "gpt-4o-mini"
+    sentiment_api_key: SecretStr = SecretStr("")
     reviewer: str | None = None
     """The reviewer the `hitl` CLI decides as when `--as` is not given."""
 
@@ -58,6 +64,9 @@ class Settings(BaseModel):
             llm_base_url=source.get("HITL_LLM_BASE_URL") or None,
             llm_model=source.get("HITL_LLM_MODEL") or "gpt-4o-mini",
             llm_api_key=SecretStr(source.get("HITL_LLM_API_KEY", "")),
+            sentiment_base_url=source.get("HITL_SENTIMENT_BASE_URL") or None,
+            sentiment_model=source.get("HITL_SENTIMENT_MODEL") or "gpt-4o-mini",
+            sentiment_api_key=SecretStr(source.get("HITL_SENTIMENT_API_KEY", "")),
             reviewer=source.get("HITL_REVIEWER") or None,
         )
 

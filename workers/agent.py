@@ -17,6 +17,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.agent.activities import AgentActivities
 from activities.agent.registry import planners
 from activities.autonomy.shadow_store import ShadowStore
+from activities.facts.registry import fact_activities
 from activities.store.audit import AuditActivities
 from activities.store.audit_metrics import AuditMetrics
 from activities.task_context import TaskContextActivities
@@ -51,8 +52,10 @@ def tool_activities(pool: asyncpg.Pool) -> list[Callable[..., Awaitable[ToolResu
 def agent_activities(
     pool: asyncpg.Pool, settings: Settings, meter_provider: MeterProvider | None = None
 ) -> list[Callable[..., Awaitable[Any]]]:
-    """The agent worker's activities: agent, task context, audit, shadow verdicts and every tool."""
+    """The agent worker's activities: agent, task context, facts, audit, shadow verdicts and every
+    tool."""
     agent = AgentActivities(planners(settings))
+    facts = fact_activities(pool, settings)
     context = TaskContextActivities(settings, pool)
     audit = AuditActivities(pool, AuditMetrics(meter(meter_provider)))
     shadow = ShadowStore(pool)
@@ -60,6 +63,7 @@ def agent_activities(
         agent.propose,
         agent.revise,
         context.load_task_context,
+        facts.establish_facts,
         shadow.record_shadow_verdict,
         audit.record_events,
         *tool_activities(pool),

@@ -124,32 +124,7 @@ class ChatCompletionsAgent:
         return AgentTurn(kind=TurnKind.ACTION, action=ProposedAction(step=step, **fields))
 
     async def _complete(self, messages: list[dict[str, str]]) -> tuple[str, dict[str, Any]]:
-        endpoint = self._endpoint
-        headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
-        body = {
-            "model": endpoint.model,
-            "messages": messages,
-            "tools": self._functions(),
-            "tool_choice": "required",
-            "temperature": endpoint.temperature,
-        }
-        url = endpoint.base_url.rstrip("/") + "/chat/completions"
-        try:
-            async with httpx.AsyncClient(timeout=endpoint.timeout_seconds) as client:
-                response = await client.post(url, json=body, headers=headers)
-        except httpx.HTTPError as err:
-            raise ApplicationError(
-                f"cannot reach the model endpoint: {err!r}", type=AGENT_UNAVAILABLE
-            ) from err
-        if response.status_code == 429 or response.status_code >= 500:
-            raise ApplicationError(f"model endpoint answered {response.status_code}", type=AGENT_UNAVAILABLE)
-        if response.status_code >= 400:
-            raise ApplicationError(
-                f"model endpoint refused the request ({response.status_code}): {response.text[:300]}",
-                type=AGENT_REQUEST_REJECTED,
-                non_retryable=True,
-            )
-        return _function_call(response)
+        return await call_function(self._endpoint, messages, self._functions())
 
     def _functions(self) -> list[dict[str, Any]]:
         catalogue = {
@@ -177,6 +152,41 @@ class ChatCompletionsAgent:
                 },
             },
         ]
+
+
+async def call_function(
+    endpoint: ChatEndpoint, messages: list[dict[str, str]], functions: list[dict[str, Any]]
+) -> tuple[str, dict[str, Any]]:
+    """Ask the model to call one of `functions`; return the function's name and its arguments.
+
+    Raises:
+        ApplicationError: `AgentUnavailable` (unreachable, 429, 5xx: retryable),
+            `AgentRequestRejected` (other 4xx: not retryable), `AgentOutputInvalid` (not one
+            function call with a JSON object of arguments: retryable).
+    """
+    headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
+    body = {
+        "model": endpoint.model,
+        "messages": messages,
+        "tools": functions,
+        "tool_choice": "required",
+        "temperature": endpoint.temperature,
+    }
+    url = endpoint.base_url.rstrip("/") + "/chat/completions"
+    try:
+        async with httpx.AsyncClient(timeout=endpoint.timeout_seconds) as client:
+            response = await client.post(url, json=body, headers=headers)
+    except httpx.HTTPError as err:
+        raise ApplicationError(f"cannot reach the model endpoint: {err!r}", type=AGENT_UNAVAILABLE) from err
+    if response.status_code == 429 or response.status_code >= 500:
+        raise ApplicationError(f"model endpoint answered {response.status_code}", type=AGENT_UNAVAILABLE)
+    if response.status_code >= 400:
+        raise ApplicationError(
+            f"model endpoint refused the request ({response.status_code}): {response.text[:300]}",
+            type=AGENT_REQUEST_REJECTED,
+            non_retryable=True,
+        )
+    return _function_call(response)
 
 
 def _function_call(response: httpx.Response) -> tuple[str, dict[str, Any]]:

@@ -28,11 +28,12 @@ class ScratchStack:
     pool: asyncpg.Pool
 
 
-def scratch_settings(state_dir: Path) -> Settings:
-    """Settings for a stack whose state (and outbox) lives in `state_dir`."""
+def scratch_settings(state_dir: Path, policy_dir: Path | None = None) -> Settings:
+    """Settings for a stack whose state (and outbox) lives in `state_dir`, with the policies in
+    `policy_dir` (default: the packaged ones)."""
     return Settings(
         database_url=None,
-        policy_dir=Path(policies.__file__).parent,
+        policy_dir=policy_dir or Path(policies.__file__).parent,
         ui_url="http://localhost:8233",
         outbox=state_dir / "outbox.jsonl",
         state_dir=state_dir,
@@ -41,14 +42,15 @@ def scratch_settings(state_dir: Path) -> Settings:
 
 @contextlib.asynccontextmanager
 async def scratch_stack(
-    state_dir: Path, *, with_ui: bool = False, pool_size: int = 3
+    state_dir: Path, *, with_ui: bool = False, pool_size: int = 3, policy_dir: Path | None = None
 ) -> AsyncIterator[ScratchStack]:
     """Start the stack in `state_dir` on free ports; stop every process on exit.
 
     With `with_ui`, the Web UI listens on a free port too (and the workers' links point at it).
+    `policy_dir` replaces the packaged policies.
     """
     stack = Stack(
-        scratch_settings(state_dir),
+        scratch_settings(state_dir, policy_dir),
         temporal_port=free_port(),
         ui_port=free_port() if with_ui else None,
     )
