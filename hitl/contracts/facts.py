@@ -165,7 +165,8 @@ def claim_lines(action: ProposedAction) -> list[str]:
 
 
 def _duration(seconds: int) -> str:
+    """`24h`, `7d`, `30m` or `90s`: days from two days on."""
     for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
-        if seconds % size == 0:
+        if seconds % size == 0 and seconds >= (2 * size if unit == "d" else size):
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
