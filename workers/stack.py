@@ -82,6 +82,8 @@ class Stack:
             "HITL_POLICY_DIR": str(self.settings.policy_dir.resolve()),
             "HITL_NOTIFY_TASK_QUEUE": self.settings.notify_task_queue,
         }
+        if self.settings.llm_base_url:
+            self.worker_env["HITL_LLM_BASE_URL"] = self.settings.llm_base_url
         for name, module in (
             ("agent-worker", "workers.agent"),
             ("notification-worker", "workers.notification"),
