@@ -5,7 +5,7 @@ Every rule that fires adds a `FiredRule` (id, text, the mode it asks for, and th
 behind it) to the verdict's reasons; the strictest mode asked for wins (`auto` <
 `auto_then_review` < `approve` < `clarify` < `block`). Facts (established by an activity, see
 `hitl.contracts.facts`) and claims (the agent's `signals` and `confidence`) are taken apart: facts
-may relax a verdict, claims only tighten it (`policies.rules`). Hard rules (tier, amount,
+may relax a verdict, claims only tighten it (`policies.hard_rules`, `policies.soft_rules`). Hard rules (tier, amount,
 currency, what is left, bindings, budgets, uncalibrated confidence on high-risk writes, policy
 conflict, ambiguous intent, unknown tool) hold at every autonomy stage; soft rules (confidence
 band, customer tier, sentiment, novelty, review sampling) are what autonomy stages tighten or
@@ -29,15 +29,9 @@ from hitl.contracts.verdict import (
 )
 from policies.autonomy import MAX_STAGE, MIN_STAGE, STAGE_NAMES
 from policies.calibration import Calibration, calibrated
+from policies.hard_rules import action_amount, claim_rules, fact_rules, uncalibrated_rule
 from policies.model import Policy, ToolRule
-from policies.rules import (
-    action_amount,
-    claim_rules,
-    confidence_rule,
-    fact_rules,
-    subject_rules,
-    uncalibrated_rule,
-)
+from policies.soft_rules import confidence_rule, subject_rules
 
 __all__ = ["EvaluationContext", "action_amount", "evaluate", "strictest"]
 
