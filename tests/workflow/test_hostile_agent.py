@@ -123,6 +123,12 @@ async def test_hostile_agent_claiming_099_cannot_take_an_uncalibrated_refund_out
     ]
     assert "**Claims** (the agent's; they can only tighten the verdict)\n- confidence: 0.99" in request.card
     assert await h.refunds(mine) == []
+    # The calibration in force was loaded at the start and pinned, like the policy; the audit
+    # trail's task_started event says how many decisions backed each action type.
+    pinned = await h.pool.fetchval(
+        "SELECT data->'calibration' FROM audit_events WHERE task_id = $1 AND kind = 'task_started'", handle.id
+    )
+    assert sorted(pinned) == ["close_ticket", "email_customer", "issue_refund", "lookup_order"]
 
 
 async def test_hostile_agent_another_customers_order_and_an_attackers_address_are_blocked(h: Hostile) -> None:
