@@ -15,7 +15,7 @@ from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, StepStatus, TaskResult, TaskStatus
 from tests.fake_chat_server import FakeChatServer
 from tests.hostile_agent import hostile_script
-from tests.support import running_workers, settings_for, unique
+from tests.support import assert_eventually, running_workers, settings_for, unique
 from tests.workflow.conftest import Handle, Harness
 
 ATTACKER = "eve@attacker.example"
@@ -125,8 +125,12 @@ async def test_hostile_agent_claiming_099_cannot_take_an_uncalibrated_refund_out
     assert await h.refunds(mine) == []
     # The calibration in force was loaded at the start and pinned, like the policy; the audit
     # trail's task_started event says how many decisions backed each action type.
-    pinned = await h.pool.fetchval(
-        "SELECT data->'calibration' FROM audit_events WHERE task_id = $1 AND kind = 'task_started'", handle.id
+    pinned = await assert_eventually(  # written while the gate waits, soon after it opens
+        lambda: h.pool.fetchval(
+            "SELECT data->'calibration' FROM audit_events WHERE task_id = $1 AND kind = 'task_started'",
+            handle.id,
+        ),
+        lambda found: found is not None,
     )
     assert sorted(pinned) == ["close_ticket", "email_customer", "issue_refund", "lookup_order"]
 
