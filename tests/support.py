@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -91,15 +92,40 @@ def refund_decision(
     return FeedbackRecord(**(values | fields))
 
 
+CALIBRATED = "\nmin_decisions = 20\n"
+"""The shipped refund policy's calibration line (`[calibration]`)."""
+
+
+def policy_copy(folder: Path) -> Path:
+    """Copy the packaged policies into `folder` with the refund policy's confidence calibration
+    turned off (`min_decisions = 0`), and return `folder`.
+
+    Calibration reads every human decision on refunds in the database, and the tests of a session
+    share one database: with it on, a verdict would depend on which tests ran before. Tests of
+    calibration itself turn it back on in a policy of their own."""
+    shutil.copytree(
+        Path(policies.__file__).parent,
+        folder,
+        ignore=shutil.ignore_patterns("*.py", "__pycache__"),
+        dirs_exist_ok=True,
+    )
+    refund = folder / "refund.toml"
+    text = refund.read_text()
+    assert CALIBRATED in text, "the shipped refund policy's calibration line moved"
+    refund.write_text(text.replace(CALIBRATED, "\nmin_decisions = 0\n"))
+    return folder
+
+
 # The pydantic mypy plugin gives each model its own `model_construct` signature; the fields agree.
 class WorkersSettings(AgentWorkerSettings, NotificationWorkerSettings):  # type: ignore[misc]
     """The settings of both workers in one model: a test runs both in its own process."""
 
 
 def settings_for(tmp: Path, notify_queue: str) -> WorkersSettings:
-    """Settings a test's workers use: the packaged policies, a private outbox and queue."""
+    """Settings a test's workers use: the packaged policies (calibration off, see `policy_copy`),
+    a private outbox and queue."""
     return WorkersSettings(
-        policy_dir=Path(policies.__file__).parent,
+        policy_dir=policy_copy(tmp / "policies"),
         ui_url="http://localhost:8233",
         outbox=tmp / "outbox.jsonl",
         state_dir=tmp,

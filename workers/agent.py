@@ -22,6 +22,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.agent.activities import AgentActivities
 from activities.agent.registry import planners
 from activities.autonomy.shadow_store import ShadowStore
+from activities.facts.registry import fact_activities
 from activities.store.audit import AuditActivities
 from activities.store.audit_metrics import AuditMetrics
 from activities.store.checkpointer import Checkpointer
@@ -62,9 +63,10 @@ def agent_activities(
     meter_provider: MeterProvider | None = None,
     checkpointer: Checkpointer | None = None,
 ) -> list[Callable[..., Awaitable[Any]]]:
-    """The agent worker's activities: agent, task context, audit (signing checkpoints through
+    """The agent worker's activities: agent, task context, facts, audit (signing checkpoints through
     `checkpointer` when one is given), shadow verdicts and every tool."""
     agent = AgentActivities(planners(settings))
+    facts = fact_activities(pool, settings)
     context = TaskContextActivities(settings, pool)
     audit = AuditActivities(pool, AuditMetrics(meter(meter_provider)), checkpointer)
     shadow = ShadowStore(pool)
@@ -72,6 +74,7 @@ def agent_activities(
         agent.propose,
         agent.revise,
         context.load_task_context,
+        facts.establish_facts,
         shadow.record_shadow_verdict,
         audit.record_events,
         *tool_activities(pool),

@@ -118,6 +118,8 @@ class Stack:
             "HITL_NOTIFY_TASK_QUEUE": self.settings.notify_task_queue,
             **self.codec.key_env,
         }
+        if self.settings.llm_base_url:
+            self.worker_env["HITL_LLM_BASE_URL"] = self.settings.llm_base_url
         for name, module in (
             ("agent-worker", "workers.agent"),
             ("notification-worker", "workers.notification"),

@@ -1,6 +1,7 @@
 """One proposed action, from verdict to outcome: execute, review, gate, ask, block.
 
-`handle()` classifies the action with the pinned policy and follows the verdict's mode. A gate
+`handle()` establishes the action's facts (an activity), classifies it with the pinned policy
+and follows the verdict's mode. A gate
 may approve, modify (the patched arguments execute), reject (the task winds down), or send the
 action back for changes (the agent revises; the revision goes through policy and gate again,
 for a bounded number of rounds). A tool that fails its retries opens an incident gate instead
@@ -16,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.tools.toolset import Toolbox
     from hitl.contracts import (
         AuditKind,
-        Fallback,
+        Facts,
         GateResolution,
         Mode,
         Outcome,
@@ -30,12 +31,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from policies.evaluate import EvaluationContext, evaluate
 
-from workflows import agent_calls
+from workflows import agent_calls, facts, incidents
 from workflows.post_review import PostReviews
 from workflows.shadow import Shadow
 from workflows.task_state import TaskEnded, TaskState
 
-INCIDENT_OUTCOMES = [Outcome.RETRY, Outcome.SKIP, Outcome.ABORT]
 QUESTION_OUTCOMES = [Outcome.ANSWER, Outcome.REJECT]
 
 
@@ -67,7 +67,10 @@ class StepFlow:
         parsed, problem = _parse_args(spec, action.args)
         # The policy judges the arguments as the tool will run them ("900" runs as 900.0).
         judged = action.model_copy(update={"args": {**action.args, **parsed}}) if parsed else action
-        verdict = self._evaluate(judged)
+        known = Facts(problems=[problem or f"unknown tool {action.tool!r}"])
+        if spec is not None and not problem:
+            known = await facts.establish(self._state, spec, judged)
+        verdict = self._evaluate(judged, known)
         # In shadow the policy only watches: a human decides, and the two are compared.
         would_be = verdict if self._shadow.applies(action) else None
         if would_be is not None:
@@ -92,7 +95,7 @@ class StepFlow:
                 assert record is not None
                 self._reviews.open(action, verdict, record)
 
-    def _evaluate(self, action: ProposedAction) -> Verdict:
+    def _evaluate(self, action: ProposedAction, known: Facts) -> Verdict:
         context = self._state.context
         assert context is not None
         return evaluate(
@@ -103,8 +106,10 @@ class StepFlow:
                 requester=self._state.task.requester,
                 policy_hash=context.policy.hash,
                 novel_action_types=context.novel_action_types,
+                calibration=context.calibration,
             ),
             context.autonomy.get(action.tool),
+            known,
         )
 
     async def _approve(
@@ -184,7 +189,7 @@ class StepFlow:
                 self._state.audit.record(
                     AuditKind.FAILED, "system", step=action.step, tool=action.tool, error=message
                 )
-                resolution = await self._incident(action, verdict, message)
+                resolution = await incidents.ask(self._state, action, verdict, message)
                 if resolution.outcome is Outcome.RETRY:
                     continue
                 by = ",".join(resolution.decided_by)
@@ -209,25 +214,6 @@ class StepFlow:
                 feedback=feedback,
             )
             return True
-
-    async def _incident(self, action: ProposedAction, verdict: Verdict, message: str) -> GateResolution:
-        context = self._state.context
-        assert context is not None
-        # A policy may route incidents to their own ladder (on-call engineers, say).
-        incidents = context.policy.policy.ladders.get("incidents")
-        ladder = incidents.as_tiers() if incidents is not None else verdict.ladder
-        incident = verdict.model_copy(
-            update={
-                "mode": Mode.APPROVE,
-                "ladder": ladder,
-                # Nobody answering never decides an incident: it waits for a human.
-                "fallback": Fallback.HOLD,
-                "quorum": 1,
-                "required_limit": None,
-            }
-        )
-        failing = action.model_copy(update={"summary": f"Incident: {action.tool} failed: {message}"})
-        return await self._state.gate.ask(RequestKind.INCIDENT, failing, incident, INCIDENT_OUTCOMES)
 
     def _end_rejected(self, action: ProposedAction, verdict: Verdict, resolution: GateResolution) -> None:
         by = ",".join(resolution.decided_by)
@@ -260,8 +246,11 @@ class StepFlow:
             step=action.step,
             mode=verdict.mode.value,
             risk_tier=verdict.risk_tier.value,
-            rules=[{"id": r.id, "text": r.text} for r in verdict.reasons],
+            rules=[
+                {"id": r.id, "text": r.text, "source": r.source, "basis": r.basis} for r in verdict.reasons
+            ],
             policy_hash=verdict.policy_hash,
+            facts=verdict.facts.model_dump(mode="json") if verdict.facts is not None else None,
             **({"shadow_would_be": would_be.mode.value} if would_be is not None else {}),
         )
 

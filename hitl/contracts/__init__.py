@@ -23,6 +23,7 @@ from hitl.contracts.audit import (
     RecordEventsResult,
 )
 from hitl.contracts.base import Contract
+from hitl.contracts.facts import Binding, BudgetUse, Facts
 from hitl.contracts.notify import Notice, NoticeKind, NotifyResult
 from hitl.contracts.review import (
     AppliedDecision,
@@ -48,11 +49,14 @@ __all__ = [
     "AppliedDecision",
     "AuditEvent",
     "AuditKind",
+    "Binding",
+    "BudgetUse",
     "ChainHead",
     "Contract",
     "Decision",
     "DecisionReceipt",
     "EmptyQuery",
+    "Facts",
     "Fallback",
     "FeedbackRecord",
     "FiredRule",

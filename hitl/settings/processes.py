@@ -51,6 +51,13 @@ class AgentWorkerSettings(
     """Model name at the `HITL_LLM_BASE_URL` endpoint."""
     llm_api_key: SecretStr = SecretStr("")
     """Bearer key for the `HITL_LLM_BASE_URL` endpoint."""
+    sentiment_base_url: str | None = Field(None, json_schema_extra={DOC_DEFAULT: "none: keywords"})
+    """An OpenAI-compatible endpoint that classifies customers' sentiment (never the acting agent);
+    unset, a deterministic keyword classifier does."""
+    sentiment_model: str = "gpt-4o-mini"
+    """Model name at the `HITL_SENTIMENT_BASE_URL` endpoint."""
+    sentiment_api_key: SecretStr = SecretStr("")
+    """Bearer key for the `HITL_SENTIMENT_BASE_URL` endpoint."""
 
 
 class NotificationWorkerSettings(WorkerSettings, OutboxSettings, NotifyQueueSettings, ChannelSettings):
@@ -83,6 +90,8 @@ class StackSettings(
     """Port of the local stack's Temporal Web UI."""
     codec_port: Port = 8234
     """Port of the local stack's codec server (it decodes payloads for the Web UI and the CLI)."""
+    llm_base_url: str | None = Field(None, json_schema_extra={DOC_DEFAULT: "none: the rules agent"})
+    """Handed on to the agent worker: a model plans the sample refunds instead of the rules agent."""
 
 
 class CodecServerSettings(LoggingSettings, CodecKeySettings):

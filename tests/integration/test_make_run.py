@@ -36,7 +36,8 @@ async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_
         statuses = first.task_lines()
         waiting = sorted(t for t, s in statuses.items() if s.startswith("WAITING"))
         finished = sorted(t for t, s in statuses.items() if s.startswith("completed"))
-        assert len(statuses) == 7 and waiting and finished, first.lines
+        # On a fresh state every refund waits: no human decision has calibrated the agent's confidence.
+        assert len(statuses) == 7 and waiting, first.lines
         commands = first.decide_commands()
         assert len(commands) == len(waiting)
         assert all("--codec-endpoint http://127.0.0.1:" in command for command in commands)

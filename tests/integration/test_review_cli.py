@@ -110,6 +110,23 @@ def expected_card(workflow_id: str, order: str, deadline: str, ui_url: str) -> s
 }}
 ```
 
+**Facts** (established by the system)
+- record: order {order} (shop.orders)
+- customer: li-{order}@example.com
+- customer tier: standard
+- amount: 250 USD
+- left on the record: 900
+- bound: currency = 'USD' is the task's currency
+- bound: order_id = '{order}' is the task's order_id
+- budget refunds_per_customer (customer li-{order}@example.com, last 24h): 0 of 500 USD spent, this action 250; 0 of 5 actions
+- budget refunds_per_task (task {workflow_id}): 0 of 300 USD spent, this action 250; 0 of 3 actions
+
+**Claims** (the agent's; they can only tighten the verdict)
+- confidence: 0.95
+- amount: 250 USD
+- customer tier: standard
+- sentiment: neutral
+
 **Why** The customer asks for 250; the order total is 900 and 900 is left to refund. The request fits the order.
 
 **Sources**
@@ -124,8 +141,8 @@ def expected_card(workflow_id: str, order: str, deadline: str, ui_url: str) -> s
 **Recommendation** approve the refund of 250
 
 **Rules that fired**
-- `amount.above_threshold` amount 250 is above the threshold 100
-- `confidence.high` confidence 0.95 is above 0.9: execute and log
+- `amount.above_threshold` amount 250 is above the threshold 100 _(fact: amount = 250)_
+- `confidence.high` confidence 0.95 is above 0.9: execute and log _(claim: confidence = 0.95)_
 
 **Decide** (approve, modify, reject, request_changes)
 ```

@@ -24,7 +24,7 @@ from hitl.contracts import AgentTaskInput, PendingResult, TaskStatus
 from hitl.names import PENDING_QUERY
 from tests.history_payloads import readable_text
 from tests.integration.conftest import LiveStack
-from tests.support import assert_eventually, unique
+from tests.support import assert_eventually, policy_copy, unique
 from workers.local.scratch import scratch_stack
 
 pytestmark = pytest.mark.integration
@@ -51,7 +51,11 @@ async def ui_live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Liv
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         pytest.skip(f"Web UI test needs Chromium at {CHROMIUM}: `apt-get install -y chromium` (.ci/run does)")
     pytest.importorskip("playwright.async_api", reason="the playwright package drives Chromium (dev extra)")
-    async with scratch_stack(tmp_path_factory.mktemp("ui-stack"), with_ui=True, pool_size=2) as started:
+    state = tmp_path_factory.mktemp("ui-stack")
+    # Calibration off (see `policy_copy`): the small refund below runs alone.
+    async with scratch_stack(
+        state, with_ui=True, pool_size=2, policy_dir=policy_copy(state / "policies")
+    ) as started:
         yield LiveStack(started.stack, started.client, started.pool)
 
 

@@ -1,7 +1,6 @@
 """Fixtures for workflow tests on the time-skipping server with real activities and PostgreSQL."""
 
 import contextlib
-import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -14,13 +13,12 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-import policies
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start, start_task
 from hitl.contracts import AgentTaskInput, Decision, PendingResult, ReviewRequest, TaskResult, TaskStatusView
 from hitl.contracts.config_change import ConfigChangeInput
 from hitl.names import DECIDE, PENDING_QUERY, STATUS_QUERY
-from tests.support import assert_eventually, running_workers, settings_for, unique
+from tests.support import assert_eventually, policy_copy, running_workers, settings_for, unique
 from workflows.account_deletion import AccountDeletionInput, AccountDeletionWorkflow
 from workflows.config_change import ConfigChangeWorkflow
 
@@ -75,7 +73,12 @@ class Harness:
         order_id = order_id or unique("ord")
         await seed_orders(
             self.pool,
-            [DemoOrder(order_id=order_id, customer_email="kim@example.com", total=Decimal(str(total)))],
+            # A customer per order: per-customer budgets count across the tests of a session.
+            [
+                DemoOrder(
+                    order_id=order_id, customer_email=f"kim-{order_id}@example.com", total=Decimal(str(total))
+                )
+            ],
         )
         task = AgentTaskInput(
             task_id=unique("refund"),
@@ -153,9 +156,7 @@ async def harness(ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Pat
     """Workers on private task queues, against the time-skipping server and real PostgreSQL."""
     task_queue = unique("tq")
     policy_dir = tmp_path / "policies"
-    shutil.copytree(
-        Path(policies.__file__).parent, policy_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__")
-    )
+    policy_copy(policy_dir)
     settings = settings_for(tmp_path, unique("notify")).model_copy(update={"policy_dir": policy_dir})
     harness = Harness(ts_env, pool, task_queue, settings.outbox, policy_dir)
     try:

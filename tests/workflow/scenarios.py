@@ -8,6 +8,9 @@ scenario is one function and one entry in `SCENARIOS`.
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from hitl.client import start_task
+from hitl.contracts import AgentTaskInput
+from tests.support import unique
 from tests.workflow.conftest import Handle, Harness
 from tests.workflow.test_resilience import EMAIL_GATED, REVIEWED
 from tests.workflow.test_shadow import SHADOW
@@ -79,6 +82,18 @@ async def reviewed_reverted(h: Harness) -> Handle:
     return handle
 
 
+async def agent_incident(h: Harness) -> Handle:
+    # No agent plans this task kind: the agent activity fails, and a reviewer aborts the incident.
+    task = AgentTaskInput(
+        task_id=unique("noagent"), kind="no_agent", requester="svc", subject={"order_id": "x"}
+    )
+    handle = await start_task(h.client, task, task_queue=h.task_queue)
+    h.started.append(handle)
+    await h.wait_request(handle, "incident-0")
+    await h.decide(handle, outcome="abort", reviewer="alice", comment="no agent for this kind")
+    return handle
+
+
 async def account_deleted(h: Harness) -> Handle:
     handle = await h.account_deletion()
     await h.wait_request(handle, "approval-1")
@@ -98,5 +113,6 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
     "reviewed_reverted": reviewed_reverted,
     "account_deleted": account_deleted,
     "approved_encrypted": approved,
+    "agent_incident": agent_incident,
 }
 """Every scenario by the name of its history file."""

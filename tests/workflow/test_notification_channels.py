@@ -3,7 +3,6 @@ with real local Slack/webhook (HTTP) and SMTP servers; a channel that is down de
 
 import contextlib
 import json
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,11 +10,10 @@ import asyncpg
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
-import policies
 from hitl.contracts import TaskStatus
 from hitl.settings import ChannelSettings
 from tests.channel_servers import http_recorder, smtp_recorder
-from tests.support import settings_for, unique
+from tests.support import policy_copy, settings_for, unique
 from tests.workflow.conftest import Harness
 from tests.workflow.test_sla_ladder import audit_offsets
 from workers.agent import build_agent_worker
@@ -33,9 +31,7 @@ async def channel_harness(
     """Agent and notification workers on private queues; the notification worker has `channels`."""
     task_queue = unique("tq")
     policy_dir = tmp_path / "policies"
-    shutil.copytree(
-        Path(policies.__file__).parent, policy_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__")
-    )
+    policy_copy(policy_dir)
     settings = settings_for(tmp_path, unique("notify")).model_copy(
         update={"policy_dir": policy_dir, **dict(channels)}
     )

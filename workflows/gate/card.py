@@ -1,4 +1,5 @@
-"""The markdown context card a reviewer reads: what, why, sources, options, rules, command.
+"""The markdown context card a reviewer reads: what, the facts the system established next to
+the agent's claims, why, sources, options, rules (with the fact or claim behind each), command.
 
 Pure string building; the workflow shows the card as its current details (Temporal UI and
 `temporal workflow metadata`), in the `pending` query and in notifications.
@@ -7,7 +8,9 @@ Pure string building; the workflow shows the card as its current details (Tempor
 import json
 from datetime import datetime
 
+from hitl.contracts.facts import claim_lines
 from hitl.contracts.review import Outcome, ReviewRequest
+from hitl.contracts.verdict import FiredRule
 from hitl.names import DECIDE
 
 
@@ -43,6 +46,15 @@ def render_card(request: ReviewRequest, workflow_id: str, ui_url: str) -> str:
         json.dumps(action.args, indent=2, sort_keys=True, default=str),
         "```",
     ]
+    if verdict.facts is not None:
+        lines += ["", "**Facts** (established by the system)", *[f"- {f}" for f in verdict.facts.lines()]]
+    claims = claim_lines(action)
+    if claims:
+        lines += [
+            "",
+            "**Claims** (the agent's; they can only tighten the verdict)",
+            *[f"- {c}" for c in claims],
+        ]
     if action.question:
         lines += ["", f"**Question** {action.question}"]
     if action.rationale:
@@ -54,7 +66,7 @@ def render_card(request: ReviewRequest, workflow_id: str, ui_url: str) -> str:
     if action.recommendation:
         lines += ["", f"**Recommendation** {action.recommendation}"]
     if verdict.reasons:
-        lines += ["", "**Rules that fired**", *[f"- `{r.id}` {r.text}" for r in verdict.reasons]]
+        lines += ["", "**Rules that fired**", *[_rule(r) for r in verdict.reasons]]
     if verdict.quorum > 1:
         so_far = ", ".join(request.approvals) or "none yet"
         lines += [
@@ -71,6 +83,11 @@ def render_card(request: ReviewRequest, workflow_id: str, ui_url: str) -> str:
         f"[Open in the Temporal UI]({ui_url})",
     ]
     return "\n".join(lines)
+
+
+def _rule(rule: FiredRule) -> str:
+    fired_by = f" _({rule.source}: {rule.basis})_" if rule.source else ""
+    return f"- `{rule.id}` {rule.text}{fired_by}"
 
 
 def _when(moment: datetime | None) -> str:
