@@ -14,6 +14,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from hitl.contracts import (
         AgentTaskInput,
+        StepOutcome,
         TaskResult,
         TaskStatus,
         TurnKind,
@@ -44,6 +45,10 @@ class AgentTaskWorkflow(GatedWorkflow):
         self.state = TaskState(task=task, audit=audit, gate=self.gate, tools=ToolRunner(task.task_id, audit))
         self.reviews = PostReviews(self.state)
         self.flow = StepFlow(self.state, self.reviews)
+
+    def status_steps(self) -> list[StepOutcome]:
+        """The task's steps so far, for the `status` query."""
+        return self.state.steps
 
     @workflow.run
     async def run(self, task: AgentTaskInput) -> TaskResult:

@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
         Mode,
         ProposedAction,
         RiskSignals,
+        StepOutcome,
         StepStatus,
         TaskResult,
         TaskStatus,
@@ -56,6 +57,10 @@ class ConfigChangeWorkflow(GatedWorkflow):
         self.state = TaskState(task=task, audit=audit, gate=self.gate, tools=ToolRunner(task.task_id, audit))
         self.reviews = PostReviews(self.state)
         self.flow = StepFlow(self.state, self.reviews, revisable=False)
+
+    def status_steps(self) -> list[StepOutcome]:
+        """The task's steps so far, for the `status` query."""
+        return self.state.steps
 
     @workflow.run
     async def run(self, change: ConfigChangeInput) -> TaskResult:

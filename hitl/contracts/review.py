@@ -35,11 +35,15 @@ class Outcome(StrEnum):
 
 
 class RequestState(StrEnum):
-    """Lifecycle of a review request."""
+    """Lifecycle of a review request (transitions: `workflows.gate.lifecycle`)."""
 
     OPEN = "open"
+    """Waiting for a decision while the current tier's SLA timer runs."""
+    HOLDING = "holding"
+    """Waiting for a decision with no timer (no ladder, or the `hold` fallback)."""
     DECIDED = "decided"
     TIMED_OUT = "timed_out"
+    """Settled by the fallback when nobody decided in time."""
     CANCELLED = "cancelled"
 
 

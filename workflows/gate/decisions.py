@@ -15,21 +15,26 @@ with workflow.unsafe.imports_passed_through():
         DecisionReceipt,
         Outcome,
         Refusal,
-        RequestState,
     )
 
 from workflows.gate.core import KEPT_REFUSALS, GateCore
+from workflows.gate.lifecycle import Event
 from workflows.gate.validation import OpenRequest, check_decision
 
 
-class DecisionDesk(GateCore):
-    """Validates, applies or refuses decisions; keeps receipts for idempotency."""
+class DecisionDesk:
+    """Validates, applies or refuses decisions on a gate's requests; keeps receipts for idempotency."""
+
+    def __init__(self, core: GateCore) -> None:
+        self._core = core
+        self._receipts: dict[str, DecisionReceipt] = {}
 
     def check(self, decision: Decision) -> Refusal | None:
         """Validate without changing anything (the update validator calls this)."""
         if decision.decision_id and decision.decision_id in self._receipts:
             return None
-        result = check_decision(decision, self.requests, self.policy, self.requester)
+        core = self._core
+        result = check_decision(decision, core.requests, core.policy, core.requester)
         if not result.refused:
             return None
         return Refusal(
@@ -45,7 +50,8 @@ class DecisionDesk(GateCore):
         if decision.decision_id and decision.decision_id in self._receipts:
             earlier = self._receipts[decision.decision_id]
             return earlier.model_copy(update={"duplicate": True})
-        result = check_decision(decision, self.requests, self.policy, self.requester)
+        core = self._core
+        result = check_decision(decision, core.requests, core.policy, core.requester)
         if result.refused or result.target is None:
             refusal = Refusal(
                 code=result.code,
@@ -65,11 +71,11 @@ class DecisionDesk(GateCore):
             )
         entry = result.target
         request_id = entry.request.request_id
-        self.decisions.append(
+        core.decisions.append(
             AppliedDecision(request_id=request_id, decision=decision, at=workflow.now(), via=via)
         )
         self._apply(entry, decision, result.patched_args)
-        self.audit.record(
+        core.audit.record(
             AuditKind.DECISION_ACCEPTED,
             decision.reviewer,
             request_id=request_id,
@@ -87,7 +93,7 @@ class DecisionDesk(GateCore):
             accepted=True,
             request_id=request_id,
             decision_id=decision.decision_id,
-            message=self._progress(entry),
+            message=_progress(entry),
         )
         if decision.decision_id:
             self._receipts[decision.decision_id] = receipt
@@ -95,9 +101,10 @@ class DecisionDesk(GateCore):
 
     def record_refusal(self, refusal: Refusal) -> None:
         """Keep a refusal queryable and write it to the audit trail."""
-        self.refusals = [*self.refusals[-(KEPT_REFUSALS - 1) :], refusal]
-        self.refusals_total += 1
-        self.audit.record(
+        core = self._core
+        core.refusals = [*core.refusals[-(KEPT_REFUSALS - 1) :], refusal]
+        core.refusals_total += 1
+        core.audit.record(
             AuditKind.DECISION_REFUSED,
             refusal.reviewer or "unknown",
             code=refusal.code,
@@ -111,21 +118,18 @@ class DecisionDesk(GateCore):
         if decision.outcome is Outcome.APPROVE:
             entry.approvals[decision.reviewer] = decision
             if len(entry.approvals) < entry.request.verdict.quorum:
-                entry.request = self._with_card(
-                    entry.request.model_copy(update={"approvals": list(entry.approvals)})
-                )
-                self.publish()
+                self._core.advance(entry, Event.APPROVAL, approvals=list(entry.approvals))
                 return
         entry.patched_args = patched
-        entry.resolution_outcome = decision.outcome
-        self._close(entry, RequestState.DECIDED)
+        self._core.advance(entry, Event.DECISION, outcome=decision.outcome)
 
-    def _progress(self, entry: OpenRequest) -> str:
-        quorum = entry.request.verdict.quorum
-        if entry.is_open and quorum > 1:
-            return f"approval {len(entry.approvals)} of {quorum} recorded"
-        outcome = entry.resolution_outcome.value if entry.resolution_outcome else "open"
-        return f"{entry.request.request_id}: {outcome}"
+
+def _progress(entry: OpenRequest) -> str:
+    quorum = entry.request.verdict.quorum
+    if entry.is_open and quorum > 1:
+        return f"approval {len(entry.approvals)} of {quorum} recorded"
+    outcome = entry.outcome.value if entry.outcome else "open"
+    return f"{entry.request.request_id}: {outcome}"
 
 
 def args_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

@@ -20,21 +20,23 @@ with workflow.unsafe.imports_passed_through():
         EmptyQuery,
         PendingResult,
         Refusal,
+        StepOutcome,
         TaskStatusView,
     )
     from hitl.names import DECIDE, PENDING_QUERY, STATUS_QUERY
 
 from workflows.gate.gate import HumanGate
 from workflows.gate.intake import Malformed, parse_decision, reviewer_hint
-from workflows.task_state import TaskState
 
 
 class GatedWorkflow:
-    """Base class of workflows that hold a `HumanGate` in `self.gate` (and their steps in
-    `self.state`, when they have a `TaskState`)."""
+    """Base class of workflows that hold a `HumanGate` in `self.gate`.
+
+    A workflow with steps of its own shows them in the `status` query by overriding
+    `status_steps()`; the gate needs nothing else from it.
+    """
 
     gate: HumanGate
-    state: TaskState | None = None
 
     @workflow.signal(name=DECIDE)
     def decide_signal(self, *args: Any) -> None:
@@ -98,14 +100,17 @@ class GatedWorkflow:
         del query
         return self.status_view()
 
+    def status_steps(self) -> list[StepOutcome]:
+        """The workflow's steps so far, for the `status` query; none unless overridden."""
+        return []
+
     def status_view(self) -> TaskStatusView:
-        """Build the status answer from the gate and the task state."""
-        state = self.state
+        """Build the status answer from the gate and the workflow's steps."""
         return TaskStatusView(
             task_id=self.gate.task_id,
             phase=self.gate.status,
             policy_hash=self.gate.policy_hash,
-            steps=state.steps if state is not None else [],
+            steps=self.status_steps(),
             open_requests=self.gate.open_requests,
             decisions=self.gate.decisions,
             refusals=self.gate.refusals,

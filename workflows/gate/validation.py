@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from hitl.contracts.review import Decision, Outcome, RequestState, ReviewRequest
 from policies.model import Policy
+from workflows.gate.lifecycle import OPEN_STATES, Event, transition
 
 APPROVING = (Outcome.APPROVE, Outcome.MODIFY)
 """Outcomes that let the action execute, so the reviewer's approval limit applies."""
@@ -23,13 +24,18 @@ class OpenRequest:
     request: ReviewRequest
     args_model: type[BaseModel] | None = None
     approvals: dict[str, Decision] = field(default_factory=dict)
-    resolution_outcome: Outcome | None = None
+    outcome: Outcome | None = None
+    """How the request was settled; set with the DECIDED or TIMED_OUT state."""
     patched_args: dict[str, Any] | None = None
-    fallback_fired: bool = False
+
+    @property
+    def state(self) -> RequestState:
+        """Where the request is in its lifecycle (`workflows.gate.lifecycle`)."""
+        return self.request.state
 
     @property
     def is_open(self) -> bool:
-        return self.request.state is RequestState.OPEN and self.resolution_outcome is None
+        return self.request.state in OPEN_STATES
 
 
 @dataclass(frozen=True)
@@ -70,10 +76,11 @@ def check_decision(
         return found
     target = found.target
     request = target.request
-    if target.fallback_fired:
-        return refuse("after_fallback", f"{request.request_id} was settled by its fallback")
-    if not target.is_open:
-        return refuse("request_closed", f"{request.request_id} is already {request.state.value}")
+    closed = transition(request.state, Event.DECISION)
+    if closed.refused:
+        if closed.code == "after_fallback":
+            return refuse(closed.code, f"{request.request_id} was settled by its fallback")
+        return refuse(closed.code, f"{request.request_id} is already {request.state.value}")
     if decision.outcome not in request.allowed_outcomes:
         allowed = ", ".join(o.value for o in request.allowed_outcomes)
         return refuse(
