@@ -11,6 +11,8 @@
 | `HITL_LLM_MODEL`, `HITL_LLM_API_KEY` | model name and key for that endpoint | `gpt-4o-mini`, none |
 | `HITL_STATE_DIR` | local stack state (Temporal SQLite file, PostgreSQL data, logs) | `.hitl-state` |
 | `HITL_REVIEWER` | who the `hitl` CLI decides as when `--as` is not given | none |
+| `HITL_REVIEWER_KEY` | the reviewer's Ed25519 private key file the `hitl` CLI signs with | see below |
+| `HITL_REVIEWER_KEY_DIR` | folder of `<reviewer>.key` files (`hitl keys new`) | `~/.config/hitl/keys` |
 
 The Temporal connection is configured separately through `temporalio.envconfig`
 (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, TLS, TOML profiles).
@@ -42,6 +44,10 @@ class Settings(BaseModel):
     llm_api_key: SecretStr = SecretStr("")
     reviewer: str | None = None
     """The reviewer the `hitl` CLI decides as when `--as` is not given."""
+    reviewer_key: Path | None = None
+    """The private key the `hitl` CLI signs decisions with; else found in `reviewer_key_dir`."""
+    reviewer_key_dir: Path = Path("~/.config/hitl/keys").expanduser()
+    """Where `hitl keys new` writes keys and the `hitl` CLI looks for `<reviewer>.key`."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -59,6 +65,10 @@ class Settings(BaseModel):
             llm_model=source.get("HITL_LLM_MODEL") or "gpt-4o-mini",
             llm_api_key=SecretStr(source.get("HITL_LLM_API_KEY", "")),
             reviewer=source.get("HITL_REVIEWER") or None,
+            reviewer_key=Path(source["HITL_REVIEWER_KEY"]) if source.get("HITL_REVIEWER_KEY") else None,
+            reviewer_key_dir=Path(
+                source.get("HITL_REVIEWER_KEY_DIR") or Path("~/.config/hitl/keys").expanduser()
+            ),
         )
 
     def require_database(self) -> str:

@@ -14,6 +14,7 @@ from hitl.contracts.base import Contract
 from hitl.contracts.verdict import Fallback, LadderTier, Mode, RiskTier
 from policies.autonomy import AutonomyRules
 from policies.durations import parse_duration
+from policies.identity import IdentityRules, normalize_name
 from policies.shadow import ShadowRules
 from policies.triggers import ConfidenceBands, Triggers
 
@@ -89,6 +90,8 @@ class Policy(Contract):
     triggers: Triggers = Field(default_factory=Triggers)
     autonomy: AutonomyRules = Field(default_factory=AutonomyRules)
     shadow: ShadowRules = Field(default_factory=ShadowRules)
+    identity: IdentityRules = Field(default_factory=IdentityRules)
+    """Which decisions must be signed, and the reviewers' keys and trusted token issuers."""
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Policy":
@@ -111,8 +114,13 @@ class Policy(Contract):
         return self
 
     def groups_of(self, reviewer: str) -> list[str]:
-        """Return the groups a reviewer belongs to, in directory order."""
-        return [name for name, group in self.reviewers.items() if reviewer in group.members]
+        """Return the groups a reviewer belongs to, in directory order (names compared normalized)."""
+        wanted = normalize_name(reviewer)
+        return [
+            name
+            for name, group in self.reviewers.items()
+            if wanted in {normalize_name(member) for member in group.members}
+        ]
 
     def approval_limit_of(self, reviewer: str) -> float | None:
         """Return the highest approval limit among the reviewer's groups (None: unlimited)."""

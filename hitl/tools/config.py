@@ -31,5 +31,6 @@ CONFIG_TOOLS: tuple[ToolSpec, ...] = (
         "apply_config_change",
         "revert_config_change",
         "Change a production configuration value; undone by restoring the previous value.",
+        fixed=frozenset({"service", "key"}),
     ),
 )

@@ -45,6 +45,7 @@ REFUND_TOOLS: tuple[ToolSpec, ...] = (
         "issue_refund",
         "reverse_refund",
         "Refund money to the customer; undone by reversing the refund.",
+        fixed=frozenset({"order_id", "currency"}),
     ),
     ToolSpec(
         "email_customer",
@@ -52,6 +53,7 @@ REFUND_TOOLS: tuple[ToolSpec, ...] = (
         "email_customer",
         None,
         "Email the customer; an email cannot be unsent.",
+        fixed=frozenset({"order_id", "to"}),
     ),
     ToolSpec(
         "close_ticket",

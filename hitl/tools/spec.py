@@ -16,6 +16,8 @@ class ToolSpec:
         undo_activity: Name of the activity that undoes it (takes `UndoCall[args_model]`),
             or None when the effect cannot be undone.
         description: One line for context cards.
+        fixed: Arguments a reviewer's `modify` may not change (the order, the recipient, the
+            currency): a patch that changes one is refused as `fixed_argument`.
     """
 
     name: str
@@ -23,3 +25,4 @@ class ToolSpec:
     activity: str
     undo_activity: str | None = None
     description: str = ""
+    fixed: frozenset[str] = frozenset()

@@ -1,7 +1,6 @@
 """Fixtures for workflow tests on the time-skipping server with real activities and PostgreSQL."""
 
 import contextlib
-import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -14,13 +13,18 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-import policies
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start_config_change, start_task
 from hitl.contracts import AgentTaskInput, Decision, PendingResult, ReviewRequest, TaskResult, TaskStatusView
 from hitl.contracts.config_change import ConfigChangeInput
 from hitl.names import DECIDE, PENDING_QUERY, STATUS_QUERY
-from tests.support import assert_eventually, running_workers, settings_for, unique
+from tests.support import (
+    assert_eventually,
+    running_workers,
+    settings_for,
+    signed_by_key,
+    unique,
+)
 
 Handle = WorkflowHandle[Any, TaskResult]
 
@@ -120,9 +124,14 @@ class Harness:
         view: TaskStatusView = await handle.query(STATUS_QUERY, result_type=TaskStatusView)
         return view
 
-    async def decide(self, handle: Handle, **fields: Any) -> None:
-        """Send a decision as a signal."""
-        await handle.signal(DECIDE, Decision(**fields))
+    async def sign(self, handle: Handle, decision: Decision) -> Decision:
+        """`decision` signed by its reviewer's test key, bound to the task's open request."""
+        return await signed_by_key(self.client, handle.id, decision)
+
+    async def decide(self, handle: Handle, *, signed: bool = True, **fields: Any) -> None:
+        """Send a decision as a signal, signed by the reviewer's test key unless `signed=False`."""
+        decision = Decision(**fields)
+        await handle.signal(DECIDE, await self.sign(handle, decision) if signed else decision)
 
     async def skip(self, duration: timedelta) -> None:
         """Advance the time-skipping server's clock."""
@@ -133,12 +142,8 @@ class Harness:
 async def harness(ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[Harness]:
     """Workers on private task queues, against the time-skipping server and real PostgreSQL."""
     task_queue = unique("tq")
-    policy_dir = tmp_path / "policies"
-    shutil.copytree(
-        Path(policies.__file__).parent, policy_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__")
-    )
-    settings = settings_for(tmp_path, unique("notify")).model_copy(update={"policy_dir": policy_dir})
-    harness = Harness(ts_env, pool, task_queue, settings.outbox, policy_dir)
+    settings = settings_for(tmp_path, unique("notify"))
+    harness = Harness(ts_env, pool, task_queue, settings.outbox, settings.policy_dir)
     try:
         async with running_workers(ts_env.client, pool, settings, task_queue):
             yield harness

@@ -7,7 +7,6 @@ so the shared session database (where other tests reject and revert refunds) wou
 depend on test order.
 """
 
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-import policies
 from hitl.cli import build_parser, exit_codes
 from hitl.contracts import StepStatus, TaskStatus
 from store.db import create_pool, migrate
@@ -48,11 +46,8 @@ async def own_db(postgres: EmbeddedPostgres) -> AsyncIterator[str]:
 async def h(ts_env: WorkflowEnvironment, own_db: str, tmp_path: Path) -> AsyncIterator[Harness]:
     """A harness whose workers use the test's own database."""
     pool = await create_pool(own_db)
-    policy_dir = tmp_path / "policies"
-    shutil.copytree(
-        Path(policies.__file__).parent, policy_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__")
-    )
-    settings = settings_for(tmp_path, unique("notify")).model_copy(update={"policy_dir": policy_dir})
+    settings = settings_for(tmp_path, unique("notify"))
+    policy_dir = settings.policy_dir
     harness = Harness(ts_env, pool, unique("tq"), settings.outbox, policy_dir)
     harness.refund_policy("refund_graduated", AUTONOMY)
     try:

@@ -16,10 +16,11 @@ with workflow.unsafe.imports_passed_through():
         Outcome,
         Refusal,
     )
+    from policies.identity import normalize_name
 
 from workflows.gate.core import KEPT_REFUSALS, GateCore
 from workflows.gate.lifecycle import Event
-from workflows.gate.validation import OpenRequest, check_decision
+from workflows.gate.validation import Arrival, Check, OpenRequest, check_decision
 
 
 class DecisionDesk:
@@ -29,29 +30,13 @@ class DecisionDesk:
         self._core = core
         self._receipts: dict[str, DecisionReceipt] = {}
 
-    def check(self, decision: Decision) -> Refusal | None:
-        """Validate without changing anything (the update validator calls this)."""
-        if decision.decision_id and decision.decision_id in self._receipts:
-            return None
-        core = self._core
-        result = check_decision(decision, core.requests, core.policy, core.requester)
-        if not result.refused:
-            return None
-        return Refusal(
-            code=result.code,
-            message=result.message,
-            reviewer=decision.reviewer,
-            request_id=decision.request_id,
-            decision_id=decision.decision_id,
-        )
-
     def submit(self, decision: Decision, via: str) -> DecisionReceipt:
         """Apply a decision, or record why it was refused. Never raises."""
         if decision.decision_id and decision.decision_id in self._receipts:
             earlier = self._receipts[decision.decision_id]
             return earlier.model_copy(update={"duplicate": True})
         core = self._core
-        result = check_decision(decision, core.requests, core.policy, core.requester)
+        result = self._validate(decision)
         if result.refused or result.target is None:
             refusal = Refusal(
                 code=result.code,
@@ -67,14 +52,21 @@ class DecisionDesk:
                 accepted=False,
                 request_id=decision.request_id,
                 decision_id=decision.decision_id,
-                message=f"{refusal.code}: {refusal.message}",
+                code=refusal.code,
+                message=refusal.message,
             )
         entry = result.target
         request_id = entry.request.request_id
         core.decisions.append(
-            AppliedDecision(request_id=request_id, decision=decision, at=workflow.now(), via=via)
+            AppliedDecision(
+                request_id=request_id,
+                decision=decision,
+                at=workflow.now(),
+                via=via,
+                principal=result.principal,
+            )
         )
-        self._apply(entry, decision, result.patched_args)
+        self._apply(entry, decision, result)
         core.audit.record(
             AuditKind.DECISION_ACCEPTED,
             decision.reviewer,
@@ -87,6 +79,8 @@ class DecisionDesk:
             answer=decision.answer,
             decision_id=decision.decision_id,
             signature=decision.signature,
+            verified=bool(result.principal),
+            principal=result.principal or None,
             via=via,
         )
         receipt = DecisionReceipt(
@@ -114,13 +108,21 @@ class DecisionDesk:
             via=refusal.via,
         )
 
-    def _apply(self, entry: OpenRequest, decision: Decision, patched: dict[str, Any] | None) -> None:
+    def _validate(self, decision: Decision) -> Check:
+        core = self._core
+        info = workflow.info()
+        arrival = Arrival(info.namespace, info.workflow_id, info.run_id, workflow.now())
+        return check_decision(decision, core.requests, core.policy, core.requester, arrival)
+
+    def _apply(self, entry: OpenRequest, decision: Decision, result: Check) -> None:
         if decision.outcome is Outcome.APPROVE:
-            entry.approvals[decision.reviewer] = decision
+            entry.approvals[normalize_name(decision.reviewer)] = decision
+            if result.principal:
+                entry.principals.add(result.principal)
             if len(entry.approvals) < entry.request.verdict.quorum:
                 self._core.advance(entry, Event.APPROVAL, approvals=list(entry.approvals))
                 return
-        entry.patched_args = patched
+        entry.patched_args = result.patched_args
         self._core.advance(entry, Event.DECISION, outcome=decision.outcome)
 
 

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewRequest,
         Verdict,
     )
+    from policies.proof import action_digest
 
 from workflows.audit_log import AuditLog
 from workflows.gate.core import GateCore
@@ -47,7 +48,6 @@ class HumanGate:
         self.ladder = SlaLadder(self.core)
         self.task_id = task_id
         self.notifier: Notifier = self.core.notifier
-        self.check = self.desk.check
         self.submit = self.desk.submit
         self.record_refusal = self.desk.record_refusal
         self.configure = self.core.configure
@@ -98,10 +98,21 @@ class HumanGate:
         verdict: Verdict,
         allowed: list[Outcome],
         args_model: type[BaseModel] | None = None,
+        fixed: frozenset[str] = frozenset(),
     ) -> GateResolution:
-        """Open a request and wait until a human (or the fallback) settles it."""
+        """Open a request and wait until a human (or the fallback) settles it.
+
+        Args:
+            kind: Why a human is asked.
+            action: The action the request is about.
+            verdict: The policy's verdict on it (ladder, quorum, limits).
+            allowed: Outcomes a reviewer may choose.
+            args_model: The model a `modify` patch must fit.
+            fixed: Arguments a `modify` may not change (the tool declares them).
+        """
         core = self.core
         entry = self._open(kind, action, verdict, allowed, args_model)
+        entry.fixed = fixed
         try:
             with core.audit.waiting():
                 await self.ladder.wait(entry)
@@ -159,6 +170,7 @@ class HumanGate:
             tier=0,
             assignees=[rung.group] if rung else [],
             state=initial_state(deadline is not None),
+            action_digest=action_digest(action.tool, action.step, action.args),
         )
         entry = OpenRequest(request=core.with_card(request), args_model=args_model)
         core.requests[request_id] = entry

@@ -29,7 +29,8 @@ def resolution_of(entry: OpenRequest, applied: list[AppliedDecision]) -> GateRes
             reason_code="window_closed" if window else "sla_fallback",
             by_fallback=True,
         )
-    decisions = [d.decision for d in applied if d.request_id == request.request_id]
+    mine = [d for d in applied if d.request_id == request.request_id]
+    decisions = [d.decision for d in mine]
     settling = decisions[-1]
     return GateResolution(
         request_id=request.request_id,
@@ -40,6 +41,7 @@ def resolution_of(entry: OpenRequest, applied: list[AppliedDecision]) -> GateRes
         comment=settling.comment,
         answer=settling.answer,
         reason_code=settling.reason_code,
+        verified=all(d.verified for d in mine),
     )
 
 
@@ -80,4 +82,5 @@ def feedback_of(
         opened_at=request.opened_at,
         decided_at=now,
         policy_hash=policy_hash,
+        verified=resolution.verified,
     )
