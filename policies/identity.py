@@ -59,7 +59,9 @@ class TrustedIssuer(Contract):
     def _asymmetric_only(cls, algorithms: list[str]) -> list[str]:
         weak = [a for a in algorithms if a.lower() == "none" or a.upper().startswith("HS")]
         if weak:
-            raise ValueError(f"algorithms {weak} are not allowed: a decision token must be signed with a key pair")
+            raise ValueError(
+                f"algorithms {weak} are not allowed: a decision token must be signed with a key pair"
+            )
         return algorithms
 
     def reviewer_for(self, claim_value: str) -> str:

@@ -35,7 +35,9 @@ DECISION_CLAIM = "hitl_decision"
 
 def canonical_json(value: Any) -> bytes:
     """UTF-8 JSON with sorted keys and no whitespace (NaN and infinities refused)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
 
 
 def action_digest(tool: str, step: int, args: dict[str, Any]) -> str:
@@ -125,7 +127,9 @@ def _check_signature(decision: Decision, proof: Proof, identity: IdentityRules) 
         public = Ed25519PublicKey.from_public_bytes(_unb64(proof.key.removeprefix(ED25519_PREFIX)))
         public.verify(_unb64(proof.signature or ""), decision_bytes(decision, proof))
     except (InvalidSignature, ValueError, binascii.Error):
-        return _refuse("bad_signature", f"the signature does not match this decision by {decision.reviewer!r}")
+        return _refuse(
+            "bad_signature", f"the signature does not match this decision by {decision.reviewer!r}"
+        )
     return ProofCheck(principal=proof.key)
 
 

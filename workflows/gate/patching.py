@@ -56,7 +56,9 @@ def check_patch(
             merged = args_model.model_validate(merged).model_dump(mode="json")
         except ValidationError as err:
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
-            return PatchCheck(code="invalid_patch", message=f"the patch does not fit {action.tool}: {problems}")
+            return PatchCheck(
+                code="invalid_patch", message=f"the patch does not fit {action.tool}: {problems}"
+            )
     patched = action.model_copy(update={"args": merged})
     verdict = evaluate(policy, patched, EvaluationContext(policy_hash=request.verdict.policy_hash))
     if verdict.mode is Mode.BLOCK:
