@@ -30,7 +30,7 @@ from hitl.contracts.verdict import RiskTier
 ED25519_PREFIX = "ed25519:"
 """Pinned public keys are written `ed25519:<base64url of the 32 raw bytes>`."""
 
-DEFAULT_ALGORITHMS = ("EdDSA", "ES256", "RS256")
+DEFAULT_ALGORITHMS = ("Ed25519", "ES256", "RS256")
 """JWT signature algorithms accepted unless an issuer lists its own (never `none` or HMAC)."""
 
 
