@@ -110,7 +110,7 @@ def test_the_same_reviewer_counts_once_toward_a_quorum() -> None:
     pair = request(quorum=2)
     pair.approvals["alice"] = d()
     assert code(d(), {"approval-1": pair}) == "duplicate_approver"
-    assert code(d(reviewer="ＡLICE "), {"approval-1": pair}) == "duplicate_approver"
+    assert code(d(reviewer="\uff21LICE "), {"approval-1": pair}) == "duplicate_approver"  # fullwidth A
     assert code(d(reviewer="bob"), {"approval-1": pair}) == ""
     assert code(d(outcome="reject"), {"approval-1": pair}) == ""
 
