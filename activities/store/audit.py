@@ -17,8 +17,8 @@ ON CONFLICT (event_key) DO NOTHING
 INSERT_FEEDBACK = """
 INSERT INTO feedback (feedback_key, task_id, task_kind, request_id, step, action_type, outcome,
     proposed_args, final_args, reason_code, comment, confidence, reviewers, by_fallback,
-    escalations, opened_at, decided_at, seconds_to_decision, policy_hash, request_kind)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+    escalations, opened_at, decided_at, seconds_to_decision, policy_hash, request_kind, verified)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 ON CONFLICT (feedback_key) DO NOTHING
 """
 
@@ -76,6 +76,7 @@ class AuditActivities:
                     (f.decided_at - f.opened_at).total_seconds(),
                     f.policy_hash,
                     f.request_kind,
+                    f.verified,
                 )
                 if status.endswith(" 1"):
                     new_feedback.append(f)
