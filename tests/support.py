@@ -19,7 +19,8 @@ from temporalio.client import Client
 
 import policies
 from hitl.contracts import Decision
-from hitl.review.signing import directory_line, sign, target_of
+from hitl.review.signer import target_of
+from hitl.review.signing import directory_line, sign
 from hitl.settings import Settings
 from policies.identity import normalize_name
 from workers.agent import build_agent_worker

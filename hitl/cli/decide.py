@@ -19,8 +19,10 @@ from hitl.cli import exit_codes
 from hitl.cli.batch import batch_command
 from hitl.cli.connection import connect_or_explain, temporal_failed
 from hitl.contracts import Decision, Outcome
+from hitl.errors import ConfigError
 from hitl.reason_codes import REASON_CODES
 from hitl.review.deciding import Answer, send_decision
+from hitl.review.signer import NothingToSign, signed_for
 from hitl.settings import Settings
 
 COMMANDS: dict[str, Outcome] = {
@@ -117,9 +119,13 @@ async def decide_command(args: argparse.Namespace) -> int:
     if query is not None:
         return await batch_command(client, args, decision)
     try:
+        decision, _ = await signed_for(client, Settings.from_env(), [args.workflow_id], decision)
         answer = await send_decision(client, args.workflow_id, decision, timedelta(seconds=args.timeout))
     except RPCError as err:
         return temporal_failed(name, err)
+    except (NothingToSign, ConfigError) as err:
+        print(f"hitl {name}: cannot sign: {err}", file=sys.stderr)
+        return exit_codes.NOT_FOUND if isinstance(err, NothingToSign) else exit_codes.USAGE
     if args.json:
         print(answer.model_dump_json())
     elif answer.answer in (Answer.ACCEPTED, Answer.DUPLICATE):

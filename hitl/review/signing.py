@@ -12,13 +12,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
-from temporalio.client import Client
 
-from hitl.contracts import Decision, PendingResult, Proof, ProofTarget, ProofType
+from hitl.contracts import Decision, Proof, ProofTarget, ProofType
 from hitl.errors import ConfigError
-from hitl.names import PENDING_QUERY
 from policies.identity import ED25519_PREFIX, normalize_name
 from policies.proof import decision_bytes
 
@@ -98,37 +94,3 @@ def find_key(reviewer: str, explicit: Path | None, key_dir: Path, state_dir: Pat
         if candidate.exists():
             return candidate
     return None
-
-
-class NothingToSign(Exception):
-    """The task has no open request the decision could be bound to (or more than one)."""
-
-
-async def target_of(client: Client, workflow_id: str, request_id: str | None) -> ProofTarget:
-    """The run, request and action digest a decision for `workflow_id` must be bound to now.
-
-    Raises:
-        NothingToSign: No open request matches, or several do and none is named.
-        temporalio.service.RPCError: Temporal failed (an unknown task is NOT_FOUND).
-    """
-    handle = client.get_workflow_handle(workflow_id)
-    # Read raw: the run id is all we need, and decoding every search attribute can fail on a
-    # server that keeps an unset attribute as an empty payload (the time-skipping server).
-    description = await client.workflow_service.describe_workflow_execution(
-        DescribeWorkflowExecutionRequest(
-            namespace=client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
-        )
-    )
-    pending: PendingResult = await handle.query(PENDING_QUERY, result_type=PendingResult)
-    matching = [r for r in pending.requests if request_id in (None, r.request_id)]
-    if len(matching) != 1:
-        found = ", ".join(r.request_id for r in pending.requests) or "none"
-        wanted = f"request {request_id!r}" if request_id else "exactly one open request"
-        raise NothingToSign(f"{workflow_id} has no {wanted} to sign for (open: {found})")
-    request = matching[0]
-    return ProofTarget(
-        workflow_id=workflow_id,
-        run_id=description.workflow_execution_info.execution.run_id,
-        request_id=request.request_id,
-        action_digest=request.action_digest,
-    )

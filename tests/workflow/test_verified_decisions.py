@@ -13,7 +13,8 @@ from temporalio.client import WorkflowUpdateFailedError
 from hitl.client import decide
 from hitl.contracts import Decision, Proof, ProofType, TaskStatus, TaskStatusView
 from hitl.names import DECIDE, STATUS_QUERY
-from hitl.review.signing import sign, target_of
+from hitl.review.signer import target_of
+from hitl.review.signing import sign
 from policies.proof import DECISION_CLAIM, decision_hash
 from tests.support import assert_eventually, reviewer_key
 from tests.workflow.conftest import Handle, Harness
