@@ -9,7 +9,6 @@ process it started; the state folder keeps tasks for the next run.
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import signal
@@ -30,6 +29,7 @@ from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, PENDING_QUERY
 from hitl.settings import Settings
 from policies.parse import snapshot
 from store.db import create_pool
+from workers.demo_keys import prepare_demo_policies
 from workers.local.dev_server import dev_server, start_dev_server
 from workers.local.ports import port_in_use
 from workers.local.postgres import EmbeddedPostgres, start_migrated
@@ -56,6 +56,8 @@ class Stack:
         self.state = settings.state_dir.resolve()
         self.postgres: EmbeddedPostgres | None = None
         self.children: list[Child] = []
+        self.policy_dir = settings.policy_dir.resolve()
+        """The policies the workers run: a copy with the demo reviewers' keys pinned, once started."""
 
     async def start(self) -> Client:
         """Start PostgreSQL, Temporal and both workers; return a connected client."""
@@ -74,12 +76,14 @@ class Stack:
         )
         self.children.append(start_dev_server(server, self.temporal_port))
         log.info("Temporal dev server ready on %s, Web UI %s", self.address, self.ui_url)
+        self.policy_dir = prepare_demo_policies(self.settings.policy_dir, self.state)
+        log.info("policies with demo reviewer keys pinned: %s", self.policy_dir)
         self.worker_env = {
             "TEMPORAL_ADDRESS": self.address,
             "HITL_DATABASE_URL": self.postgres.dsn,
             "HITL_OUTBOX": str(self.settings.outbox.resolve()),
             "HITL_UI_URL": self.ui_url,
-            "HITL_POLICY_DIR": str(self.settings.policy_dir.resolve()),
+            "HITL_POLICY_DIR": str(self.policy_dir),
             "HITL_NOTIFY_TASK_QUEUE": self.settings.notify_task_queue,
         }
         for name, module in (
@@ -171,19 +175,18 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
             continue
         request = state.requests[0]
         reviewer = reviewer_for(request, policy) or "alice"
-        payload = json.dumps(
-            {"request_id": request.request_id, "outcome": "approve", "reviewer": reviewer},
-            separators=(",", ":"),
-        )
+        env = f"TEMPORAL_ADDRESS={stack.address} HITL_STATE_DIR={stack.state}"
+        sign = f"{env} {hitl} sign approve {task.task_id} --request {request.request_id} --as {reviewer}"
         lines += [
             f"  {task.task_id}: WAITING for {', '.join(request.assignees)} - {request.action.summary}",
-            f"    Web UI:  {request.ui_url}",
+            f"    Web UI:  {request.ui_url}  (paste the JSON `hitl sign` prints into Send a Signal)",
             f"    Approve: {temporal} workflow signal --address {stack.address} "
-            f"--workflow-id {task.task_id} --name decide --input '{payload}'",
-            f"    Or:      TEMPORAL_ADDRESS={stack.address} {hitl} approve {task.task_id} --as {reviewer}",
+            f'--workflow-id {task.task_id} --name decide --input "$({sign})"',
+            f"    Or:      {env} {hitl} approve {task.task_id} --as {reviewer}",
         ]
     lines += [
         "",
+        f"Demo reviewers sign with the keys in {stack.state / 'reviewer-keys'} (pinned in {stack.policy_dir}).",
         f"The queue: TEMPORAL_ADDRESS={stack.address} {hitl} inbox",
         f"Notices go to {settings.outbox}. Press Ctrl-C to stop everything.",
         "",
