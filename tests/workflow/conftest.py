@@ -71,6 +71,7 @@ class Harness:
         requester: str = "svc-support",
         policy: str = "refund",
         order_id: str | None = None,
+        task_id: str | None = None,
         **subject: Any,
     ) -> Handle:
         """Seed an order and start a refund task for `amount` on it."""
@@ -80,7 +81,7 @@ class Harness:
             [DemoOrder(order_id=order_id, customer_email="kim@example.com", total=Decimal(str(total)))],
         )
         task = AgentTaskInput(
-            task_id=unique("refund"),
+            task_id=task_id or unique("refund"),
             kind="refund",
             requester=requester,
             policy=policy,

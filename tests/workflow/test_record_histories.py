@@ -98,6 +98,16 @@ async def reviewed_reverted(h: Harness) -> Handle:
     return handle
 
 
+async def verified_after_forgery(h: Harness) -> Handle:
+    """An unsigned forgery refused, then a signed approval (policies pin the test keys). The
+    workflow id is the file's name: the replay test replays under it, and the proof is bound to it."""
+    handle = await h.refund_task(250, task_id="verified_after_forgery")
+    await h.wait_request(handle, "approval-1")
+    await h.decide(handle, outcome="approve", reviewer="erin", signed=False)
+    await h.decide(handle, outcome="approve", reviewer="alice")
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
     "approved": approved,
     "modified": modified,
@@ -108,6 +118,7 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
     "config_change_reverted": config_change_reverted,
     "shadowed": shadowed,
     "reviewed_reverted": reviewed_reverted,
+    "verified_after_forgery": verified_after_forgery,
 }
 
 

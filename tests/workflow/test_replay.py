@@ -25,6 +25,7 @@ EXPECTED = {
     "config_change_reverted",
     "shadowed",
     "reviewed_reverted",
+    "verified_after_forgery",
 }
 
 
