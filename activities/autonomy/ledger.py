@@ -50,7 +50,8 @@ async def refresh(conn: asyncpg.Connection, task_kind: str, action_type: str, ru
         assert row is not None
         stage: int = row["stage"]
         if row["pinned"]:
-            return stage
+            # A pin holds against the track record, never above the policy's ceiling.
+            return min(stage, rules.max_stage)
         # A policy may lower its ceiling: a stage above it drops at once.
         if stage > rules.max_stage:
             change = StageChange(

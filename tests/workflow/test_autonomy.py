@@ -15,8 +15,10 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from activities.autonomy.ledger import refresh, set_stage
 from hitl.cli import build_parser, exit_codes
 from hitl.contracts import StepStatus, TaskStatus
+from policies.autonomy import AutonomyRules
 from store.db import create_pool, migrate
 from tests.support import running_workers, settings_for, unique
 from tests.workflow.conftest import Handle, Harness
@@ -249,3 +251,12 @@ async def test_a_pinned_stage_is_not_recomputed_until_unpinned(
         (1, 1, "unpin", "risk-owner", False),
         (1, 2, "promote.approval_rate", "system", False),
     ]
+
+
+async def test_a_pinned_stage_never_exceeds_the_policys_max_stage(pool: asyncpg.Pool) -> None:
+    kind = unique("kind")
+    async with pool.acquire() as conn:
+        await set_stage(conn, kind, "issue_refund", 5, actor="pat", reason="trusted for the holidays")
+        capped = AutonomyRules(initial_stage=3, max_stage=3)
+        assert await refresh(conn, kind, "issue_refund", capped) == 3
+        assert await refresh(conn, kind, "issue_refund", AutonomyRules()) == 5
