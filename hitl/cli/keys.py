@@ -15,14 +15,14 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from hitl.cli import exit_codes
 from hitl.cli.connection import connect_or_explain, temporal_failed
 from hitl.cli.decide import COMMANDS, build_decision
 from hitl.errors import ConfigError
 from hitl.reason_codes import REASON_CODES
-from hitl.review.signer import NothingToSign, signed_for
+from hitl.review.signer import NothingToSign, signed_for, target_of
 from hitl.review.signing import DEFAULT_VALIDITY_SECONDS, directory_line, key_file_name, write_key
 from hitl.settings import Settings
 
@@ -86,10 +86,15 @@ async def sign_command(args: argparse.Namespace) -> int:
     if client is None:
         return exit_codes.UNAVAILABLE
     try:
-        signed, _ = await signed_for(
+        signed, skipped = await signed_for(
             client, Settings.from_env(), [args.workflow_id], decision, args.valid_for
         )
+        if skipped:
+            await target_of(client, args.workflow_id, decision.request_id)  # raises with the reason
     except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            print(f"hitl sign: no task with workflow id {args.workflow_id!r}", file=sys.stderr)
+            return exit_codes.NOT_FOUND
         return temporal_failed("sign", err)
     except NothingToSign as err:
         print(f"hitl sign: {err}", file=sys.stderr)

@@ -6,10 +6,12 @@ which sign one explicit list of (workflow id, run id, request id, action digest)
 """
 
 import time
+from datetime import timedelta
 
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from hitl.contracts import Decision, PendingResult, ProofTarget
 from hitl.names import PENDING_QUERY
@@ -21,7 +23,9 @@ class NothingToSign(Exception):
     """The task has no open request the decision could be bound to (or more than one)."""
 
 
-async def target_of(client: Client, workflow_id: str, request_id: str | None) -> ProofTarget:
+async def target_of(
+    client: Client, workflow_id: str, request_id: str | None, rpc_timeout: timedelta | None = None
+) -> ProofTarget:
     """The run, request and action digest a decision for `workflow_id` must be bound to now.
 
     Raises:
@@ -36,7 +40,9 @@ async def target_of(client: Client, workflow_id: str, request_id: str | None) ->
             namespace=client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
         )
     )
-    pending: PendingResult = await handle.query(PENDING_QUERY, result_type=PendingResult)
+    pending: PendingResult = await handle.query(
+        PENDING_QUERY, result_type=PendingResult, rpc_timeout=rpc_timeout
+    )
     matching = [r for r in pending.requests if request_id in (None, r.request_id)]
     if len(matching) != 1:
         found = ", ".join(r.request_id for r in pending.requests) or "none"
@@ -57,16 +63,17 @@ async def signed_for(
     workflow_ids: list[str],
     decision: Decision,
     validity: int = DEFAULT_VALIDITY_SECONDS,
+    rpc_timeout: timedelta | None = None,
 ) -> tuple[Decision, list[str]]:
     """`decision` signed with its reviewer's key for these tasks, and the tasks it could not be
-    bound to (no single open request). Unsigned when the reviewer has no key.
+    bound to (no single open request: the gate then answers the unsigned decision, for example
+    that the task has ended). Unsigned when the reviewer has no key.
 
     With one task the decision names its request; with several (a batch) it names none and the
     proof lists each task's request.
 
     Raises:
         hitl.errors.ConfigError: The key file cannot be read.
-        NothingToSign: A single task has nothing to sign for.
     """
     path = find_key(decision.reviewer, settings.reviewer_key, settings.reviewer_key_dir, settings.state_dir)
     if path is None:
@@ -76,11 +83,13 @@ async def signed_for(
     skipped: list[str] = []
     for workflow_id in workflow_ids:
         try:
-            targets.append(await target_of(client, workflow_id, decision.request_id))
+            targets.append(await target_of(client, workflow_id, decision.request_id, rpc_timeout))
         except NothingToSign:
-            if len(workflow_ids) == 1:
-                raise
             skipped.append(workflow_id)
+        except RPCError as err:
+            if err.status is not RPCStatusCode.NOT_FOUND:
+                raise
+            skipped.append(workflow_id)  # no such task: the gate's answer says so
     if not targets:
         return decision, skipped
     if len(workflow_ids) == 1:
