@@ -19,12 +19,16 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from hitl.cli import exit_codes
 from hitl.cli.connection import connect_or_explain, temporal_failed
-from hitl.cli.decide import COMMANDS, build_decision
+from hitl.cli.decide import build_decision
+from hitl.contracts import Outcome
 from hitl.errors import ConfigError
 from hitl.reason_codes import REASON_CODES
 from hitl.review.signer import NothingToSign, signed_for, target_of
 from hitl.review.signing import DEFAULT_VALIDITY_SECONDS, directory_line, key_file_name, write_key
 from hitl.settings import Settings
+
+OUTCOMES = {outcome.value.replace("_", "-"): outcome for outcome in Outcome}
+"""Every outcome by its command-line spelling (`request-changes`, `revert`, `retry`, ...)."""
 
 
 def register(commands: Any) -> None:
@@ -39,7 +43,7 @@ def register(commands: Any) -> None:
 
     sign = commands.add_parser("sign", help="print a signed decision for `temporal workflow signal`")
     sign.add_argument(
-        "outcome_name", metavar="OUTCOME", choices=sorted(COMMANDS), help="approve, reject, ..."
+        "outcome_name", metavar="OUTCOME", choices=sorted(OUTCOMES), help="approve, reject, revert, ..."
     )
     sign.add_argument("workflow_id", metavar="ID", help="the task's workflow id")
     sign.add_argument("--request", help="request id; may be omitted when one request is open")
@@ -76,7 +80,7 @@ async def keys_new_command(args: argparse.Namespace) -> int:
 
 async def sign_command(args: argparse.Namespace) -> int:
     """Print the signed decision JSON; exit 4 when nothing is open, 2 when there is no key."""
-    args.outcome = COMMANDS[args.outcome_name]
+    args.outcome = OUTCOMES[args.outcome_name]
     try:
         decision = build_decision(args, args.decision_id or f"sig-{uuid.uuid4().hex[:16]}")
     except (ValueError, ValidationError) as err:
