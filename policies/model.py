@@ -14,6 +14,7 @@ from policies.autonomy import AutonomyRules
 from policies.budgets import Budget
 from policies.calibration import CalibrationRules
 from policies.durations import Seconds
+from policies.identity import IdentityRules, normalize_name
 from policies.shadow import ShadowRules
 from policies.triggers import ConfidenceBands, Triggers
 
@@ -99,6 +100,8 @@ class Policy(Contract):
     """Cumulative limits per task or per subject over a window (see `policies.budgets`)."""
     calibration: CalibrationRules = Field(default_factory=CalibrationRules)
     """How much track record the agent's confidence needs (see `policies.calibration`)."""
+    identity: IdentityRules = Field(default_factory=IdentityRules)
+    """Which decisions must be signed, and the reviewers' keys and trusted token issuers."""
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Policy":
@@ -127,8 +130,13 @@ class Policy(Contract):
         return self
 
     def groups_of(self, reviewer: str) -> list[str]:
-        """Return the groups a reviewer belongs to, in directory order."""
-        return [name for name, group in self.reviewers.items() if reviewer in group.members]
+        """Return the groups a reviewer belongs to, in directory order (names compared normalized)."""
+        wanted = normalize_name(reviewer)
+        return [
+            name
+            for name, group in self.reviewers.items()
+            if wanted in {normalize_name(member) for member in group.members}
+        ]
 
     def approval_limit_of(self, reviewer: str) -> float | None:
         """Return the highest approval limit among the reviewer's groups (None: unlimited)."""

@@ -44,9 +44,12 @@ STICKY_TIMEOUT = timedelta(seconds=3)
 """After a worker dies, its workflows move to another worker after this long (default 10 s)."""
 
 SANDBOX = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("hitl", "policies", "pydantic")
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+        "hitl", "policies", "pydantic", "cryptography", "joserfc"
+    )
 )
-"""Contracts and pure policy code are shared with the sandbox rather than re-imported per run."""
+"""Contracts, pure policy code and the libraries that verify decisions' proofs are shared with the
+sandbox rather than re-imported per run (cryptography's native code must see one module set)."""
 
 
 def tool_activities(pool: asyncpg.Pool) -> list[Callable[..., Awaitable[ToolResult]]]:

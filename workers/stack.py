@@ -13,7 +13,6 @@ through `stack.env` in the state folder (`hitl.settings.stack_file`).
 
 import asyncio
 import contextlib
-import json
 import logging
 import signal
 import sys
@@ -39,6 +38,7 @@ from policies.parse import snapshot
 from store.checkpoints import open_export
 from store.db import create_pool
 from store.signing import generate_key_file, public_path
+from workers.demo_keys import prepare_demo_policies
 from workers.local.codec import StackCodec, stack_codec
 from workers.local.dev_server import dev_server, start_dev_server
 from workers.local.make_parent import MakeParent
@@ -76,6 +76,8 @@ class Stack:
         self.postgres: EmbeddedPostgres | None = None
         self.children: list[Child] = []
         self.stack_file: Path | None = None
+        self.policy_dir = settings.policy_dir.resolve()
+        """The policies the workers run: a copy with the demo reviewers' keys pinned, once started."""
 
     async def start(self) -> Client:
         """Start PostgreSQL, the codec server, Temporal and both workers; return a connected client.
@@ -108,13 +110,15 @@ class Stack:
         # The port opens before the frontend serves: the workers connect once it does.
         client = await _connect_when_healthy(self.address, self.codec.keys)
         log.info("Temporal dev server ready on %s, Web UI %s", self.address, self.ui_url)
+        self.policy_dir = prepare_demo_policies(self.settings.policy_dir, self.state)
+        log.info("policies with demo reviewer keys pinned: %s", self.policy_dir)
         self.worker_env = {
             "TEMPORAL_ADDRESS": self.address,
             "HITL_DATABASE_URL": self.postgres.worker_dsn,
             **self.audit_env(),
             "HITL_OUTBOX": str(self.settings.outbox.resolve()),
             "HITL_UI_URL": self.ui_url,
-            "HITL_POLICY_DIR": str(self.settings.policy_dir.resolve()),
+            "HITL_POLICY_DIR": str(self.policy_dir),
             "HITL_NOTIFY_TASK_QUEUE": self.settings.notify_task_queue,
             **self.codec.key_env,
         }
@@ -260,22 +264,23 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
             continue
         request = state.requests[0]
         reviewer = reviewer_for(request, policy) or "alice"
-        decision = {"request_id": request.request_id, "outcome": "approve", "reviewer": reviewer}
-        label, also = "Approve:", ""
+        outcome, also = "approve", ""
         if request.kind is RequestKind.QUESTION:
-            decision |= {"outcome": "answer", "answer": SAMPLE_ANSWER}
-            label, also = "Answer: ", f" --answer {quote(SAMPLE_ANSWER)}"
-        payload = json.dumps(decision, separators=(",", ":"))
+            outcome, also = "answer", f" --answer {quote(SAMPLE_ANSWER)}"
         task_id = quote(task.task_id)
+        who = f"{task_id} --request {quote(request.request_id)} --as {quote(reviewer)}{also}"
+        sign = f"{hitl} sign {outcome} {who}"
+        label = "Approve:" if outcome == "approve" else "Answer: "
         lines += [
             f"  {task.task_id}: WAITING for {', '.join(request.assignees)} - {request.action.summary}",
-            f"    Web UI:  {request.ui_url}",
+            f"    Web UI:  {request.ui_url}  (paste the JSON `hitl sign` prints into Send a Signal)",
             f"    {label} {temporal} workflow signal --address {stack.address} {stack.codec.cli_flags()} "
-            f"--workflow-id {task_id} --name decide --input {quote(payload)}",
-            f"    Or:      {hitl} {decision['outcome']} {task_id} --as {quote(reviewer)}{also}",
+            f'--workflow-id {task_id} --name decide --input "$({sign})"',
+            f"    Or:      {hitl} {outcome} {who}",
         ]
     lines += [
         "",
+        f"Demo reviewers sign with the keys in {stack.state / 'reviewer-keys'} (pinned in {stack.policy_dir}).",
         f"The queue: {hitl} inbox",
         f"The audit trail: {hitl} audit verify",
         f"In another shell, `hitl` finds this stack through {stack.stack_file}.",

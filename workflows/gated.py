@@ -30,7 +30,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.tools.toolset import Toolbox
-    from hitl.contracts import GatedInput, ProposedAction, StepRecord, TaskResult, TaskStatus
+    from hitl.contracts import GatedInput, ProposedAction, StepOutcome, StepRecord, TaskResult, TaskStatus
 
 from workflows import lifecycle
 from workflows.audit_log import AuditLog
@@ -65,7 +65,7 @@ class GatedWorkflow(DecisionHandlers):
         `steps` raises `TaskEnded` to end the task early; the base winds it down.
         """
         task = request.as_task()
-        self.gate.requester = task.requester
+        self.gate.core.requester = task.requester
         state = self.state = TaskState(task=task, audit=self.audit, gate=self.gate, tools=self.tools)
         self.reviews = PostReviews(state)
         self.flow = StepFlow(state, self.reviews, self.toolbox, revisable=self.revisable)
@@ -93,6 +93,10 @@ class GatedWorkflow(DecisionHandlers):
         state = self._running()
         await self.flow.handle(action.model_copy(update={"step": len(state.steps)}))
         return state.history[-1]
+
+    def status_steps(self) -> list[StepOutcome]:
+        """The task's steps so far, for the `status` query."""
+        return self.state.steps if self.state is not None else []
 
     async def closing_message(self) -> str:
         """The task's closing message after a wind-down (agents write one)."""

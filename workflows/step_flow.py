@@ -124,7 +124,7 @@ class StepFlow:
         if self._revisable and revision < verdict.max_revision_rounds:
             outcomes.append(Outcome.REQUEST_CHANGES)
         resolution = await self._state.gate.ask(
-            RequestKind.APPROVAL, action, verdict, outcomes, spec.args_model
+            RequestKind.APPROVAL, action, verdict, outcomes, spec.args_model, spec.fixed
         )
         if would_be is not None:
             await self._shadow.record(action, would_be, resolution)

@@ -91,6 +91,7 @@ class ConfigTools(Toolset):
         "Change a production configuration value; undone by restoring the previous value.",
         undo=revert_config_change,
         binds={"service": "service", "key": "key"},
+        fixed={"service", "key"},
     )
     async def apply_config_change(self, call: ToolCall[ApplyConfigArgs]) -> ToolResult:
         """Set the value once per key; a retry returns the change made the first time."""

@@ -102,6 +102,7 @@ class RefundTools(Toolset):
         "Refund money on the task's order, in its currency; undone by reversing the refund.",
         undo=reverse_refund,
         binds={"order_id": "order_id", "currency": "currency"},
+        fixed={"order_id", "currency"},
     )
     async def issue_refund(self, call: ToolCall[IssueRefundArgs]) -> ToolResult:
         """Refund once per key; a retry returns the refund issued the first time."""
@@ -146,6 +147,7 @@ class RefundTools(Toolset):
         EmailCustomerArgs,
         "Email the customer on file about the task's order; an email cannot be unsent.",
         binds={"order_id": "order_id", "to": "customer_email"},
+        fixed={"order_id", "to"},
     )
     async def email_customer(self, call: ToolCall[EmailCustomerArgs]) -> ToolResult:
         """Send (record) the email once per key."""

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "hitl.cli.inbox",
     "hitl.cli.show",
     "hitl.cli.decide",
+    "hitl.cli.keys",
 )
 """Modules that add command groups, in the order `hitl --help` lists them."""
 

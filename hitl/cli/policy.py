@@ -21,6 +21,7 @@ from policies.autonomy import STAGE_NAMES
 from policies.calibration import Calibration
 from policies.evaluate import EvaluationContext, evaluate
 from policies.model import PolicySnapshot
+from policies.names import directory_problems
 from policies.parse import snapshot
 from store.db import create_pool
 
@@ -98,6 +99,11 @@ async def check_command(args: argparse.Namespace) -> int:
             code = exit_codes.FAILURE
             continue
         policy = pinned.policy
+        problems = directory_problems(policy)
+        if problems:
+            print("\n".join(f"{path}: {p}" for p in problems), file=sys.stderr)
+            code = exit_codes.FAILURE
+            continue
         print(
             f"{path}: ok: policy {policy.name!r}, {len(policy.tools)} tools, {len(policy.reviewers)} "
             f"reviewer groups, {len(policy.ladders)} ladders, hash {pinned.hash[:12]}"

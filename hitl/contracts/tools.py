@@ -59,6 +59,8 @@ class ToolSpec:
             equal that fact of the task (its subject, or a record the subject names), e.g.
             `("to", "customer_email")`: an email goes to the customer on file. An action whose
             argument does not match is outside its task (see `Facts.bindings`).
+        fixed: Arguments a reviewer's `modify` may not change (the order, the recipient, the
+            currency): a patch that changes one is refused as `fixed_argument`.
     """
 
     name: str
@@ -67,6 +69,7 @@ class ToolSpec:
     undo_activity: str | None = None
     description: str = ""
     binds: tuple[tuple[str, str], ...] = ()
+    fixed: frozenset[str] = frozenset()
 
     @property
     def bindings(self) -> dict[str, str]:

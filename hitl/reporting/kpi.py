@@ -122,6 +122,7 @@ def group_kpis(group: Group, rows: list[DecisionRow], counts: dict[str, int]) ->
         modify_rate=share(by_outcome["modify"], len(humans)),
         reject_rate=share(by_outcome["reject"], len(humans)),
         request_changes_rate=share(by_outcome["request_changes"], len(humans)),
+        verified_decisions=sum(r.verified for r in humans),
         p50_seconds=percentile(latencies, 50),
         p90_seconds=percentile(latencies, 90),
         sla_breaches=sum(r.request_kind == "approval" and r.reason_code == "sla_fallback" for r in rows),

@@ -48,6 +48,11 @@ class DecideAnswer(Contract):
     decision_id: str | None = None
 
 
+def no_answer(wait_for: timedelta) -> str:
+    """What the reviewer is told when the task's worker does not answer in time."""
+    return f"no answer within {wait_for.total_seconds():g} s: is the agent worker running?"
+
+
 async def send_decision(
     client: Client, workflow_id: str, decision: Decision, wait_for: timedelta = DEFAULT_TIMEOUT
 ) -> DecideAnswer:
@@ -60,10 +65,7 @@ async def send_decision(
         receipt = await asyncio.wait_for(decide(client, workflow_id, decision), wait_for.total_seconds())
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         # wait_for cancels the update call, and the SDK reports the cancellation as its own error.
-        return DecideAnswer(
-            answer=Answer.UNAVAILABLE,
-            message=f"no answer within {wait_for.total_seconds():g} s: is the agent worker running?",
-        )
+        return DecideAnswer(answer=Answer.UNAVAILABLE, message=no_answer(wait_for))
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError):

@@ -8,6 +8,8 @@
 | local stack | `StackSettings` | `make run` (`python -m workers.stack`) |
 """
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, field_validator
 
 from hitl.settings.base import DOC_DEFAULT, HitlSettings
@@ -77,6 +79,12 @@ class CliSettings(
 
     reviewer: str | None = None
     """Who the `hitl` decision commands decide as when `--as` is not given."""
+    reviewer_key: Path | None = Field(None, json_schema_extra={DOC_DEFAULT: "none: `HITL_REVIEWER_KEY_DIR`"})
+    """The Ed25519 private key file the `hitl` CLI signs decisions with."""
+    reviewer_key_dir: Path = Field(
+        Path("~/.config/hitl/keys").expanduser(), json_schema_extra={DOC_DEFAULT: "`~/.config/hitl/keys`"}
+    )
+    """Where `hitl keys new` writes `<reviewer>.key` files and the `hitl` CLI looks for them."""
 
 
 class StackSettings(

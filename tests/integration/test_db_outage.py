@@ -25,7 +25,14 @@ from hitl.contracts import AgentTaskInput, Decision, PendingResult, TaskResult, 
 from hitl.names import DECIDE, PENDING_QUERY
 from store.chain import verify_chain
 from store.db import create_pool
-from tests.support import assert_eventually, running_workers, settings_for, start_refund, unique
+from tests.support import (
+    assert_eventually,
+    running_workers,
+    settings_for,
+    signed_by_key,
+    start_refund,
+    unique,
+)
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 
 pytestmark = pytest.mark.integration
@@ -75,7 +82,8 @@ async def test_stopping_postgres_while_tasks_run_loses_nothing(
             own_pg.pause()
             down_at = time.monotonic()
             for handle in gated:
-                await handle.signal(DECIDE, Decision(outcome="approve", reviewer="alice"))
+                approve = Decision(outcome="approve", reviewer="alice")
+                await handle.signal(DECIDE, await signed_by_key(dev_env.client, handle.id, approve))
             small = [
                 await start_task(
                     dev_env.client,

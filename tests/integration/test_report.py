@@ -297,6 +297,7 @@ async def test_html_page_is_self_contained_with_three_charts(
     assert cards == [
         "decisions",
         "approved unchanged",
+        "verified decisions",
         "SLA breaches",
         "escalations",
         "reverts",

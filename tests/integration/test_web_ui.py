@@ -23,6 +23,7 @@ from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, PendingResult, TaskStatus
 from hitl.names import PENDING_QUERY
 from tests.history_payloads import readable_text
+from tests.integration.cli_runner import hitl
 from tests.integration.conftest import LiveStack
 from tests.support import assert_eventually, policy_copy, unique
 from workers.local.scratch import scratch_stack
@@ -74,6 +75,9 @@ async def test_decide_from_the_web_ui_signal_dialog(ui_live: LiveStack) -> None:
         lambda: handle.query(PENDING_QUERY, result_type=PendingResult), lambda p: len(p.requests) == 1
     )
     request = pending.requests[0]
+    # The reviewer pastes what `hitl sign` prints: the high-risk refund counts signed decisions only.
+    signing = await hitl(ui_live, "sign", "approve", handle.id, "--as", "alice", "--comment", "from the UI")
+    assert signing.returncode == 0, signing.stderr
     # A small refund runs alone: it must not be in the queue.
     small = await start_task(
         ui_live.client,
@@ -121,9 +125,7 @@ async def test_decide_from_the_web_ui_signal_dialog(ui_live: LiveStack) -> None:
             await page.get_by_role("option", name="decide", exact=True).click()
             data = dialog.get_by_role("textbox", name="Data")
             await data.click()
-            await page.keyboard.insert_text(
-                '{"outcome": "approve", "reviewer": "alice", "comment": "from the UI"}'
-            )
+            await page.keyboard.insert_text(signing.stdout.strip())
             # Leave the editor first, as a person does: it reformats the JSON on blur, and a
             # click that lands during that re-render is lost.
             await dialog.get_by_text("Single JSON payload supported.").click()

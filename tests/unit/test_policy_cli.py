@@ -8,6 +8,8 @@ import pytest
 
 import policies
 from hitl.cli import build_parser, exit_codes
+from policies.names import directory_problems
+from policies.parse import parse_policy
 
 REFUND = Path(policies.__file__).parent / "refund.toml"
 
@@ -128,3 +130,16 @@ def test_explain_refuses_a_bad_action(tmp_path: Path, capsys: pytest.CaptureFixt
     action.write_text(json.dumps({"tool": "issue_refund", "confidence": 3}))
     assert run("policy", "explain", str(REFUND), str(action)) == exit_codes.USAGE
     assert capsys.readouterr().err.startswith(f"{action}: not a valid action: 1 validation error")
+
+
+def test_policy_check_refuses_duplicate_and_confusable_reviewer_names() -> None:
+    text = (Path(__file__).parents[2] / "policies" / "refund.toml").read_text()
+    twice = text.replace('members = ["carol", "dave"]', 'members = ["carol", "dave", "Alice "]')
+    lookalike = text.replace('members = ["erin"]', 'members = ["erin", "\u0430lice"]')
+    assert directory_problems(parse_policy(twice, "twice.toml")) == [
+        "one reviewer under several spellings: Alice , alice"
+    ]
+    assert directory_problems(parse_policy(lookalike, "lookalike.toml")) == [
+        "'\u0430lice' mixes scripts with look-alike characters: use one script"
+    ]
+    assert directory_problems(parse_policy(text, "refund.toml")) == []

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput
-from tests.support import unique
 from tests.workflow.conftest import Handle, Harness
 from tests.workflow.test_resilience import EMAIL_GATED, REVIEWED
 from tests.workflow.test_shadow import SHADOW
@@ -85,7 +84,7 @@ async def reviewed_reverted(h: Harness) -> Handle:
 async def agent_incident(h: Harness) -> Handle:
     # No agent plans this task kind: the agent activity fails, and a reviewer aborts the incident.
     task = AgentTaskInput(
-        task_id=unique("noagent"), kind="no_agent", requester="svc", subject={"order_id": "x"}
+        task_id=h.task_id("noagent"), kind="no_agent", requester="svc", subject={"order_id": "x"}
     )
     handle = await start_task(h.client, task, task_queue=h.task_queue)
     h.started.append(handle)
@@ -101,6 +100,15 @@ async def account_deleted(h: Harness) -> Handle:
     return handle
 
 
+async def verified_after_forgery(h: Harness) -> Handle:
+    """An unsigned forgery refused, then a signed approval (policies pin the test keys)."""
+    handle = await h.refund_task(250)
+    await h.wait_request(handle, "approval-1")
+    await h.decide(handle, outcome="approve", reviewer="erin", signed=False)
+    await h.decide(handle, outcome="approve", reviewer="alice")
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
     "approved": approved,
     "modified": modified,
@@ -113,6 +121,7 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
     "reviewed_reverted": reviewed_reverted,
     "account_deleted": account_deleted,
     "approved_encrypted": approved,
+    "verified_after_forgery": verified_after_forgery,
     "agent_incident": agent_incident,
 }
 """Every scenario by the name of its history file."""

@@ -15,10 +15,12 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from activities.autonomy.ledger import refresh, set_stage
 from hitl.cli import build_parser, exit_codes
 from hitl.contracts import StepStatus, TaskStatus
+from policies.autonomy import AutonomyRules
 from store.db import create_pool, migrate
-from tests.support import policy_copy, running_workers, settings_for, unique
+from tests.support import running_workers, settings_for, unique
 from tests.workflow.conftest import Handle, Harness
 from workers.local.postgres import MIGRATOR, WORKER, EmbeddedPostgres
 
@@ -45,9 +47,8 @@ async def own_db(postgres: EmbeddedPostgres) -> AsyncIterator[str]:
 async def h(ts_env: WorkflowEnvironment, own_db: str, tmp_path: Path) -> AsyncIterator[Harness]:
     """A harness whose workers use the test's own database."""
     pool = await create_pool(own_db)
-    policy_dir = tmp_path / "policies"
-    policy_copy(policy_dir)
-    settings = settings_for(tmp_path, unique("notify")).model_copy(update={"policy_dir": policy_dir})
+    settings = settings_for(tmp_path, unique("notify"))
+    policy_dir = settings.policy_dir
     harness = Harness(ts_env, pool, unique("tq"), settings.outbox, policy_dir)
     harness.refund_policy("refund_graduated", AUTONOMY)
     try:
@@ -250,3 +251,12 @@ async def test_a_pinned_stage_is_not_recomputed_until_unpinned(
         (1, 1, "unpin", "risk-owner", False),
         (1, 2, "promote.approval_rate", "system", False),
     ]
+
+
+async def test_a_pinned_stage_never_exceeds_the_policys_max_stage(pool: asyncpg.Pool) -> None:
+    kind = unique("kind")
+    async with pool.acquire() as conn:
+        await set_stage(conn, kind, "issue_refund", 5, actor="pat", reason="trusted for the holidays")
+        capped = AutonomyRules(initial_stage=3, max_stage=3)
+        assert await refresh(conn, kind, "issue_refund", capped) == 3
+        assert await refresh(conn, kind, "issue_refund", AutonomyRules()) == 5

@@ -22,7 +22,7 @@ from hitl.contracts import (
 )
 from hitl.names import DECIDE, PENDING_QUERY
 from tests.fake_chat_server import FakeChatServer, function_call, refund_script
-from tests.support import assert_eventually, policy_copy, running_workers, settings_for, unique
+from tests.support import assert_eventually, policy_copy, running_workers, settings_for, signed_by_key, unique
 from tests.workflow.test_shadow import SHADOW
 
 
@@ -56,7 +56,12 @@ async def test_model_agent_proposes_the_gate_decides(
                 0.82,
                 "the customer returned the item",
             )
-            await handle.signal(DECIDE, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
+            await handle.signal(
+                DECIDE,
+                await signed_by_key(
+                    ts_env.client, handle.id, Decision(outcome=Outcome.APPROVE, reviewer="alice")
+                ),
+            )
             result = await handle.result()
     assert (result.status, result.message) == (TaskStatus.COMPLETED, "refund done")
     assert [(s.tool, s.status) for s in result.steps] == [

@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from hitl.contracts import TaskStatus
 from hitl.settings import ChannelSettings
 from tests.channel_servers import http_recorder, smtp_recorder
-from tests.support import policy_copy, settings_for, unique
+from tests.support import settings_for, unique
 from tests.workflow.conftest import Harness
 from tests.workflow.test_sla_ladder import audit_offsets
 from workers.agent import build_agent_worker
@@ -30,11 +30,8 @@ async def channel_harness(
 ) -> AsyncIterator[Harness]:
     """Agent and notification workers on private queues; the notification worker has `channels`."""
     task_queue = unique("tq")
-    policy_dir = tmp_path / "policies"
-    policy_copy(policy_dir)
-    settings = settings_for(tmp_path, unique("notify")).model_copy(
-        update={"policy_dir": policy_dir, **dict(channels)}
-    )
+    settings = settings_for(tmp_path, unique("notify")).model_copy(update=dict(channels))
+    policy_dir = settings.policy_dir
     harness = Harness(env, pool, task_queue, settings.outbox, policy_dir)
     agent = build_agent_worker(env.client, pool, settings, task_queue=task_queue)
     notify = build_notification_worker(env.client, settings)

@@ -63,7 +63,13 @@ async def test_editing_the_policy_affects_only_new_tasks(harness: Harness) -> No
 
     # Its history replays on the current code even though the file on disk has changed.
     history = await running.fetch_history()
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=TEST_CONVERTER, workflow_runner=SANDBOX)
+    # The namespace the histories ran in: a signed decision is bound to it.
+    replayer = Replayer(
+        workflows=WORKFLOWS,
+        data_converter=TEST_CONVERTER,
+        workflow_runner=SANDBOX,
+        namespace=harness.client.namespace,
+    )
     replay = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert replay.replay_failure is None
 

@@ -15,12 +15,12 @@ from hitl.names import DECIDE
 
 
 def decide_command(workflow_id: str, request_id: str, outcome: Outcome = Outcome.APPROVE) -> str:
-    """Return the exact Temporal CLI command that sends a decision to this request."""
-    payload = json.dumps(
-        {"request_id": request_id, "outcome": outcome.value, "reviewer": "YOUR_ID"},
-        separators=(",", ":"),
-    )
-    return f"temporal workflow signal --workflow-id {workflow_id} --name {DECIDE} --input '{payload}'"
+    """Return the exact Temporal CLI command that sends a signed decision to this request.
+
+    `hitl sign` prints the decision signed with the reviewer's key (docs/identity.md).
+    """
+    sign = f"hitl sign {outcome.value.replace('_', '-')} {workflow_id} --request {request_id} --as YOUR_ID"
+    return f'temporal workflow signal --workflow-id {workflow_id} --name {DECIDE} --input "$({sign})"'
 
 
 def ui_link(ui_base_url: str, namespace: str, workflow_id: str) -> str:
@@ -40,6 +40,7 @@ def render_card(request: ReviewRequest, workflow_id: str, ui_url: str) -> str:
         f"**confidence** {action.confidence:.2f} · **tier** {request.tier + 1}"
         f"/{max(len(verdict.ladder), 1)} ({', '.join(request.assignees) or 'anyone'})",
         f"**Deadline** {_when(request.deadline)}",
+        f"**Action digest** `{request.action_digest}`",
         "",
         "**Arguments**",
         "```json",
