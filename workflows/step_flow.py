@@ -43,18 +43,28 @@ class StepFlow:
     """Takes each proposed action to its outcome."""
 
     def __init__(
-        self, state: TaskState, reviews: PostReviews, toolbox: Toolbox, *, revisable: bool = True
+        self,
+        state: TaskState,
+        reviews: PostReviews,
+        toolbox: Toolbox,
+        *,
+        revisable: bool = True,
+        sends_back: bool = False,
     ) -> None:
         """Args:
         state: The task's state.
         reviews: Where sampled post-hoc reviews are opened.
         toolbox: The tools the workflow offers; any other tool name is blocked.
         revisable: Whether an agent can revise actions (offers `request_changes` at gates).
+        sends_back: Whether `reject` and `request_changes` settle the step and return to the
+            caller (an agent framework hands the comment to its model as the tool's result)
+            instead of ending the task or calling the revise activity.
         """
         self._state = state
         self._toolbox = toolbox
         self._reviews = reviews
         self._revisable = revisable
+        self._sends_back = sends_back
         self._shadow = Shadow(state)
 
     async def handle(self, action: ProposedAction, revision: int = 0) -> None:
@@ -92,6 +102,10 @@ class StepFlow:
                 assert record is not None
                 self._reviews.open(action, verdict, record)
 
+    def judge(self, action: ProposedAction) -> Verdict:
+        """The pinned policy's verdict on `action`, without carrying it out."""
+        return self._evaluate(action)
+
     def _evaluate(self, action: ProposedAction) -> Verdict:
         context = self._state.context
         assert context is not None
@@ -127,10 +141,21 @@ class StepFlow:
         if resolution.outcome in (Outcome.APPROVE, Outcome.MODIFY):
             args = resolution.args if resolution.args is not None else action.args
             await self.execute(spec, action, verdict, args, decided_by=by, feedback=resolution.comment)
+        elif self._sends_back:
+            self._send_back(action, verdict, resolution)
         elif resolution.outcome is Outcome.REQUEST_CHANGES:
             await self._revise(action, verdict, resolution, revision)
         else:
             self._end_rejected(action, verdict, resolution)
+
+    def _send_back(self, action: ProposedAction, verdict: Verdict, resolution: GateResolution) -> None:
+        """Settle a rejected or sent-back step without ending the task; the caller tells its agent."""
+        by = ",".join(resolution.decided_by)
+        reason = resolution.comment or f"{resolution.outcome.value} by {by}"
+        status = StepStatus.REJECTED if resolution.outcome is Outcome.REJECT else StepStatus.SKIPPED
+        self._state.settle(
+            action, verdict, status, action.args, decided_by=by, detail=reason, feedback=reason
+        )
 
     async def _revise(
         self, action: ProposedAction, verdict: Verdict, resolution: GateResolution, revision: int

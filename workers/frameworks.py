@@ -1,0 +1,82 @@
+"""The agent-framework plugins the agent worker runs with: Temporal's own integrations for the
+OpenAI Agents SDK and LangGraph, pointed at the configured OpenAI-compatible endpoint.
+
+Model calls run as activities on the agent worker (the plugins register them); the endpoint,
+model name and key come from `Settings` (`HITL_LLM_BASE_URL`, `HITL_LLM_MODEL`,
+`HITL_LLM_API_KEY`) and never enter a payload.
+"""
+
+import dataclasses
+
+from agents import Model, ModelProvider, OpenAIChatCompletionsModel, set_tracing_disabled
+from openai import AsyncOpenAI
+from temporalio.client import Client
+from temporalio.langgraph import LangGraphPlugin
+from temporalio.openai_agents import ModelActivityParameters, OpenAIAgentsPlugin, OpenAIPayloadConverter
+from temporalio.plugin import SimplePlugin
+
+from activities.agent.langgraph_model import ChatModelNode
+from activities.tools.refund import REFUND_TOOLBOX
+from activities.tools.schemas import function_schema
+from hitl.names import LANGGRAPH_REFUND_GRAPH
+from hitl.settings import Settings
+from workflows import options
+from workflows.langgraph_refund import build_refund_graph
+
+
+class EndpointModels(ModelProvider):
+    """Every model name the SDK asks for maps to the configured chat-completions endpoint."""
+
+    def __init__(self, openai_client: AsyncOpenAI, model: str) -> None:
+        self._client = openai_client
+        self._model = model
+
+    def get_model(self, model_name: str | None) -> Model:
+        """The configured model (the agent's own model name is not sent anywhere else)."""
+        del model_name
+        return OpenAIChatCompletionsModel(model=self._model, openai_client=self._client)
+
+
+def client(settings: Settings) -> AsyncOpenAI:
+    """An OpenAI client for the configured endpoint, with no retries of its own."""
+    return AsyncOpenAI(
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key.get_secret_value() or "unset",
+        max_retries=0,  # Temporal retries the model activity
+    )
+
+
+def framework_client(client: Client) -> Client:
+    """`client` with the payload converter the OpenAI Agents SDK's types need (pydantic JSON that
+    omits unset fields and reads model payloads leniently); our contracts read the same either
+    way, and any payload codec is kept."""
+    config = client.config()
+    config["data_converter"] = dataclasses.replace(
+        client.data_converter, payload_converter_class=OpenAIPayloadConverter
+    )
+    return Client(**config)
+
+
+def framework_plugins(settings: Settings) -> list[SimplePlugin]:
+    """The OpenAI Agents and LangGraph plugins, with fresh graphs (a plugin rewires the graph it
+    is given, so each worker gets its own)."""
+    # The SDK would export its traces to OpenAI's platform; ours go through OpenTelemetry.
+    set_tracing_disabled(True)
+    model_params = ModelActivityParameters(
+        start_to_close_timeout=options.AGENT_TIMEOUT, retry_policy=options.AGENT_RETRY
+    )
+    endpoint = client(settings)
+    tools = [function_schema(spec) for spec in REFUND_TOOLBOX.specs.values()]
+    graph = build_refund_graph(ChatModelNode(endpoint, settings.llm_model, tools).respond)
+    return [
+        OpenAIAgentsPlugin(
+            model_params=model_params, model_provider=EndpointModels(endpoint, settings.llm_model)
+        ),
+        LangGraphPlugin(
+            graphs={LANGGRAPH_REFUND_GRAPH: graph},
+            default_activity_options={
+                "start_to_close_timeout": options.AGENT_TIMEOUT,
+                "retry_policy": options.AGENT_RETRY,
+            },
+        ),
+    ]

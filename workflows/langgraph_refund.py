@@ -1,0 +1,68 @@
+"""`LangGraphRefundWorkflow`: a refund agent written as a LangGraph graph, behind the gate.
+
+The graph is the usual tool-calling loop (model -> tools -> model until the model stops calling
+tools); the only wiring is the gated tools node in place of `ToolNode(tools)`. The worker runs
+it with `temporalio.langgraph.LangGraphPlugin`: the model node is an activity, the tools node
+runs in the workflow, where each call is judged by the policy and waits for a reviewer when the
+policy says so. All I/O happens in activities.
+"""
+
+import json
+from collections.abc import Awaitable
+from typing import Any, Protocol
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from langchain_core.messages import HumanMessage, SystemMessage
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.graph import END, START, MessagesState, StateGraph
+    from langgraph.prebuilt import tools_condition
+    from temporalio.langgraph import graph
+
+    from activities.tools.refund import REFUND_TOOLBOX
+    from hitl.contracts import AgentTaskInput, TaskResult
+    from hitl.names import LANGGRAPH_REFUND_GRAPH, LANGGRAPH_REFUND_WORKFLOW
+
+from workflows.frameworks.langgraph import LangGraphAgentWorkflow, gated_tool_node
+
+INSTRUCTIONS = (
+    "You resolve customer refund requests. Look the order up first, refund what the customer "
+    "asks for if the order allows it, then close the ticket. If a reviewer rejects or edits a "
+    "call, follow their comment. Finish with one sentence for the requester."
+)
+
+
+class ModelNode(Protocol):
+    """The model node: the conversation in, the model's next message out."""
+
+    def __call__(self, state: MessagesState) -> Awaitable[dict[str, Any]]: ...
+
+
+def build_refund_graph(model: ModelNode) -> StateGraph[Any, Any, Any, Any]:
+    """The team's graph; `model` calls their model (an activity under the plugin)."""
+    builder = StateGraph(MessagesState)
+    builder.add_node("model", model, metadata={"execute_in": "activity"})
+    builder.add_node("tools", gated_tool_node, metadata={"execute_in": "workflow"})
+    builder.add_edge(START, "model")
+    builder.add_conditional_edges("model", tools_condition, {"tools": "tools", END: END})
+    builder.add_edge("tools", "model")
+    return builder
+
+
+@workflow.defn(name=LANGGRAPH_REFUND_WORKFLOW)
+class LangGraphRefundWorkflow(LangGraphAgentWorkflow):
+    """Runs the refund graph on one task; tool calls and interrupts go to the gate."""
+
+    toolbox = REFUND_TOOLBOX
+
+    @workflow.run
+    async def run(self, task: AgentTaskInput) -> TaskResult:
+        """Run the graph to its end."""
+        return await self.run_task(task, self._agent(task))
+
+    async def _agent(self, task: AgentTaskInput) -> str:
+        app = graph(LANGGRAPH_REFUND_GRAPH).compile(checkpointer=InMemorySaver())
+        request = f"Refund request: {json.dumps(task.subject, sort_keys=True)}"
+        final = await self.run_graph(app, {"messages": [SystemMessage(INSTRUCTIONS), HumanMessage(request)]})
+        return str(final["messages"][-1].text)
