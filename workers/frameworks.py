@@ -7,10 +7,14 @@ model name and key come from `Settings` (`HITL_LLM_BASE_URL`, `HITL_LLM_MODEL`,
 """
 
 import dataclasses
+from typing import Any
 
 from agents import Model, ModelProvider, OpenAIChatCompletionsModel, set_tracing_disabled
 from openai import AsyncOpenAI
+from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
+from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
+from temporalio.converter import EncodingPayloadConverter
 from temporalio.langgraph import LangGraphPlugin
 from temporalio.openai_agents import ModelActivityParameters, OpenAIAgentsPlugin, OpenAIPayloadConverter
 from temporalio.plugin import SimplePlugin
@@ -46,13 +50,49 @@ def client(settings: Settings) -> AsyncOpenAI:
     )
 
 
+JSON = b"json/plain"
+
+
+class _FrameworkJSON(EncodingPayloadConverter):
+    """JSON for both frameworks: the OpenAI Agents SDK's types need unset fields left out (its
+    input unions reject explicit nulls), LangGraph's messages need every field (a message without
+    its `type` cannot be rebuilt). LangGraph's activity payloads are its own dataclasses, so
+    they are told apart by type; reading is the OpenAI converter's (strict, then lenient)."""
+
+    def __init__(self, openai_json: EncodingPayloadConverter) -> None:
+        self._openai = openai_json
+        self._full = PydanticJSONPlainPayloadConverter()
+
+    @property
+    def encoding(self) -> str:
+        return self._openai.encoding
+
+    def to_payload(self, value: Any) -> Payload | None:
+        if type(value).__module__.startswith("temporalio.langgraph"):
+            return self._full.to_payload(value)
+        return self._openai.to_payload(value)
+
+    def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        return self._openai.from_payload(payload, type_hint)
+
+
+class FrameworkPayloadConverter(OpenAIPayloadConverter):
+    """The OpenAI Agents SDK's payload converter, with JSON that also keeps LangGraph whole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.converters = {
+            encoding: _FrameworkJSON(converter) if encoding == JSON else converter
+            for encoding, converter in self.converters.items()
+        }
+
+
 def framework_client(client: Client) -> Client:
-    """`client` with the payload converter the OpenAI Agents SDK's types need (pydantic JSON that
-    omits unset fields and reads model payloads leniently); our contracts read the same either
-    way, and any payload codec is kept."""
+    """`client` with the payload converter both frameworks need; our contracts read the same
+    either way, and any payload codec is kept."""
     config = client.config()
     config["data_converter"] = dataclasses.replace(
-        client.data_converter, payload_converter_class=OpenAIPayloadConverter
+        client.data_converter, payload_converter_class=FrameworkPayloadConverter
     )
     return Client(**config)
 

@@ -17,14 +17,13 @@ with workflow.unsafe.imports_passed_through():
     from langchain_core.messages import HumanMessage, SystemMessage
     from langgraph.checkpoint.memory import InMemorySaver
     from langgraph.graph import END, START, MessagesState, StateGraph
-    from langgraph.prebuilt import tools_condition
     from temporalio.langgraph import graph
 
     from activities.tools.refund import REFUND_TOOLBOX
     from hitl.contracts import AgentTaskInput, TaskResult
     from hitl.names import LANGGRAPH_REFUND_GRAPH, LANGGRAPH_REFUND_WORKFLOW
 
-from workflows.frameworks.langgraph import LangGraphAgentWorkflow, gated_tool_node
+from workflows.frameworks.langgraph import LangGraphAgentWorkflow, gated_tool_node, tools_or_end
 
 INSTRUCTIONS = (
     "You resolve customer refund requests. Look the order up first, refund what the customer "
@@ -45,7 +44,7 @@ def build_refund_graph(model: ModelNode) -> StateGraph[Any, Any, Any, Any]:
     builder.add_node("model", model, metadata={"execute_in": "activity"})
     builder.add_node("tools", gated_tool_node, metadata={"execute_in": "workflow"})
     builder.add_edge(START, "model")
-    builder.add_conditional_edges("model", tools_condition, {"tools": "tools", END: END})
+    builder.add_conditional_edges("model", tools_or_end, {"tools": "tools", END: END})
     builder.add_edge("tools", "model")
     return builder
 

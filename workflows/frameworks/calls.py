@@ -23,7 +23,7 @@ import json
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from temporalio import workflow
 
@@ -101,7 +101,7 @@ def reply_for(proposed: dict[str, Any], step: StepRecord) -> ToolReply:
     if status is StepStatus.CLARIFIED:
         return ToolReply(HitlDecision.RESPOND, f"A reviewer answered: {step.feedback}", step)
     why = {
-        StepStatus.REJECTED: "A reviewer rejected this call",
+        StepStatus.REJECTED: "This call was rejected",
         StepStatus.SKIPPED: "A reviewer asked for changes to this call",
         StepStatus.BLOCKED: "The policy refused this call",
         StepStatus.FAILED: "This call could not run",
@@ -134,12 +134,17 @@ class FrameworkAgentWorkflow(GatedWorkflow):
         except Exception as err:
             if self.calls.ended is not None:
                 raise self.calls.ended from err
+            workflow.logger.warning("the agent failed: %s", err, exc_info=True)
             raise TaskEnded(TaskStatus.FAILED, f"the agent failed: {type(err).__name__}: {err}") from err
 
 
 def current() -> FrameworkAgentWorkflow:
-    """The running workflow (framework tools call this from inside the workflow)."""
+    """The running workflow (framework tools call this from inside the workflow).
+
+    Checked by shape, not class: a graph registered on the worker holds the tools node as
+    imported outside the sandbox, whose classes are not the sandbox's own copies.
+    """
     owner = workflow.instance()
-    if not isinstance(owner, FrameworkAgentWorkflow):
+    if not hasattr(owner, "calls") or not hasattr(owner.calls, "call"):
         raise TypeError(f"{type(owner).__name__} is not a FrameworkAgentWorkflow: gated tools need one")
-    return owner
+    return cast(FrameworkAgentWorkflow, owner)

@@ -31,7 +31,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
-    from langgraph.graph import MessagesState
+    from langgraph.graph import END, MessagesState
     from langgraph.types import Command
 
     from hitl.contracts import (
@@ -74,6 +74,16 @@ async def gated_tool_node(state: MessagesState) -> dict[str, list[AnyMessage]]:
             )
         )
     return {"messages": replies}
+
+
+async def tools_or_end(state: MessagesState) -> str:
+    """Branch after the model: `"tools"` when its last message calls tools, else `END`.
+
+    LangGraph's own `tools_condition` is synchronous, and LangGraph runs synchronous branches in
+    a thread pool, which workflow code does not have: branches in a workflow are `async`.
+    """
+    last = state["messages"][-1] if state["messages"] else None
+    return "tools" if isinstance(last, AIMessage) and last.tool_calls else END
 
 
 class LangGraphAgentWorkflow(FrameworkAgentWorkflow):
