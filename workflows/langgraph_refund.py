@@ -14,9 +14,17 @@ from typing import Any, Protocol
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from langchain_core.messages import HumanMessage, SystemMessage
+    from langchain_core.messages import (
+        AIMessage,
+        AnyMessage,
+        HumanMessage,
+        SystemMessage,
+        ToolCall,
+        ToolMessage,
+    )
     from langgraph.checkpoint.memory import InMemorySaver
     from langgraph.graph import END, START, MessagesState, StateGraph
+    from langgraph.types import interrupt
     from temporalio.langgraph import graph
 
     from activities.tools.refund import REFUND_TOOLBOX
@@ -38,13 +46,55 @@ class ModelNode(Protocol):
     def __call__(self, state: MessagesState) -> Awaitable[dict[str, Any]]: ...
 
 
+INTERRUPT_ON = {"email_customer": ["approve", "edit", "reject", "respond"]}
+"""The team's own human-in-the-loop setting (as `HumanInTheLoopMiddleware(interrupt_on=...)`
+would hold it): emails to customers are shown to a human before they go out."""
+
+
+async def review_tool_calls(state: MessagesState) -> dict[str, list[AnyMessage]]:
+    """The team's review node: interrupts with a LangChain human-in-the-loop request for the
+    calls `INTERRUPT_ON` names and applies the decisions it resumes with (edited arguments
+    replace the call's; a rejection or a response answers the call, and the tools node skips it)."""
+    last = state["messages"][-1]
+    if not isinstance(last, AIMessage):
+        return {"messages": []}
+    asked = [call for call in last.tool_calls if call["name"] in INTERRUPT_ON]
+    if not asked:
+        return {"messages": []}
+    response = interrupt(
+        {
+            "action_requests": [
+                {"name": c["name"], "args": c["args"], "description": f"Send {c['name']}?"} for c in asked
+            ],
+            "review_configs": [
+                {"action_name": c["name"], "allowed_decisions": INTERRUPT_ON[c["name"]]} for c in asked
+            ],
+        }
+    )
+    decided = dict(zip((c["id"] for c in asked), response["decisions"], strict=True))
+    calls: list[ToolCall] = []
+    answers: list[AnyMessage] = []
+    for call in last.tool_calls:
+        decision = decided.get(call["id"], {"type": "approve"})
+        edited = decision["type"] == "edit"
+        calls.append({**call, "args": decision["edited_action"]["args"]} if edited else call)
+        if decision["type"] in ("reject", "respond"):
+            status = "error" if decision["type"] == "reject" else "success"
+            answers.append(ToolMessage(decision.get("message") or "", tool_call_id=call["id"], status=status))
+    revised = AIMessage(content=last.content, tool_calls=calls, id=last.id)
+    return {"messages": [revised, *answers]}
+
+
 def build_refund_graph(model: ModelNode) -> StateGraph[Any, Any, Any, Any]:
-    """The team's graph; `model` calls their model (an activity under the plugin)."""
+    """The team's graph; `model` calls their model (an activity under the plugin). The only
+    wiring for the gate is `gated_tool_node` where `ToolNode(tools)` was."""
     builder = StateGraph(MessagesState)
     builder.add_node("model", model, metadata={"execute_in": "activity"})
+    builder.add_node("review", review_tool_calls, metadata={"execute_in": "workflow"})
     builder.add_node("tools", gated_tool_node, metadata={"execute_in": "workflow"})
     builder.add_edge(START, "model")
-    builder.add_conditional_edges("model", tools_or_end, {"tools": "tools", END: END})
+    builder.add_conditional_edges("model", tools_or_end, {"tools": "review", END: END})
+    builder.add_edge("review", "tools")
     builder.add_edge("tools", "model")
     return builder
 

@@ -56,6 +56,8 @@ def refund_loop(body: dict[str, Any]) -> tuple[int, Any]:
 
     request = next(m["content"] for m in messages if m["role"] == "user")
     subject = json.loads(str(request).split("Refund request: ", 1)[1])
+    if subject.get("reuse_call_ids"):
+        turn = 0  # a broken model: every turn's calls have the same ids
     results = [(m.get("tool_call_id"), str(m.get("content"))) for m in messages if m["role"] == "tool"]
     calls = {
         c["id"]: c["function"]["name"]
@@ -76,7 +78,16 @@ def refund_loop(body: dict[str, Any]) -> tuple[int, Any]:
             return answer(f"I could not refund: {text}")
         args = {"order_id": subject["order_id"], "amount": float(cap.group(1)), "currency": "USD"}
         return answer(f"Revising to {cap.group(1)} as the reviewer asked.", ("issue_refund", args))
-    if tool == "issue_refund":
+    emailed = any(name == "email_customer" for name, _ in done)
+    if tool == "issue_refund" and subject.get("email_to") and not emailed:
+        email = {
+            "order_id": subject["order_id"],
+            "to": subject["email_to"],
+            "subject": "Your refund",
+            "body": "Refunded.",
+        }
+        return answer("Telling the customer.", ("email_customer", email))
+    if tool in ("issue_refund", "email_customer"):
         return answer(
             "Refunded; closing the ticket.", ("close_ticket", {"ticket_id": f"T-{subject['order_id']}"})
         )
@@ -116,7 +127,9 @@ class FrameworkHarness(Harness):
         agent = build_agent_worker(self.client, self.pool, self.settings, task_queue=self.task_queue)
         await self._agent.enter_async_context(agent)
 
-    async def framework_task(self, workflow: type[Any], amount: float, *, policy: str = "refund") -> Handle:
+    async def framework_task(
+        self, workflow: type[Any], amount: float, *, policy: str = "refund", **subject: Any
+    ) -> Handle:
         """Seed an order and start `workflow` on a refund of `amount` on it."""
         order_id = unique("ord")
         await seed_orders(
@@ -127,7 +140,7 @@ class FrameworkHarness(Harness):
             kind="refund",
             requester="svc-support",
             policy=policy,
-            subject={"order_id": order_id, "amount": amount, "customer_message": "please refund"},
+            subject={"order_id": order_id, "amount": amount, "customer_message": "please refund", **subject},
         )
         handle = await start(self.client, workflow, task, task_queue=self.task_queue)
         self.started.append(handle)
@@ -211,6 +224,7 @@ async def approve_scenario(h: FrameworkHarness, workflow: type[Any]) -> None:
         ["support-leads"],
     )
     assert request.action.rationale == "The order allows it; refunding what was asked."
+    assert request.action.rationale in request.card
     await h.decide(handle, outcome="approve", reviewer="alice")
     result: TaskResult = await handle.result()
     assert (result.status, steps(result)) == (
@@ -262,6 +276,22 @@ async def reject_scenario(h: FrameworkHarness, workflow: type[Any], outcome: str
     )
     assert tool_results(h.server)[1].endswith(": refund at most 90. It did not run.")
     assert await refunds_of(h, handle) == [(Decimal("90.00"), "issued")]
+    # The same audit trail and feedback as any gated task: the KPI report reads these.
+    feedback = await h.pool.fetchrow(
+        "SELECT action_type, outcome, comment, reviewers FROM feedback WHERE task_id = $1", handle.id
+    )
+    assert dict(feedback) == {
+        "action_type": "issue_refund",
+        "outcome": outcome,
+        "comment": "refund at most 90",
+        "reviewers": ["bob"],
+    }
+    kinds = await h.pool.fetch(
+        "SELECT kind, actor FROM audit_events WHERE task_id = $1 ORDER BY chain_pos", handle.id
+    )
+    trail = [(r["kind"], r["actor"]) for r in kinds]
+    assert ("decision_accepted", "bob") in trail
+    assert [k for k, _ in trail].count("proposed") == 4
 
 
 async def escalation_scenario(h: FrameworkHarness, workflow: type[Any]) -> None:

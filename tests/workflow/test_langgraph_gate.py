@@ -1,7 +1,8 @@
 """A LangGraph agent on `temporalio-langgraph`: tool calls through the gated tools node."""
 
+from hitl.contracts import StepStatus, TaskResult, TaskStatus
 from tests.workflow import framework_support as scenario
-from tests.workflow.framework_support import FrameworkHarness, frameworks, frameworks_dev
+from tests.workflow.framework_support import FrameworkHarness, frameworks, frameworks_dev, steps, tool_results
 from workflows.langgraph_refund import LangGraphRefundWorkflow
 
 __all__ = ["frameworks", "frameworks_dev"]
@@ -26,3 +27,53 @@ async def test_langgraph_sla_escalation(frameworks: FrameworkHarness) -> None:
 
 async def test_langgraph_worker_restart_while_gated(frameworks_dev: FrameworkHarness) -> None:
     await scenario.restart_scenario(frameworks_dev, AGENT)
+
+
+async def emails_of(h: FrameworkHarness, order_id: str) -> list[tuple[str, str]]:
+    rows = await h.pool.fetch("SELECT subject, body FROM shop.emails WHERE order_id = $1", order_id)
+    return [(r["subject"], r["body"]) for r in rows]
+
+
+async def test_langgraph_interrupt_edit_resumes_the_graph_with_the_edited_call(
+    frameworks: FrameworkHarness,
+) -> None:
+    """The graph's own review interrupt goes to our gate; `modify` resumes it as an `edit`."""
+    h = frameworks
+    handle = await h.framework_task(AGENT, 40, email_to="kim@example.com")
+    request = await h.wait_request(handle, "approval-2")
+    assert (request.action.tool, request.action.summary, request.assignees) == (
+        "email_customer",
+        "Send email_customer?",
+        ["support-leads"],
+    )
+    await h.decide(handle, outcome="modify", reviewer="alice", patch={"body": "We refunded 40 USD."})
+    result: TaskResult = await handle.result()
+    assert (result.status, steps(result)) == (
+        TaskStatus.COMPLETED,
+        [
+            ("lookup_order", StepStatus.EXECUTED, None),
+            ("issue_refund", StepStatus.EXECUTED, None),
+            ("email_customer", StepStatus.CLARIFIED, "alice"),
+            ("email_customer", StepStatus.EXECUTED, None),
+            ("close_ticket", StepStatus.EXECUTED, None),
+        ],
+    )
+    order_id = result.steps[0].args["order_id"]
+    assert await emails_of(h, order_id) == [("Your refund", "We refunded 40 USD.")]
+
+
+async def test_langgraph_interrupt_answer_resumes_the_graph_with_a_response(
+    frameworks: FrameworkHarness,
+) -> None:
+    """An `answer` at the gate is LangChain's `respond`: the call is answered, never run."""
+    h = frameworks
+    handle = await h.framework_task(AGENT, 40, email_to="kim@example.com")
+    await h.wait_request(handle, "approval-2")
+    await h.decide(handle, outcome="answer", reviewer="alice", answer="I phoned the customer instead.")
+    result: TaskResult = await handle.result()
+    assert [(s.tool, s.status) for s in result.steps][2:] == [
+        ("email_customer", StepStatus.CLARIFIED),
+        ("close_ticket", StepStatus.EXECUTED),
+    ]
+    assert tool_results(h.server)[2] == "I phoned the customer instead."
+    assert await emails_of(h, result.steps[0].args["order_id"]) == []

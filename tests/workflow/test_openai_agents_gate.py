@@ -11,6 +11,7 @@ from tests.workflow.framework_support import (
     frameworks_dev,
     refunds_of,
     steps,
+    tool_results,
 )
 from workflows.openai_agents_refund import OpenAIAgentsRefundWorkflow
 
@@ -56,3 +57,32 @@ async def test_openai_agents_cancel_compensates_executed_tools(frameworks: Frame
         ],
     )
     assert await refunds_of(h, handle) == [(Decimal("40.00"), "reversed")]
+
+
+async def test_openai_agents_invalid_arguments_are_refused_and_told_to_the_model(
+    frameworks: FrameworkHarness,
+) -> None:
+    h = frameworks
+    handle = await h.framework_task(AGENT, -5)
+    result: TaskResult = await handle.result()
+    assert (result.status, steps(result)) == (
+        TaskStatus.COMPLETED,
+        [("lookup_order", StepStatus.EXECUTED, None), ("issue_refund", StepStatus.FAILED, None)],
+    )
+    told = tool_results(h.server)[1]
+    assert told.startswith("This call could not run: invalid arguments for issue_refund: ")
+    assert result.message == f"I could not refund: {told}"
+
+
+async def test_openai_agents_framework_error_fails_the_task_not_the_workflow(
+    frameworks: FrameworkHarness,
+) -> None:
+    h = frameworks
+    handle = await h.framework_task(AGENT, 40, reuse_call_ids=True)
+    result: TaskResult = await handle.result()
+    assert (result.status, result.reason) == (
+        TaskStatus.FAILED,
+        "the agent failed: ModelBehaviorError: Model reused a completed tool call ID for a different"
+        " invocation. Use a unique call ID for each tool invocation.",
+    )
+    assert steps(result) == [("lookup_order", StepStatus.EXECUTED, None)]

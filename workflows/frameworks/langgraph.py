@@ -56,14 +56,21 @@ QUESTION_OUTCOMES = [Outcome.ANSWER, Outcome.REJECT]
 
 
 async def gated_tool_node(state: MessagesState) -> dict[str, list[AnyMessage]]:
-    """LangGraph node: the last AI message's tool calls, each through the gate, as tool messages."""
-    last = state["messages"][-1]
-    if not isinstance(last, AIMessage):
+    """LangGraph node: the latest AI message's tool calls that no tool message answers yet (a
+    review node may have answered some), each through the gate, as tool messages."""
+    messages = state["messages"]
+    at = next((i for i in range(len(messages) - 1, -1, -1) if isinstance(messages[i], AIMessage)), None)
+    if at is None:
         return {"messages": []}
+    last = messages[at]
+    assert isinstance(last, AIMessage)
+    answered = {m.tool_call_id for m in messages[at + 1 :] if isinstance(m, ToolMessage)}
     calls = current().calls
     calls.reasoning = last.text
     replies: list[AnyMessage] = []
     for call in last.tool_calls:
+        if call["id"] in answered:
+            continue
         reply = await calls.call(call["name"], call["args"])
         replies.append(
             ToolMessage(
