@@ -7,6 +7,7 @@ the Web UI link and the `temporal workflow signal` command that approves it. Ctr
 process it started; the state folder keeps tasks for the next run.
 """
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -30,6 +31,7 @@ from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, PENDING_QUERY
 from hitl.settings import Settings
 from policies.parse import snapshot
 from store.db import create_pool
+from workers.framework_samples import FRAMEWORK_WORKFLOWS, framework_tasks, start_demo_model
 from workers.local.dev_server import dev_server, start_dev_server
 from workers.local.ports import port_in_use
 from workers.local.postgres import EmbeddedPostgres, start_migrated
@@ -47,9 +49,16 @@ class Stack:
     """Every process of the local stack, started in order and stopped in reverse."""
 
     def __init__(
-        self, settings: Settings, *, temporal_port: int = TEMPORAL_PORT, ui_port: int | None = UI_PORT
+        self,
+        settings: Settings,
+        *,
+        temporal_port: int = TEMPORAL_PORT,
+        ui_port: int | None = UI_PORT,
+        agent: str | None = None,
     ) -> None:
         self.settings = settings
+        self.agent = agent
+        """Which agent framework's samples to start (`FRAMEWORK_WORKFLOWS`), or None for the default."""
         self.temporal_port = temporal_port
         self.ui_port = ui_port
         self.address = f"127.0.0.1:{temporal_port}"
@@ -82,6 +91,13 @@ class Stack:
             "HITL_POLICY_DIR": str(self.settings.policy_dir.resolve()),
             "HITL_NOTIFY_TASK_QUEUE": self.settings.notify_task_queue,
         }
+        if self.agent is not None and not self.settings.llm_base_url:
+            model, self.worker_env["HITL_LLM_BASE_URL"] = start_demo_model(logs / "demo-model.log")
+            self.children.append(model)
+            log.info(
+                "scripted demo model at %s (set HITL_LLM_BASE_URL for a real one)",
+                self.worker_env["HITL_LLM_BASE_URL"],
+            )
         for name, module in (
             ("agent-worker", "workers.agent"),
             ("notification-worker", "workers.notification"),
@@ -134,11 +150,12 @@ async def start_samples(client: Client, stack: Stack) -> list[AgentTaskInput]:
         await seed_orders(pool, DEMO_ORDERS)
     finally:
         await pool.close()
-    tasks = sample_tasks()
+    tasks = sample_tasks() if stack.agent is None else framework_tasks(stack.agent)
+    workflow_type = AGENT_TASK_WORKFLOW if stack.agent is None else FRAMEWORK_WORKFLOWS[stack.agent]
     for task in tasks:
         try:
             await client.start_workflow(
-                AGENT_TASK_WORKFLOW,
+                workflow_type,
                 task,
                 id=task.task_id,
                 task_queue=AGENT_TASK_QUEUE,
@@ -209,8 +226,13 @@ async def _settle(handle: WorkflowHandle[Any, TaskResult]) -> TaskResult | Pendi
     return None
 
 
-async def main() -> int:
+async def main(argv: list[str] | None = None) -> int:
     configure_logging()
+    parser = argparse.ArgumentParser(prog="python -m workers.stack", description="Run the local stack.")
+    parser.add_argument(
+        "--agent", choices=sorted(FRAMEWORK_WORKFLOWS), help="samples run by this agent framework"
+    )
+    args = parser.parse_args(argv)
     settings = Settings.from_env()
     try:
         temporal_port = int(os.environ.get("HITL_TEMPORAL_PORT") or TEMPORAL_PORT)
@@ -218,7 +240,7 @@ async def main() -> int:
     except ValueError:
         log.error("HITL_TEMPORAL_PORT and HITL_UI_PORT must be port numbers")
         return 2
-    stack = Stack(settings, temporal_port=temporal_port, ui_port=ui_port)
+    stack = Stack(settings, temporal_port=temporal_port, ui_port=ui_port, agent=args.agent)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,9 +1,8 @@
-"""Shared by the OpenAI Agents SDK and LangGraph tests: a scripted tool-calling model on the
-local fake chat server, and a harness that runs a framework refund task against it."""
+"""Shared by the OpenAI Agents SDK and LangGraph tests: a harness that runs a framework refund
+task against the scripted demo model (`workers.local.demo_model.refund_loop`) on the local fake
+chat server, and the scenarios both frameworks must pass."""
 
 import contextlib
-import json
-import re
 import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -26,73 +25,8 @@ from tests.support import assert_eventually, settings_for, unique
 from tests.workflow.conftest import Handle, Harness
 from workers.agent import build_agent_worker
 from workers.local.binaries import temporal_cli
+from workers.local.demo_model import refund_loop
 from workers.notification import build_notification_worker
-
-
-def chat_answer(content: str, calls: list[tuple[str, dict[str, Any]]], turn: int = 0) -> dict[str, Any]:
-    """A chat-completions answer with text and any number of tool calls (ids unique per turn)."""
-    tool_calls = [
-        {"id": f"call-{turn}-{i}", "type": "function", "function": {"name": n, "arguments": json.dumps(a)}}
-        for i, (n, a) in enumerate(calls)
-    ]
-    message = {"role": "assistant", "content": content, "tool_calls": tool_calls or None}
-    return {
-        "id": "chatcmpl-test",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "fake",
-        "choices": [{"index": 0, "finish_reason": "tool_calls" if calls else "stop", "message": message}],
-    }
-
-
-def refund_loop(body: dict[str, Any]) -> tuple[int, Any]:
-    """A tool-calling model that handles a refund: look up, refund, close; after a reviewer
-    sends the refund back with "at most N" in the comment, it refunds N instead."""
-    messages = body["messages"]
-    turn = sum(1 for m in messages if m["role"] == "assistant")
-
-    def answer(content: str, *calls: tuple[str, dict[str, Any]]) -> tuple[int, Any]:
-        return 200, chat_answer(content, list(calls), turn)
-
-    request = next(m["content"] for m in messages if m["role"] == "user")
-    subject = json.loads(str(request).split("Refund request: ", 1)[1])
-    if subject.get("reuse_call_ids"):
-        turn = 0  # a broken model: every turn's calls have the same ids
-    results = [(m.get("tool_call_id"), str(m.get("content"))) for m in messages if m["role"] == "tool"]
-    calls = {
-        c["id"]: c["function"]["name"]
-        for m in messages
-        if m["role"] == "assistant"
-        for c in m.get("tool_calls") or []
-    }
-    done = [(calls.get(call_id, "?"), text) for call_id, text in results]
-    if not done:
-        return answer("I will read the order first.", ("lookup_order", {"order_id": subject["order_id"]}))
-    tool, text = done[-1]
-    if tool == "lookup_order":
-        args = {"order_id": subject["order_id"], "amount": subject["amount"], "currency": "USD"}
-        return answer("The order allows it; refunding what was asked.", ("issue_refund", args))
-    if tool == "issue_refund" and "did not run" in text:
-        cap = re.search(r"at most (\d+)", text)
-        if cap is None:
-            return answer(f"I could not refund: {text}")
-        args = {"order_id": subject["order_id"], "amount": float(cap.group(1)), "currency": "USD"}
-        return answer(f"Revising to {cap.group(1)} as the reviewer asked.", ("issue_refund", args))
-    emailed = any(name == "email_customer" for name, _ in done)
-    if tool == "issue_refund" and subject.get("email_to") and not emailed:
-        email = {
-            "order_id": subject["order_id"],
-            "to": subject["email_to"],
-            "subject": "Your refund",
-            "body": "Refunded.",
-        }
-        return answer("Telling the customer.", ("email_customer", email))
-    if tool in ("issue_refund", "email_customer"):
-        return answer(
-            "Refunded; closing the ticket.", ("close_ticket", {"ticket_id": f"T-{subject['order_id']}"})
-        )
-    refunded = [text for name, text in done if name == "issue_refund" and "did not run" not in text]
-    return answer(f"Done. {refunded[-1] if refunded else 'Nothing refunded.'}")
 
 
 class FrameworkHarness(Harness):
