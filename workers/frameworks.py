@@ -25,7 +25,7 @@ from activities.tools.schemas import function_schema
 from hitl.names import LANGGRAPH_REFUND_GRAPH
 from hitl.settings import Settings
 from workflows import options
-from workflows.langgraph_refund import build_refund_graph
+from workflows.langgraph_refund import ASK_USER, build_refund_graph
 
 
 class EndpointModels(ModelProvider):
@@ -106,7 +106,7 @@ def framework_plugins(settings: Settings) -> list[SimplePlugin]:
         start_to_close_timeout=options.AGENT_TIMEOUT, retry_policy=options.AGENT_RETRY
     )
     endpoint = client(settings)
-    tools = [function_schema(spec) for spec in REFUND_TOOLBOX.specs.values()]
+    tools = [*(function_schema(spec) for spec in REFUND_TOOLBOX.specs.values()), ASK_USER]
     graph = build_refund_graph(ChatModelNode(endpoint, settings.llm_model, tools).respond)
     return [
         OpenAIAgentsPlugin(

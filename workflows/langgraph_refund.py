@@ -46,21 +46,38 @@ class ModelNode(Protocol):
     def __call__(self, state: MessagesState) -> Awaitable[dict[str, Any]]: ...
 
 
+ASK_USER: dict[str, Any] = {
+    "name": "ask_user",
+    "description": "Ask the requester a question when the request is unclear; their answer is the result.",
+    "parameters": {
+        "type": "object",
+        "properties": {"question": {"type": "string"}},
+        "required": ["question"],
+    },
+}
+"""The team's "ask the user" tool: the review node answers it with an `interrupt()`."""
+
 INTERRUPT_ON = {"email_customer": ["approve", "edit", "reject", "respond"]}
 """The team's own human-in-the-loop setting (as `HumanInTheLoopMiddleware(interrupt_on=...)`
 would hold it): emails to customers are shown to a human before they go out."""
 
 
 async def review_tool_calls(state: MessagesState) -> dict[str, list[AnyMessage]]:
-    """The team's review node: interrupts with a LangChain human-in-the-loop request for the
-    calls `INTERRUPT_ON` names and applies the decisions it resumes with (edited arguments
-    replace the call's; a rejection or a response answers the call, and the tools node skips it)."""
+    """The team's review node: answers `ask_user` calls with a plain `interrupt(question)`, and
+    interrupts with a LangChain human-in-the-loop request for the calls `INTERRUPT_ON` names,
+    applying the decisions it resumes with (edited arguments replace the call's; a rejection or
+    a response answers the call). The tools node skips the calls answered here."""
     last = state["messages"][-1]
     if not isinstance(last, AIMessage):
         return {"messages": []}
+    answers: list[AnyMessage] = [
+        ToolMessage(str(interrupt(str(call["args"].get("question", "")))), tool_call_id=call["id"])
+        for call in last.tool_calls
+        if call["name"] == ASK_USER["name"]
+    ]
     asked = [call for call in last.tool_calls if call["name"] in INTERRUPT_ON]
     if not asked:
-        return {"messages": []}
+        return {"messages": answers}
     response = interrupt(
         {
             "action_requests": [
@@ -73,7 +90,6 @@ async def review_tool_calls(state: MessagesState) -> dict[str, list[AnyMessage]]
     )
     decided = dict(zip((c["id"] for c in asked), response["decisions"], strict=True))
     calls: list[ToolCall] = []
-    answers: list[AnyMessage] = []
     for call in last.tool_calls:
         decision = decided.get(call["id"], {"type": "approve"})
         edited = decision["type"] == "edit"

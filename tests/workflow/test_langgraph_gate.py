@@ -1,6 +1,6 @@
 """A LangGraph agent on `temporalio-langgraph`: tool calls through the gated tools node."""
 
-from hitl.contracts import StepStatus, TaskResult, TaskStatus
+from hitl.contracts import Outcome, StepStatus, TaskResult, TaskStatus
 from tests.workflow import framework_support as scenario
 from tests.workflow.framework_support import FrameworkHarness, frameworks, frameworks_dev, steps, tool_results
 from workflows.langgraph_refund import LangGraphRefundWorkflow
@@ -77,3 +77,49 @@ async def test_langgraph_interrupt_answer_resumes_the_graph_with_a_response(
     ]
     assert tool_results(h.server)[2] == "I phoned the customer instead."
     assert await emails_of(h, result.steps[0].args["order_id"]) == []
+
+
+QUESTIONS = {
+    "[tools.lookup_order]": '[tools.interrupt]\ntier = "read_only"\nladder = "refunds"\n\n[tools.lookup_order]'
+}
+"""A policy variant that names who answers a graph's questions."""
+
+
+async def test_langgraph_plain_interrupt_is_a_question_the_graph_resumes_with(
+    frameworks: FrameworkHarness,
+) -> None:
+    """An `interrupt(question)` in a node asks the gate; the answer is what `interrupt()` returns."""
+    h = frameworks
+    policy = h.refund_policy("refund_questions", QUESTIONS)
+    handle = await h.framework_task(AGENT, 250, policy=policy, ask="How much should be refunded?")
+    request = await h.wait_request(handle, "question-0")
+    assert (request.action.tool, request.action.question, request.allowed_outcomes, request.assignees) == (
+        "interrupt",
+        "How much should be refunded?",
+        [Outcome.ANSWER, Outcome.REJECT],
+        ["support-leads"],
+    )
+    await h.decide(handle, outcome="answer", reviewer="alice", answer="Refund 60, the rest is store credit.")
+    result: TaskResult = await handle.result()
+    assert (result.status, steps(result)) == (
+        TaskStatus.COMPLETED,
+        [
+            ("interrupt", StepStatus.CLARIFIED, "alice"),
+            ("lookup_order", StepStatus.EXECUTED, None),
+            ("issue_refund", StepStatus.EXECUTED, None),
+            ("close_ticket", StepStatus.EXECUTED, None),
+        ],
+    )
+    assert result.steps[2].args["amount"] == 60.0
+
+
+async def test_langgraph_question_without_a_policy_rule_is_refused(frameworks: FrameworkHarness) -> None:
+    """With no `[tools.interrupt]` rule nobody is named to answer: the task ends, recorded."""
+    h = frameworks
+    handle = await h.framework_task(AGENT, 250, ask="How much should be refunded?")
+    result: TaskResult = await handle.result()
+    assert (result.status, steps(result)) == (
+        TaskStatus.REJECTED,
+        [("interrupt", StepStatus.BLOCKED, None)],
+    )
+    assert result.reason == "the graph's question was blocked: 'interrupt' is not in the policy"

@@ -2,7 +2,8 @@
 
 `python -m workers.local.demo_model PORT` serves `POST /v1/chat/completions` like an
 OpenAI-compatible endpoint, answering with the tool calls a sensible refund agent would make:
-look the order up, refund what was asked, email the customer when the request names an address,
+ask first when the request says to (`ask`; a number in the answer is the amount), look the
+order up, refund what was asked, email the customer when the request names an address,
 close the ticket, then a closing sentence. A refund a reviewer sent back with "at most N" in the
 comment is proposed again for N. It is not a model: set `HITL_LLM_BASE_URL` to use a real one.
 """
@@ -49,17 +50,23 @@ def refund_loop(body: dict[str, Any]) -> tuple[int, Any]:
         if m["role"] == "assistant"
         for c in m.get("tool_calls") or []
     }
-    done = [
+    results = [
         (names.get(m.get("tool_call_id"), "?"), str(m.get("content")))
         for m in messages
         if m["role"] == "tool"
     ]
+    replies = [text for name, text in results if name == "ask_user"]
+    done = [(name, text) for name, text in results if name != "ask_user"]
     order = subject["order_id"]
+    if subject.get("ask") and not replies:
+        return answer("The request is unclear.", ("ask_user", {"question": subject["ask"]}))
+    said = re.search(r"\d+", replies[-1]) if replies else None
+    amount = float(said.group()) if said else subject["amount"]
     if not done:
         return answer("I will read the order first.", ("lookup_order", {"order_id": order}))
     tool, text = done[-1]
     if tool == "lookup_order":
-        args = {"order_id": order, "amount": subject["amount"], "currency": "USD"}
+        args = {"order_id": order, "amount": amount, "currency": "USD"}
         return answer("The order allows it; refunding what was asked.", ("issue_refund", args))
     if tool == "issue_refund" and "did not run" in text:
         cap = re.search(r"at most (\d+)", text)
