@@ -31,11 +31,12 @@ class StackRun:
         self.lines: list[str] = []
 
     @classmethod
-    async def start(cls, env: dict[str, str], log: Path) -> "StackRun":
+    async def start(cls, env: dict[str, str], log: Path, *args: str) -> "StackRun":
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "workers.stack",
+            *args,
             env=env,
             stdout=asyncio.subprocess.PIPE,
             stderr=log.open("a"),

@@ -49,6 +49,8 @@ with workflow.unsafe.imports_passed_through():
 from workflows.frameworks.calls import FrameworkAgentWorkflow, HitlDecision, current
 from workflows.task_state import TaskEnded
 
+GRAPH_STEPS = 50
+"""LangGraph supersteps per run (model and tool turns): a looping graph fails the task instead."""
 TOOL_STATUS = {HitlDecision.REJECT: "error"}
 """ToolMessage status per decision; everything else is a `success`."""
 ACTION_OUTCOMES = [Outcome.APPROVE, Outcome.MODIFY, Outcome.REJECT, Outcome.REQUEST_CHANGES, Outcome.ANSWER]
@@ -102,7 +104,7 @@ class LangGraphAgentWorkflow(FrameworkAgentWorkflow):
         Raises:
             TaskEnded: A question was rejected, an incident aborted, or the graph failed.
         """
-        config = {"configurable": {"thread_id": workflow.info().workflow_id}, "recursion_limit": 50}
+        config = {"configurable": {"thread_id": workflow.info().workflow_id}, "recursion_limit": GRAPH_STEPS}
         result: dict[str, Any] = await self.run_agent(app.ainvoke(graph_input, config))
         while result.get("__interrupt__"):
             resume = {found.id: await self.answer_interrupt(found.value) for found in result["__interrupt__"]}
