@@ -106,6 +106,10 @@ class StepFlow:
         """The pinned policy's verdict on `action`, without carrying it out."""
         return self._evaluate(action)
 
+    def record_proposal(self, action: ProposedAction, verdict: Verdict) -> None:
+        """Audit an action and its verdict as `handle()` does, for callers that judge it themselves."""
+        self._audit_proposal(action, verdict, 0, None)
+
     def _evaluate(self, action: ProposedAction) -> Verdict:
         context = self._state.context
         assert context is not None

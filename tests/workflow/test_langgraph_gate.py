@@ -2,6 +2,7 @@
 
 from hitl.contracts import Outcome, StepStatus, TaskResult, TaskStatus
 from tests.workflow import framework_support as scenario
+from tests.workflow.conftest import Handle
 from tests.workflow.framework_support import FrameworkHarness, frameworks, frameworks_dev, steps, tool_results
 from workflows.langgraph_refund import LangGraphRefundWorkflow
 
@@ -27,6 +28,13 @@ async def test_langgraph_sla_escalation(frameworks: FrameworkHarness) -> None:
 
 async def test_langgraph_worker_restart_while_gated(frameworks_dev: FrameworkHarness) -> None:
     await scenario.restart_scenario(frameworks_dev, AGENT)
+
+
+async def verdicts(h: FrameworkHarness, handle: Handle) -> list[tuple[int, str, list[str]]]:
+    rows = await h.pool.fetch(
+        "SELECT data FROM audit_events WHERE task_id = $1 AND kind = 'verdict' ORDER BY chain_pos", handle.id
+    )
+    return [(r["data"]["step"], r["data"]["mode"], [f["id"] for f in r["data"]["rules"]]) for r in rows]
 
 
 async def emails_of(h: FrameworkHarness, order_id: str) -> list[tuple[str, str]]:
@@ -60,6 +68,11 @@ async def test_langgraph_interrupt_edit_resumes_the_graph_with_the_edited_call(
     )
     order_id = result.steps[0].args["order_id"]
     assert await emails_of(h, order_id) == [("Your refund", "We refunded 40 USD.")]
+    # The policy lets emails run alone; the graph's own interrupt still gets a human, on record.
+    assert (await verdicts(h, handle))[2:4] == [
+        (2, "approve", ["tier.low_risk_write", "confidence.high", "interrupt.explicit"]),
+        (3, "auto", ["tier.low_risk_write", "confidence.high"]),
+    ]
 
 
 async def test_langgraph_interrupt_answer_resumes_the_graph_with_a_response(
@@ -111,6 +124,7 @@ async def test_langgraph_plain_interrupt_is_a_question_the_graph_resumes_with(
         ],
     )
     assert result.steps[2].args["amount"] == 60.0
+    assert (await verdicts(h, handle))[0] == (0, "clarify", ["tier.read_only", "intent.ambiguous"])
 
 
 async def test_langgraph_question_without_a_policy_rule_is_refused(frameworks: FrameworkHarness) -> None:

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from langgraph.types import Command
 
     from hitl.contracts import (
+        FiredRule,
         GateResolution,
         Mode,
         Outcome,
@@ -145,6 +146,7 @@ class LangGraphAgentWorkflow(FrameworkAgentWorkflow):
         state = self._running()
         action = action.model_copy(update={"step": len(state.steps)})
         verdict = self._interrupt_verdict(self.flow.judge(action), kind)
+        self.flow.record_proposal(action, verdict)
         if verdict.mode is Mode.BLOCK:
             why = "; ".join(r.text for r in verdict.reasons)
             state.settle(action, verdict, StepStatus.BLOCKED, action.args, detail=f"blocked: {why}")
@@ -168,7 +170,8 @@ class LangGraphAgentWorkflow(FrameworkAgentWorkflow):
         """An explicit interrupt always gets a human: never less than an approval (or a question)."""
         floor = Mode.CLARIFY if kind is RequestKind.QUESTION else Mode.APPROVE
         if MODE_ORDER[verdict.mode] < MODE_ORDER[floor]:
-            return verdict.model_copy(update={"mode": floor})
+            asked = FiredRule(id="interrupt.explicit", text="the graph asked for a human", mode=floor)
+            return verdict.model_copy(update={"mode": floor, "reasons": [*verdict.reasons, asked]})
         return verdict
 
 
