@@ -12,7 +12,7 @@ import json
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from agents import Agent, Runner
+    from agents import Agent, ModelSettings, Runner
 
     from activities.tools.refund import REFUND_TOOLBOX
     from hitl.contracts import AgentTaskInput, TaskResult
@@ -32,7 +32,14 @@ MAX_TURNS = 12
 
 def refund_agent() -> Agent[None]:
     """The team's agent, as the SDK writes it."""
-    return Agent(name="Refund agent", instructions=INSTRUCTIONS, tools=gated_tools(REFUND_TOOLBOX))
+    return Agent(
+        name="Refund agent",
+        instructions=INSTRUCTIONS,
+        tools=gated_tools(REFUND_TOOLBOX),
+        # Explicit settings: the SDK's defaults depend on an environment variable (not something
+        # workflow code may read) and add GPT-5-only parameters other endpoints refuse.
+        model_settings=ModelSettings(),
+    )
 
 
 @workflow.defn(name=OPENAI_AGENTS_REFUND_WORKFLOW)

@@ -171,6 +171,7 @@ async def approve_scenario(h: FrameworkHarness, workflow: type[Any]) -> None:
     )
     assert await refunds_of(h, handle) == [(Decimal("250.00"), "issued")]
     assert len(h.server.requests) == 4
+    assert "reasoning_effort" not in h.server.requests[0]  # no GPT-5-only parameters
 
 
 async def modify_scenario(h: FrameworkHarness, workflow: type[Any]) -> None:
