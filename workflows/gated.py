@@ -93,7 +93,7 @@ class GatedWorkflow(DecisionHandlers):
         as recorded (its `output` when the tool ran). Steps are numbered in order.
 
         Raises:
-            TaskEnded: A reviewer rejected it, or an incident was aborted.
+            TaskEnded: A reviewer rejected it (unless `sends_back`), or an incident was aborted.
         """
         state = self._running()
         await self.flow.handle(action.model_copy(update={"step": len(state.steps)}))
