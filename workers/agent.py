@@ -35,6 +35,7 @@ from hitl.names import AGENT_TASK_QUEUE
 from hitl.settings import AgentWorkerSettings
 from hitl.telemetry import meter
 from store.db import create_pool, migrate, pending_migrations
+from workers.frameworks import framework_client, framework_plugins
 from workers.running import GRACEFUL_SHUTDOWN, configure_logging, run_until_stopped, start_telemetry
 from workflows.registry import WORKFLOWS
 
@@ -96,13 +97,14 @@ def build_agent_worker(
     """Build the agent worker with its activities wired to `pool` and `settings`; audit writes
     sign checkpoints through `checkpointer` when one is given."""
     return Worker(
-        client,
+        framework_client(client),
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=agent_activities(pool, settings, meter_provider, checkpointer),
         workflow_runner=SANDBOX,
         sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        plugins=framework_plugins(settings),
     )
 
 

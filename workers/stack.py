@@ -11,6 +11,7 @@ keeps tasks (and the payload key) for the next run. While it runs, the `hitl` CL
 through `stack.env` in the state folder (`hitl.settings.stack_file`).
 """
 
+import argparse
 import asyncio
 import contextlib
 import logging
@@ -39,6 +40,7 @@ from store.checkpoints import open_export
 from store.db import create_pool
 from store.signing import generate_key_file, public_path
 from workers.demo_keys import prepare_demo_policies
+from workers.framework_samples import FRAMEWORK_WORKFLOWS, framework_tasks, start_demo_model
 from workers.local.codec import StackCodec, stack_codec
 from workers.local.dev_server import dev_server, start_dev_server
 from workers.local.make_parent import MakeParent
@@ -65,8 +67,11 @@ class Stack:
         temporal_port: int = TEMPORAL_PORT,
         ui_port: int | None = UI_PORT,
         codec_port: int = CODEC_PORT,
+        agent: str | None = None,
     ) -> None:
         self.settings = settings
+        self.agent = agent
+        """Which agent framework's samples to start (`FRAMEWORK_WORKFLOWS`), or None for the default."""
         self.temporal_port = temporal_port
         self.ui_port = ui_port
         self.codec_port = codec_port
@@ -124,6 +129,13 @@ class Stack:
         }
         if self.settings.llm_base_url:
             self.worker_env["HITL_LLM_BASE_URL"] = self.settings.llm_base_url
+        elif self.agent is not None:
+            model, self.worker_env["HITL_LLM_BASE_URL"] = start_demo_model(logs / "demo-model.log")
+            self.children.append(model)
+            log.info(
+                "scripted demo model at %s (set HITL_LLM_BASE_URL for a real one)",
+                self.worker_env["HITL_LLM_BASE_URL"],
+            )
         for name, module in (
             ("agent-worker", "workers.agent"),
             ("notification-worker", "workers.notification"),
@@ -227,11 +239,12 @@ async def start_samples(client: Client, stack: Stack) -> list[AgentTaskInput]:
         await seed_orders(pool, DEMO_ORDERS)
     finally:
         await pool.close()
-    tasks = sample_tasks()
+    tasks = sample_tasks() if stack.agent is None else framework_tasks(stack.agent)
+    workflow_type = AGENT_TASK_WORKFLOW if stack.agent is None else FRAMEWORK_WORKFLOWS[stack.agent]
     for task in tasks:
         try:
             await client.start_workflow(
-                AGENT_TASK_WORKFLOW,
+                workflow_type,
                 task,
                 id=task.task_id,
                 task_queue=AGENT_TASK_QUEUE,
@@ -311,7 +324,12 @@ async def _settle(handle: WorkflowHandle[Any, TaskResult]) -> TaskResult | Pendi
     return None
 
 
-async def main() -> int:
+async def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m workers.stack", description="Run the local stack.")
+    parser.add_argument(
+        "--agent", choices=sorted(FRAMEWORK_WORKFLOWS), help="samples run by this agent framework"
+    )
+    args = parser.parse_args(argv)
     settings = StackSettings.from_env()
     configure_logging(settings)
     stack = Stack(
@@ -319,6 +337,7 @@ async def main() -> int:
         temporal_port=settings.temporal_port,
         ui_port=settings.ui_port,
         codec_port=settings.codec_port,
+        agent=args.agent,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

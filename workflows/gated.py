@@ -49,6 +49,9 @@ class GatedWorkflow(DecisionHandlers):
     """The tools this workflow's actions may use; any other tool name is blocked."""
     revisable: ClassVar[bool] = False
     """Whether an agent can revise an action a reviewer sent back (`request_changes`)."""
+    sends_back: ClassVar[bool] = False
+    """Whether `reject` / `request_changes` return to the caller of `act()` as the step's result
+    (agents that revise on their own, such as agent-framework agents) instead of ending the task."""
     cancelled_reason: ClassVar[str] = "the task was cancelled"
 
     def __init__(self) -> None:
@@ -68,7 +71,9 @@ class GatedWorkflow(DecisionHandlers):
         self.gate.core.requester = task.requester
         state = self.state = TaskState(task=task, audit=self.audit, gate=self.gate, tools=self.tools)
         self.reviews = PostReviews(state)
-        self.flow = StepFlow(state, self.reviews, self.toolbox, revisable=self.revisable)
+        self.flow = StepFlow(
+            state, self.reviews, self.toolbox, revisable=self.revisable, sends_back=self.sends_back
+        )
         failed = await lifecycle.begin(state, self.toolbox.names())
         if failed is not None:
             steps.close()
@@ -88,7 +93,7 @@ class GatedWorkflow(DecisionHandlers):
         as recorded (its `output` when the tool ran). Steps are numbered in order.
 
         Raises:
-            TaskEnded: A reviewer rejected it, or an incident was aborted.
+            TaskEnded: A reviewer rejected it (unless `sends_back`), or an incident was aborted.
         """
         state = self._running()
         await self.flow.handle(action.model_copy(update={"step": len(state.steps)}))

@@ -43,18 +43,28 @@ class StepFlow:
     """Takes each proposed action to its outcome."""
 
     def __init__(
-        self, state: TaskState, reviews: PostReviews, toolbox: Toolbox, *, revisable: bool = True
+        self,
+        state: TaskState,
+        reviews: PostReviews,
+        toolbox: Toolbox,
+        *,
+        revisable: bool = True,
+        sends_back: bool = False,
     ) -> None:
         """Args:
         state: The task's state.
         reviews: Where sampled post-hoc reviews are opened.
         toolbox: The tools the workflow offers; any other tool name is blocked.
         revisable: Whether an agent can revise actions (offers `request_changes` at gates).
+        sends_back: Whether `reject` and `request_changes` settle the step and return to the
+            caller (an agent framework hands the comment to its model as the tool's result)
+            instead of ending the task or calling the revise activity.
         """
         self._state = state
         self._toolbox = toolbox
         self._reviews = reviews
         self._revisable = revisable
+        self._sends_back = sends_back
         self._shadow = Shadow(state)
 
     async def handle(self, action: ProposedAction, revision: int = 0) -> None:
@@ -95,6 +105,19 @@ class StepFlow:
                 assert record is not None
                 self._reviews.open(action, verdict, record)
 
+    async def judge(self, action: ProposedAction) -> Verdict:
+        """The pinned policy's verdict on `action` (on the facts established for it), without
+        carrying it out."""
+        spec = self._toolbox.get(action.tool)
+        known = Facts(problems=[f"{action.tool!r} is not a tool of this workflow"])
+        if spec is not None and not _parse_args(spec, action.args)[1]:
+            known = await facts.establish(self._state, spec, action)
+        return self._evaluate(action, known)
+
+    def record_proposal(self, action: ProposedAction, verdict: Verdict) -> None:
+        """Audit an action and its verdict as `handle()` does, for callers that judge it themselves."""
+        self._audit_proposal(action, verdict, 0, None)
+
     def _evaluate(self, action: ProposedAction, known: Facts) -> Verdict:
         context = self._state.context
         assert context is not None
@@ -132,10 +155,21 @@ class StepFlow:
         if resolution.outcome in (Outcome.APPROVE, Outcome.MODIFY):
             args = resolution.args if resolution.args is not None else action.args
             await self.execute(spec, action, verdict, args, decided_by=by, feedback=resolution.comment)
+        elif self._sends_back:
+            self._send_back(action, verdict, resolution)
         elif resolution.outcome is Outcome.REQUEST_CHANGES:
             await self._revise(action, verdict, resolution, revision)
         else:
             self._end_rejected(action, verdict, resolution)
+
+    def _send_back(self, action: ProposedAction, verdict: Verdict, resolution: GateResolution) -> None:
+        """Settle a rejected or sent-back step without ending the task; the caller tells its agent."""
+        by = ",".join(resolution.decided_by)
+        reason = resolution.comment or f"{resolution.outcome.value} by {by}"
+        status = StepStatus.REJECTED if resolution.outcome is Outcome.REJECT else StepStatus.SKIPPED
+        self._state.settle(
+            action, verdict, status, action.args, decided_by=by, detail=reason, feedback=reason
+        )
 
     async def _revise(
         self, action: ProposedAction, verdict: Verdict, resolution: GateResolution, revision: int

@@ -27,10 +27,12 @@ class StackRun:
         self.lines: list[str] = []
 
     @classmethod
-    async def start(cls, env: dict[str, str], log: Path) -> "StackRun":
+    async def start(cls, env: dict[str, str], log: Path, *variables: str) -> "StackRun":
+        """`make run` with make `variables` (e.g. `AGENT=langgraph`), until it printed its report."""
         process = await asyncio.create_subprocess_exec(
             "make",
             "run",
+            *variables,
             cwd=ROOT,
             env=env,
             stdout=asyncio.subprocess.PIPE,
