@@ -22,16 +22,17 @@ def prepare_demo_policies(source: Path, state: Path) -> Path:
     """Copy the policies in `source` to `<state>/policies` with demo keys pinned; return that folder."""
     keys = state / "reviewer-keys"
     target = state / "policies"
+    # Read first: the source may be that very folder (a test's copy of the policies).
+    sources = {path.name: path.read_text() for path in sorted(source.glob("*.toml"))}
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    for path in sorted(source.glob("*.toml")):
-        text = path.read_text()
+    for name, text in sources.items():
         if KEYS_HEADER in text:
-            policy = parse_policy(text, path.name)
+            policy = parse_policy(text, name)
             members = sorted({m for group in policy.reviewers.values() for m in group.members})
-            lines = "".join(f"{directory_line(name, _key_of(keys, name))}\n" for name in members)
+            lines = "".join(f"{directory_line(member, _key_of(keys, member))}\n" for member in members)
             text = text.replace(KEYS_HEADER, KEYS_HEADER + lines, 1)
-        (target / path.name).write_text(text)
+        (target / name).write_text(text)
     return target
 
 
