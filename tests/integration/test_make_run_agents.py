@@ -53,7 +53,8 @@ async def run_sample(tmp_path: Path, agent: str) -> dict[str, str]:
 
 async def test_make_run_openai_agents(tmp_path: Path) -> None:
     statuses = await run_sample(tmp_path, "openai_agents")
-    assert statuses["demo-openai_agents-1"] == "completed (on its own)"
+    # No human decision has calibrated the agent's confidence yet: the small refund waits too.
+    assert statuses["demo-openai_agents-1"].startswith("WAITING for support-leads - issue_refund("), statuses
     assert statuses["demo-openai_agents-2"].startswith("WAITING for support-leads - issue_refund(")
 
 
