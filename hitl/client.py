@@ -14,7 +14,7 @@ from typing import Any
 
 from opentelemetry.trace import TracerProvider
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowQueryFailedError
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.common import HeaderCodecBehavior, WorkflowIDConflictPolicy
 from temporalio.envconfig import ClientConfig
 from temporalio.service import RPCError
 
@@ -66,6 +66,9 @@ async def connect(
     converter = encrypted_data_converter(codec_keys)
     config = {**connect_config(profile), **overrides}
     interceptors = [tracing_interceptor(tracer_provider), *config.pop("interceptors", [])]
+    # Headers too (tracing contexts, agent-framework spans) go through the codec: nothing in
+    # history is in the clear but what the server must read.
+    config.setdefault("header_codec_behavior", HeaderCodecBehavior.CODEC)
     return await Client.connect(data_converter=converter, interceptors=interceptors, **config)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHistory
+from temporalio.common import HeaderCodecBehavior
 from temporalio.worker import Replayer
 
 from activities.tools.shop_seed import DemoOrder, seed_orders
@@ -24,6 +25,7 @@ from hitl.contracts import AgentTaskInput, PendingResult, TaskResult, TaskStatus
 from hitl.names import PENDING_QUERY
 from tests.codec_keys import TEST_CONVERTER
 from tests.history_payloads import payloads, readable_text
+from tests.integration.cli_runner import hitl
 from tests.integration.conftest import LiveStack
 from tests.support import assert_eventually, unique
 from workers.agent import SANDBOX
@@ -69,7 +71,10 @@ async def test_history_holds_no_customer_data_in_the_clear_and_replays_with_the_
     assert metadata.returncode == 0, metadata.stderr
     assert all(line in metadata.stdout for line in card_lines)
 
-    decision = json.dumps({"outcome": "approve", "reviewer": "alice", "comment": comment})
+    # Signed by the demo reviewer's key, as the README's Temporal CLI path does.
+    signed = await hitl(live, "sign", "approve", handle.id, "--as", "alice", "--comment", comment)
+    assert signed.returncode == 0, signed.stderr
+    decision = signed.stdout.strip()
     signal = live.temporal(
         "workflow",
         "signal",
@@ -103,8 +108,13 @@ async def test_history_holds_no_customer_data_in_the_clear_and_replays_with_the_
     assert [s for s in (email, order_id, message, comment) if s not in readable_text(decoded.stdout)] == []
 
     recorded = WorkflowHistory.from_json(handle.id, raw.stdout)
+    # In the namespace it ran in: the signed decision is bound to it.
     replayed = await Replayer(
-        workflows=WORKFLOWS, data_converter=TEST_CONVERTER, workflow_runner=SANDBOX
+        workflows=WORKFLOWS,
+        data_converter=TEST_CONVERTER,
+        workflow_runner=SANDBOX,
+        namespace=live.client.namespace,
+        header_codec_behavior=HeaderCodecBehavior.CODEC,
     ).replay_workflow(recorded, raise_on_replay_failure=False)
     assert replayed.replay_failure is None
     other = encrypted_data_converter(load_codec_keys({"HITL_CODEC_KEYS": f"other={new_key()}"}))
