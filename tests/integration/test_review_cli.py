@@ -14,6 +14,7 @@ from hitl.contracts.inbox import InboxFilter
 from hitl.names import PENDING_QUERY
 from hitl.review.inbox import read_inbox
 from hitl.review.terminal import card_for_terminal
+from policies.proof import action_digest
 from tests.integration.cli_runner import hitl
 from tests.integration.conftest import LiveStack
 from tests.support import assert_eventually, unique
@@ -52,8 +53,8 @@ async def test_inbox_filters_and_orders_by_deadline_or_priority(live: LiveStack)
     await assert_eventually(lambda: inbox_rows(live, mine), lambda rows: len(rows) == 2)
 
     leads = ["support-leads"]
-    first = (sure.id, "approval-1", "high_risk_write", 0, leads, 0.95, 0.15)
-    second = (unsure.id, "approval-1", "high_risk_write", 0, leads, 0.6, 1.2)
+    first = (sure.id, "approval-1", "high_risk_write", 0, leads, 0.95, 4.1)
+    second = (unsure.id, "approval-1", "high_risk_write", 0, leads, 0.6, 4.8)
     assert await inbox_rows(live, mine) == [first, second]  # earliest deadline first
     assert await inbox_rows(live, mine, "--sort", "priority") == [second, first]
     assert await inbox_rows(live, mine, "--group", "support-leads", "--risk", "high_risk_write") == [
@@ -92,13 +93,14 @@ async def test_inbox_filters_and_orders_by_deadline_or_priority(live: LiveStack)
         await handle.terminate(reason="test finished")
 
 
-def expected_card(workflow_id: str, order: str, deadline: str, ui_url: str) -> str:
+def expected_card(workflow_id: str, order: str, deadline: str, ui_url: str, digest: str) -> str:
     """The card of a 250 USD refund on a 900 USD order, written out by hand."""
-    decide = '{"request_id":"approval-1","outcome":"approve","reviewer":"YOUR_ID"}'
+    sign = f"hitl sign approve {workflow_id} --request approval-1 --as YOUR_ID"
     return f"""### Approval `approval-1`: Refund 250 USD on order {order}
 
 **Tool** `issue_refund` · **risk** high_risk_write · **confidence** 0.95 · **tier** 1/3 (support-leads)
 **Deadline** {deadline}
+**Action digest** `{digest}`
 
 **Arguments**
 ```json
@@ -146,7 +148,7 @@ def expected_card(workflow_id: str, order: str, deadline: str, ui_url: str) -> s
 
 **Decide** (approve, modify, reject, request_changes)
 ```
-temporal workflow signal --workflow-id {workflow_id} --name decide --input '{decide}'
+temporal workflow signal --workflow-id {workflow_id} --name decide --input "$({sign})"
 ```
 [Open in the Temporal UI]({ui_url}/namespaces/default/workflows/{workflow_id})
 """
@@ -160,7 +162,10 @@ async def test_show_prints_the_context_card(live: LiveStack) -> None:
     assert deadline is not None
     minute = deadline.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
-    card = expected_card(handle.id, order, minute, live.stack.ui_url)
+    digest = pending.requests[0].action_digest
+    action = pending.requests[0].action
+    assert digest == action_digest(action.tool, action.step, action.args)  # the canonical tool call
+    card = expected_card(handle.id, order, minute, live.stack.ui_url, digest)
     shown = await hitl(live, "show", handle.id)
     assert (shown.returncode, shown.stdout) == (0, card_for_terminal(card.removesuffix("\n")) + "\n")
     markdown = await hitl(live, "show", handle.id, "--markdown")
@@ -214,6 +219,20 @@ async def test_decisions_through_the_update_answer_at_once(live: LiveStack) -> N
     )
     assert [r["amount"] for r in refunds] == [Decimal("200.00")]
 
+    # The same decision again once the task has ended: nothing waits for it (not "already applied").
+    again = await hitl(
+        live,
+        "modify",
+        handle.id,
+        "--patch",
+        '{"amount": 200}',
+        "--reason",
+        "wrong_amount",
+        "--decision-id",
+        "d-1",
+        HITL_REVIEWER="alice",
+    )
+    assert (again.returncode, again.stderr.split(": ")[:3]) == (3, ["closed", handle.id, "request_closed"])
     closed = await hitl(live, "approve", handle.id, "--as", "alice")
     assert closed.returncode == 3
     assert closed.stderr == (

@@ -21,7 +21,7 @@ from hitl.contracts import (
     Verdict,
 )
 from hitl.review.terminal import card_for_terminal
-from workflows.gate.card import render_card
+from workflows.gate.card import decide_command, render_card
 
 ROOT = Path(__file__).parents[2]
 
@@ -94,3 +94,11 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
     )
     done = run(code)
     assert done.stdout == "141 "  # the exit code, and nothing on stderr
+
+
+def test_the_cards_command_quotes_the_ids() -> None:
+    command = decide_command("refund 7; rm -rf ~", "approval-1")
+    words = shlex.split(command)
+    assert words[:5] == ["temporal", "workflow", "signal", "--workflow-id", "refund 7; rm -rf ~"]
+    signing = shlex.split(words[-1].removeprefix("$(").removesuffix(")"))
+    assert signing[:4] == ["hitl", "sign", "approve", "refund 7; rm -rf ~"]

@@ -6,6 +6,7 @@ Pure string building; the workflow shows the card as its current details (Tempor
 """
 
 import json
+import shlex
 from datetime import datetime
 
 from hitl.contracts.facts import claim_lines
@@ -19,8 +20,9 @@ def decide_command(workflow_id: str, request_id: str, outcome: Outcome = Outcome
 
     `hitl sign` prints the decision signed with the reviewer's key (docs/identity.md).
     """
-    sign = f"hitl sign {outcome.value.replace('_', '-')} {workflow_id} --request {request_id} --as YOUR_ID"
-    return f'temporal workflow signal --workflow-id {workflow_id} --name {DECIDE} --input "$({sign})"'
+    wid, rid = shlex.quote(workflow_id), shlex.quote(request_id)
+    sign = f"hitl sign {outcome.value.replace('_', '-')} {wid} --request {rid} --as YOUR_ID"
+    return f'temporal workflow signal --workflow-id {wid} --name {DECIDE} --input "$({sign})"'
 
 
 def ui_link(ui_base_url: str, namespace: str, workflow_id: str) -> str:
@@ -28,8 +30,11 @@ def ui_link(ui_base_url: str, namespace: str, workflow_id: str) -> str:
     return f"{ui_base_url.rstrip('/')}/namespaces/{namespace}/workflows/{workflow_id}"
 
 
-def render_card(request: ReviewRequest, workflow_id: str, ui_url: str) -> str:
-    """Render the context card of one request."""
+def render_card(
+    request: ReviewRequest, workflow_id: str, ui_url: str, can_approve: list[str] | None = None
+) -> str:
+    """Render the context card of one request; `can_approve` names the groups whose approval limit
+    covers the amount, when the current tier's does not."""
     action = request.action
     verdict = request.verdict
     lines = [
@@ -68,6 +73,9 @@ def render_card(request: ReviewRequest, workflow_id: str, ui_url: str) -> str:
         lines += ["", f"**Recommendation** {action.recommendation}"]
     if verdict.reasons:
         lines += ["", "**Rules that fired**", *[_rule(r) for r in verdict.reasons]]
+    if can_approve is not None:
+        who = ", ".join(can_approve) or "nobody in the directory"
+        lines += ["", f"**Who can approve** the amount is above this tier's limit: {who}"]
     if verdict.quorum > 1:
         so_far = ", ".join(request.approvals) or "none yet"
         lines += [

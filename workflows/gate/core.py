@@ -92,9 +92,24 @@ class GateCore:
     def with_card(self, request: ReviewRequest) -> ReviewRequest:
         info = workflow.info()
         link = ui_link(self.ui_base_url, info.namespace, info.workflow_id)
-        return request.model_copy(
-            update={"card": render_card(request, info.workflow_id, link), "ui_url": link}
-        )
+        card = render_card(request, info.workflow_id, link, self.able_to_approve(request))
+        return request.model_copy(update={"card": card, "ui_url": link})
+
+    def able_to_approve(self, request: ReviewRequest) -> list[str] | None:
+        """The ladder's groups (from the current tier up) whose limit covers the amount, when some
+        assignee's does not; None when every assignee may approve it."""
+        amount = request.verdict.required_limit
+        if amount is None:
+            return None
+        groups = self.policy.reviewers
+
+        def covers(group: str) -> bool:
+            found = groups.get(group)
+            return found is not None and (found.approval_limit is None or found.approval_limit >= amount)
+
+        if all(covers(g) for g in request.assignees):
+            return None
+        return [rung.group for rung in request.verdict.ladder[request.tier :] if covers(rung.group)]
 
     def publish(self) -> None:
         """Refresh search attributes and current details from the open requests."""

@@ -106,7 +106,8 @@ class DecisionHandlers:
         """Build the status answer from the gate and the workflow's steps."""
         return TaskStatusView(
             task_id=self.gate.task_id,
-            phase=self.gate.status,
+            # While a request waits for a reviewer the task is `waiting` (as its search attribute says).
+            phase="waiting" if self.gate.open_requests else self.gate.status,
             policy_hash=self.gate.policy_hash,
             steps=self.status_steps(),
             open_requests=self.gate.open_requests,
