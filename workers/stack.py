@@ -263,6 +263,8 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
     policy = snapshot((settings.policy_dir / "refund.toml").read_text(), "refund.toml").policy
     temporal = Path(sys.executable).parent / "temporal"
     hitl = Path(sys.executable).parent / "hitl"
+    # Where `hitl` finds this stack (its address, keys, database) from any folder.
+    here = f"HITL_STATE_DIR={quote(str(stack.state))}"
     lines = ["", "Sample refund tasks:"]
     for task in tasks:
         handle = client.get_workflow_handle(task.task_id, result_type=TaskResult)
@@ -282,14 +284,14 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
             outcome, also = "answer", f" --answer {quote(SAMPLE_ANSWER)}"
         task_id = quote(task.task_id)
         who = f"{task_id} --request {quote(request.request_id)} --as {quote(reviewer)}{also}"
-        sign = f"{hitl} sign {outcome} {who}"
+        sign = f"{here} {hitl} sign {outcome} {who}"
         label = "Approve:" if outcome == "approve" else "Answer: "
         lines += [
             f"  {task.task_id}: WAITING for {', '.join(request.assignees)} - {request.action.summary}",
             f"    Web UI:  {request.ui_url}  (paste the JSON `hitl sign` prints into Send a Signal)",
             f"    {label} {temporal} workflow signal --address {stack.address} {stack.codec.cli_flags()} "
             f'--workflow-id {task_id} --name decide --input "$({sign})"',
-            f"    Or:      {hitl} {outcome} {who}",
+            f"    Or:      {here} {hitl} {outcome} {who}",
         ]
     lines += [
         "",

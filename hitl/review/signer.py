@@ -95,3 +95,12 @@ async def signed_for(
     if len(workflow_ids) == 1:
         decision = decision.model_copy(update={"request_id": targets[0].request_id})
     return sign(decision, key, client.namespace, targets, int(time.time()) + validity), skipped
+
+
+async def sign_as_reviewer(client: Client, workflow_id: str, decision: Decision) -> Decision:
+    """`decision` signed with its reviewer's key and bound to the task's open request, as the `hitl`
+    CLI signs: the key is `HITL_REVIEWER_KEY`, else `<reviewer>.key` in `HITL_REVIEWER_KEY_DIR`, else
+    the local stack's demo keys. Unchanged when no key is found (the gate then refuses it where
+    the policy requires a verified decision)."""
+    signed, _ = await signed_for(client, CliSettings.from_env(), [workflow_id], decision)
+    return signed

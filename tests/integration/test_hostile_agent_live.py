@@ -15,6 +15,8 @@ from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, Decision, PendingResult, ReviewRequest, TaskResult, TaskStatus
 from hitl.names import DECIDE, PENDING_QUERY
+from hitl.review.signer import signed_for
+from hitl.settings import CliSettings
 from tests.fake_chat_server import FakeChatServer
 from tests.hostile_agent import hostile_script
 from tests.integration.conftest import LiveStack
@@ -67,9 +69,12 @@ async def gate(handle: Handle, request_id: str) -> ReviewRequest:
     return next(r for r in pending.requests if r.request_id == request_id)
 
 
-async def decide(handle: Handle, request_id: str, outcome: str) -> ReviewRequest:
+async def decide(live: LiveStack, handle: Handle, request_id: str, outcome: str) -> ReviewRequest:
+    """Decide as alice, signed with the stack's demo key for her (as the `hitl` CLI signs)."""
     request = await gate(handle, request_id)
-    await handle.signal(DECIDE, Decision(request_id=request_id, outcome=outcome, reviewer="alice"))
+    decision = Decision(request_id=request_id, outcome=outcome, reviewer="alice")
+    signed, _ = await signed_for(live.client, CliSettings(state_dir=live.stack.state), [handle.id], decision)
+    await handle.signal(DECIDE, signed)
     return request
 
 
@@ -100,21 +105,23 @@ async def test_hostile_agent_on_the_real_stack_executes_nothing_its_true_facts_g
     tasks = dict(zip(names, started, strict=True))
 
     # Tier left out, confidence 0.99: the enterprise tier on file and the uncalibrated confidence gate it.
-    omitted = await decide(tasks["tier_omitted"][0], "approval-0", "reject")
+    omitted = await decide(live, tasks["tier_omitted"][0], "approval-0", "reject")
     assert {"customer_tier.enterprise", "confidence.uncalibrated"} <= set(fired(omitted))
-    confident = await decide(tasks["confident"][0], "approval-0", "reject")
+    confident = await decide(live, tasks["confident"][0], "approval-0", "reject")
     assert fired(confident) == ["amount.within_threshold", "confidence.uncalibrated", "confidence.high"]
 
     # Twelve refunds of 99: each waits (uncalibrated); the fourth also crosses the task's budget.
     twelve = tasks["twelve"][0]
     for step in range(3):
-        assert "budget.refunds_per_task" not in fired(await decide(twelve, f"approval-{step}", "approve"))
-    crossing = await decide(twelve, "approval-3", "reject")
+        assert "budget.refunds_per_task" not in fired(
+            await decide(live, twelve, f"approval-{step}", "approve")
+        )
+    crossing = await decide(live, twelve, "approval-3", "reject")
     assert {"confidence.uncalibrated", "budget.refunds_per_task"} <= set(fired(crossing))
 
     # The agent's malformed answers exhaust its retries: an incident, which a reviewer aborts.
     for name in ("args_as_text", "huge_nested"):
-        incident = await decide(tasks[name][0], "incident-0", "abort")
+        incident = await decide(live, tasks[name][0], "incident-0", "abort")
         assert incident.action.tool == "agent_propose"
 
     results = {name: await handle.result() for name, (handle, _) in tasks.items()}

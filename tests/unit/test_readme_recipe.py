@@ -36,7 +36,11 @@ def test_the_python_in_the_docs_type_checks(tmp_path: Path) -> None:
             copy.write_text(titled_blocks()[path])
             shadows += ["--shadow-file", path, str(copy)]
     checked = [p for p in RECIPE if p.endswith(".py")]
-    snippets = [b for b in all_blocks() if b.language == "python" and "title" not in b.marks]
+    snippets = [
+        b
+        for b in all_blocks()
+        if b.language == "python" and "title" not in b.marks and "illustrative" not in b.marks
+    ]
     for n, block in enumerate(snippets):
         module = tmp_path / f"snippet_{n}.py"
         module.write_text(f"# {block.name}\n{block.body}")

@@ -24,7 +24,14 @@ from hitl.contracts import Decision, PendingResult, TaskResult, TaskStatus
 from hitl.names import DECIDE, PENDING_QUERY
 from tests.codec_keys import TEST_KEYS
 from tests.history_payloads import key_ids
-from tests.support import assert_eventually, running_workers, settings_for, start_refund, unique
+from tests.support import (
+    assert_eventually,
+    running_workers,
+    settings_for,
+    signed_by_key,
+    start_refund,
+    unique,
+)
 from workers.agent import SANDBOX
 from workflows.registry import WORKFLOWS
 
@@ -84,12 +91,16 @@ async def test_a_task_started_before_a_rotation_finishes_after_it_and_replays(
     rotated = client_with(dev_env, ROTATED)
     async with running_workers(rotated, pool, settings, queue):
         after = rotated.get_workflow_handle(handle.id, result_type=TaskResult)
-        await after.signal(DECIDE, Decision(outcome="approve", reviewer="alice"))
+        approve = Decision(outcome="approve", reviewer="alice")
+        await after.signal(DECIDE, await signed_by_key(rotated, handle.id, approve))
         result = await after.result()
     assert (result.status, result.steps[1].decided_by) == (TaskStatus.COMPLETED, "alice")
     history = await handle.fetch_history()
     assert key_ids(json.loads(history.to_json())) == {"test-1", "test-2"}
-    replayer = Replayer(
-        workflows=WORKFLOWS, data_converter=encrypted_data_converter(ROTATED), workflow_runner=SANDBOX
+    replayer = Replayer(  # in the namespace it ran in: the signed decision is bound to it
+        workflows=WORKFLOWS,
+        data_converter=encrypted_data_converter(ROTATED),
+        workflow_runner=SANDBOX,
+        namespace=dev_env.client.namespace,
     )
     assert (await replayer.replay_workflow(history, raise_on_replay_failure=False)).replay_failure is None
