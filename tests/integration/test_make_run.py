@@ -14,7 +14,14 @@ from hitl.client import connect
 from hitl.codec import load_codec_keys
 from hitl.contracts import TaskResult, TaskStatus
 from hitl.settings.stack_file import read_stack_file
-from tests.integration.make_run import StackRun, all_stopped, processes_of, second_shell, stack_env
+from tests.integration.make_run import (
+    StackRun,
+    all_stopped,
+    processes_of,
+    second_shell,
+    second_shell_env,
+    stack_env,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +49,15 @@ async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_
         assert len(commands) == len(waiting)
         assert all("--codec-endpoint http://127.0.0.1:" in command for command in commands)
         approved = await asyncio.to_thread(
-            subprocess.run, commands[0], shell=True, capture_output=True, text=True, timeout=60, check=False
+            # As printed, from a fresh terminal (`second_shell_env`: no HITL_ or TEMPORAL_ variables).
+            subprocess.run,
+            commands[0],
+            shell=True,
+            env=second_shell_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         assert approved.returncode == 0, approved.stderr
         # Let it finish before stopping: an activity cut off by Ctrl-C would only be retried after

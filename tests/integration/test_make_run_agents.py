@@ -12,7 +12,7 @@ import pytest
 from hitl.client import connect
 from hitl.codec import load_codec_keys
 from hitl.contracts import StepStatus, TaskResult, TaskStatus
-from tests.integration.make_run import StackRun, all_stopped, stack_env
+from tests.integration.make_run import StackRun, all_stopped, second_shell_env, stack_env
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +31,15 @@ async def run_sample(tmp_path: Path, agent: str) -> dict[str, str]:
             line.split("Approve: ", 1)[1].strip() for line in run.lines if f"--workflow-id {gated} " in line
         )
         approved = await asyncio.to_thread(
-            subprocess.run, command, shell=True, capture_output=True, text=True, timeout=60, check=False
+            # As printed, from a fresh terminal (`second_shell_env`: no HITL_ or TEMPORAL_ variables).
+            subprocess.run,
+            command,
+            shell=True,
+            env=second_shell_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         assert approved.returncode == 0, approved.stderr
         keys = load_codec_keys({"HITL_CODEC_KEY_FILE": str(state / "codec-keys")})
