@@ -73,9 +73,7 @@ async def test_make_run_openai_agents(tmp_path: Path) -> None:
 
 async def test_make_run_langgraph(tmp_path: Path) -> None:
     statuses = await run_sample(tmp_path, "langgraph")
-    # The first sample's email stops at the graph's own review interrupt, answered at the gate.
-    assert statuses == {
-        "demo-langgraph-1": "WAITING for support-leads - Send email_customer?",
-        "demo-langgraph-2": statuses["demo-langgraph-2"],
-    }
-    assert statuses["demo-langgraph-2"].startswith("WAITING for support-leads - issue_refund(")
+    # No human decision has calibrated the agent's confidence yet: the small refund waits too
+    # (once it runs, the graph's own review interrupt stops its email at the same gate).
+    assert sorted(statuses) == ["demo-langgraph-1", "demo-langgraph-2"]
+    assert all(s.startswith("WAITING for support-leads - issue_refund(") for s in statuses.values()), statuses
