@@ -164,7 +164,16 @@ class Harness:
     async def decide(self, handle: Handle, *, signed: bool = True, **fields: Any) -> None:
         """Send a decision as a signal, signed by the reviewer's test key unless `signed=False`."""
         decision = Decision(**fields)
+        before = await self.status(handle)
         await handle.signal(DECIDE, await self.sign(handle, decision) if signed else decision)
+        # Wait until the task took it (applied or refused): awaiting a result next would let the
+        # time-skipping server run the SLA ladder out before a slow worker handles the signal.
+        await assert_eventually(
+            lambda: self.status(handle),
+            lambda view: (
+                (len(view.decisions), view.refusals_total) != (len(before.decisions), before.refusals_total)
+            ),
+        )
 
     async def skip(self, duration: timedelta) -> None:
         """Advance the time-skipping server's clock."""
