@@ -48,6 +48,15 @@ SANDBOX = SandboxedWorkflowRunner(
 """Contracts and pure policy code are shared with the sandbox rather than re-imported per run."""
 
 
+def worker_tuning() -> dict[str, Any]:
+    """Worker options that decide speed and memory (docs/performance.md), shared with the bench's
+    bare worker so that the two are compared on equal terms."""
+    return {
+        "sticky_queue_schedule_to_start_timeout": STICKY_TIMEOUT,
+        "graceful_shutdown_timeout": GRACEFUL_SHUTDOWN,
+    }
+
+
 def tool_activities(pool: asyncpg.Pool) -> list[Callable[..., Awaitable[ToolResult]]]:
     """Every tool and undo activity the workflows in `WORKFLOWS` declare, with `pool`."""
     toolsets: set[type[Toolset]] = {toolset for wf in WORKFLOWS for toolset in wf.toolbox.toolsets}
@@ -95,8 +104,7 @@ def build_agent_worker(
         workflows=WORKFLOWS,
         activities=agent_activities(pool, settings, meter_provider, checkpointer),
         workflow_runner=SANDBOX,
-        sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
-        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        **worker_tuning(),
     )
 
 

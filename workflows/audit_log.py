@@ -3,9 +3,17 @@
 Workflow code records events into a buffer, written in batches through the audit activity:
 callers `flush()` before every side effect and before the workflow returns, so the trail holds
 what led to an action before the action happens. While the workflow waits for a human
-(`waiting()`), events that signal and update handlers record are written at once. Event keys are deterministic
-(workflow id, run id, sequence), so a retried or replayed write never duplicates a row.
-All I/O happens in activities.
+(`waiting()`), events that signal and update handlers record are written at once, unless the
+wait ends in the same workflow task: then they ride along with the write-ahead flush that
+follows (one write, not two). Event keys are deterministic (workflow id, run id, sequence), so
+a retried or replayed write never duplicates a row.
+
+A write runs as a local activity: the worker writes the batch itself and the workflow carries on
+in the same workflow task, with no round trip through the server (docs/performance.md). A write
+the database does not take within `options.AUDIT_LOCAL_RETRY` attempts is handed to the server as a
+regular activity, which retries it without limit (visible in `temporal workflow describe`)
+while the workflow waits. Runs started before this (no `LOCAL_AUDIT_PATCH` marker in their
+history) keep writing through regular activities. All I/O happens in activities.
 """
 
 import asyncio
@@ -14,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from hitl import activity_names
@@ -27,6 +36,9 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows import options
+
+LOCAL_AUDIT_PATCH = "audit-writes-local"
+"""`workflow.patched()` id of the local-activity audit writes."""
 
 
 class AuditLog:
@@ -90,14 +102,8 @@ class AuditLog:
                 events, self._buffer = self._buffer, []
                 feedback, self._feedback = self._feedback, []
                 first = events[0].kind.value if events else "feedback"
-                result = await workflow.execute_activity(
-                    activity_names.RECORD_AUDIT,
-                    RecordEventsInput(events=events, feedback=feedback),
-                    result_type=RecordEventsResult,
-                    start_to_close_timeout=options.AUDIT_TIMEOUT,
-                    retry_policy=options.AUDIT_RETRY,
-                    summary=f"audit {first} (+{len(events) + len(feedback) - 1})",
-                )
+                summary = f"audit {first} (+{len(events) + len(feedback) - 1})"
+                result = await _write(RecordEventsInput(events=events, feedback=feedback), summary)
                 self.head = result.head or self.head
 
     async def close(self) -> None:
@@ -114,4 +120,29 @@ class AuditLog:
             await workflow.wait_condition(lambda: (self._pending() and self._waiting > 0) or self._closing)
             if self._closing and not self._pending():
                 return
+            # Let the rest of this workflow task run first (conditions are checked once nothing
+            # else can run): if the wait just ended, the flush before the next action takes these.
+            if workflow.patched(LOCAL_AUDIT_PATCH):
+                await workflow.wait_condition(lambda: True)
+                if self._waiting == 0 and not self._closing:
+                    continue
             await self.flush()
+
+
+async def _write(batch: RecordEventsInput, summary: str) -> RecordEventsResult:
+    """Write one batch: locally, or through the server when the database is slow to answer."""
+    call: dict[str, Any] = {
+        "result_type": RecordEventsResult,
+        "start_to_close_timeout": options.AUDIT_TIMEOUT,
+        "summary": summary,
+    }
+    if workflow.patched(LOCAL_AUDIT_PATCH):
+        try:
+            return await workflow.execute_local_activity(  # type: ignore[no-any-return]
+                activity_names.RECORD_AUDIT, batch, retry_policy=options.AUDIT_LOCAL_RETRY, **call
+            )
+        except FailureError:  # the last attempt's error, not always wrapped in an ActivityError
+            workflow.logger.warning("audit write not taken locally in time; retrying it through the server")
+    return await workflow.execute_activity(  # type: ignore[no-any-return]
+        activity_names.RECORD_AUDIT, batch, retry_policy=options.AUDIT_RETRY, **call
+    )

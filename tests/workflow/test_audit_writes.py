@@ -1,0 +1,79 @@
+"""How the write-ahead audit reaches the database (issue 15): local activities, one write between
+a decision and its action, and at once while a task waits."""
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from activities.tools.refund import ISSUE_REFUND
+from hitl.activity_names import RECORD_AUDIT
+from hitl.contracts import TaskStatus
+from tests.support import assert_eventually
+from tests.workflow.conftest import Handle, Harness
+from workers.agent import SANDBOX
+from workflows.registry import WORKFLOWS
+
+
+def scheduled(event: HistoryEvent, activity_type: str) -> bool:
+    return (
+        event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        and event.activity_task_scheduled_event_attributes.activity_type.name == activity_type
+    )
+
+
+def local_write(event: HistoryEvent) -> bool:
+    return (
+        event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and event.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    )
+
+
+async def audit_kinds(h: Harness, handle: Handle) -> list[str]:
+    rows = await h.pool.fetch(
+        "SELECT kind FROM audit_events WHERE task_id = $1 ORDER BY chain_pos", handle.id
+    )
+    return [r["kind"] for r in rows]
+
+
+async def test_the_decision_is_written_once_with_the_refund_s_write_ahead_flush(harness: Harness) -> None:
+    handle = await harness.refund_task(250)
+    await harness.wait_pending(handle)
+    await harness.decide(handle, outcome="approve", reviewer="alice")
+    assert (await handle.result()).status is TaskStatus.COMPLETED
+
+    history = await handle.fetch_history()
+    events = list(history.events)
+    assert not [e for e in events if scheduled(e, RECORD_AUDIT)]
+    signal = next(e for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
+    refund = next(e for e in events if scheduled(e, ISSUE_REFUND))
+    between = [e for e in events if signal.event_id < e.event_id < refund.event_id]
+    assert len([e for e in between if local_write(e)]) == 1
+    # ... in the one workflow task that took the decision and scheduled the refund.
+    assert len([e for e in between if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED]) == 1
+
+    # Write-ahead: the decision's row committed before the refund's transaction began.
+    recorded, issued = await harness.pool.fetchrow(
+        "SELECT (SELECT recorded_at FROM audit_events WHERE task_id = $1 AND kind = 'decision_accepted'),"
+        " (SELECT issued_at FROM shop.refunds WHERE idempotency_key = $1 || '/step-1')",
+        handle.id,
+    )
+    assert recorded < issued
+
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=SANDBOX)
+    replayed = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert replayed.replay_failure is None
+
+
+async def test_a_refused_decision_is_written_while_the_task_still_waits(harness: Harness) -> None:
+    handle = await harness.refund_task(250)
+    await harness.wait_pending(handle)
+    await harness.decide(handle, outcome="approve", reviewer="mallory")  # not a reviewer: refused
+
+    trail = await assert_eventually(
+        lambda: audit_kinds(harness, handle), lambda kinds: "decision_refused" in kinds
+    )
+    assert trail[-1] == "decision_refused"
+    assert len((await harness.wait_pending(handle)).requests) == 1
+    await harness.decide(handle, outcome="reject", reviewer="alice")
+    assert (await handle.result()).status is TaskStatus.REJECTED
