@@ -24,7 +24,7 @@ from typing import Any
 
 from bench.harness import CpuMeter, bench_stack, spread
 from bench.kinds import Bare, Gated, Kind
-from bench.phases import measure
+from bench.phases import gated_batch, measure
 from hitl.clean_exit import run_and_exit
 from workers.local.dev_server import SQLITE_PRAGMAS
 
@@ -41,6 +41,8 @@ RATIOS = {
     "auto_latency_p50": "auto_latency_p50_ms",
 }
 """Ratio name (as in `ratio_gated_over_bare`) -> the figure it divides."""
+WARM_UP = 3
+"""Tasks of each kind run before measuring, so that imports and caches are not counted."""
 
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -84,8 +86,11 @@ async def main() -> int:
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="hitl-bench-") as tmp:
         async with bench_stack(Path(tmp)) as bench:
-            meter = CpuMeter(bench.processes())
             stamp = str(int(time.time()))
+            warm: list[Kind] = [Bare(bench.client, bench.pool), Gated(bench.client, bench.pool)]
+            for kind in warm:
+                await gated_batch(kind, f"{kind.name}-{stamp}-warm-", WARM_UP)  # imports, caches
+            meter = CpuMeter(bench.processes())
             for repeat in range(args.repeats):
                 kinds: list[Kind] = [Bare(bench.client, bench.pool), Gated(bench.client, bench.pool)]
                 if repeat % 2:

@@ -8,12 +8,11 @@ wait ends in the same workflow task: then they ride along with the write-ahead f
 follows (one write, not two). Event keys are deterministic (workflow id, run id, sequence), so
 a retried or replayed write never duplicates a row.
 
-A write runs as a local activity: the worker writes the batch itself and the workflow carries on
-in the same workflow task, with no round trip through the server (docs/performance.md). A write
-the database does not take within `options.AUDIT_LOCAL_RETRY` attempts is handed to the server as a
-regular activity, which retries it without limit (visible in `temporal workflow describe`)
-while the workflow waits. Runs started before this (no `LOCAL_AUDIT_PATCH` marker in their
-history) keep writing through regular activities. All I/O happens in activities.
+A write runs as a local activity (`workflows.local_first`): the worker writes the batch itself
+and the workflow carries on in the same workflow task, with no round trip through the server. A
+write the database does not take within the local attempts goes to the server, which retries it
+without limit while the workflow waits. Runs started before this (no `LOCAL_AUDIT_PATCH` marker
+in their history) keep writing through regular activities. All I/O happens in activities.
 """
 
 import asyncio
@@ -22,7 +21,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from hitl import activity_names
@@ -36,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows import options
+from workflows.local_first import run_local_first
 
 LOCAL_AUDIT_PATCH = "audit-writes-local"
 """`workflow.patched()` id of the local-activity audit writes."""
@@ -131,18 +130,13 @@ class AuditLog:
 
 async def _write(batch: RecordEventsInput, summary: str) -> RecordEventsResult:
     """Write one batch: locally, or through the server when the database is slow to answer."""
-    call: dict[str, Any] = {
-        "result_type": RecordEventsResult,
-        "start_to_close_timeout": options.AUDIT_TIMEOUT,
-        "summary": summary,
-    }
-    if workflow.patched(LOCAL_AUDIT_PATCH):
-        try:
-            return await workflow.execute_local_activity(  # type: ignore[no-any-return]
-                activity_names.RECORD_AUDIT, batch, retry_policy=options.AUDIT_LOCAL_RETRY, **call
-            )
-        except FailureError:  # the last attempt's error, not always wrapped in an ActivityError
-            workflow.logger.warning("audit write not taken locally in time; retrying it through the server")
-    return await workflow.execute_activity(  # type: ignore[no-any-return]
-        activity_names.RECORD_AUDIT, batch, retry_policy=options.AUDIT_RETRY, **call
+    result: RecordEventsResult = await run_local_first(
+        activity_names.RECORD_AUDIT,
+        batch,
+        patch=LOCAL_AUDIT_PATCH,
+        result_type=RecordEventsResult,
+        start_to_close_timeout=options.AUDIT_TIMEOUT,
+        retry_policy=options.AUDIT_RETRY,
+        summary=summary,
     )
+    return result

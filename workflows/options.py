@@ -28,9 +28,7 @@ UNDO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval
 AUDIT_TIMEOUT = timedelta(seconds=30)
 AUDIT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 """No attempt limit: while PostgreSQL is down the workflow waits, and nothing is lost."""
-AUDIT_LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=4)
-"""A local audit write gets four attempts (about 7 s); then the server retries it without limit,
-so a long database outage neither holds a workflow task open nor grows the history."""
+
 
 NOTIFY_TIMEOUT = timedelta(seconds=30)
 NOTIFY_SCHEDULE_TO_CLOSE = timedelta(minutes=30)

@@ -1,5 +1,8 @@
-"""How the write-ahead audit reaches the database (issue 15): local activities, one write between
-a decision and its action, and at once while a task waits."""
+"""Local activities where a trip through the server buys nothing (issue 15): loading the policy
+and the write-ahead audit; one audit write between a decision and its action, and writes at
+once while a task waits."""
+
+import json
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
@@ -7,7 +10,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from activities.tools.refund import ISSUE_REFUND
-from hitl.activity_names import RECORD_AUDIT
+from hitl.activity_names import LOAD_TASK_CONTEXT, RECORD_AUDIT
 from hitl.contracts import TaskStatus
 from tests.support import assert_eventually
 from tests.workflow.conftest import Handle, Harness
@@ -29,6 +32,11 @@ def local_write(event: HistoryEvent) -> bool:
     )
 
 
+def local_type(event: HistoryEvent) -> str:
+    data = event.marker_recorded_event_attributes.details["data"].payloads[0].data
+    return str(json.loads(data)["activity_type"])
+
+
 async def audit_kinds(h: Harness, handle: Handle) -> list[str]:
     rows = await h.pool.fetch(
         "SELECT kind FROM audit_events WHERE task_id = $1 ORDER BY chain_pos", handle.id
@@ -36,7 +44,9 @@ async def audit_kinds(h: Harness, handle: Handle) -> list[str]:
     return [r["kind"] for r in rows]
 
 
-async def test_the_decision_is_written_once_with_the_refund_s_write_ahead_flush(harness: Harness) -> None:
+async def test_policy_and_audit_are_local_and_the_decision_rides_with_the_refund_s_flush(
+    harness: Harness,
+) -> None:
     handle = await harness.refund_task(250)
     await harness.wait_pending(handle)
     await harness.decide(handle, outcome="approve", reviewer="alice")
@@ -44,7 +54,10 @@ async def test_the_decision_is_written_once_with_the_refund_s_write_ahead_flush(
 
     history = await handle.fetch_history()
     events = list(history.events)
-    assert not [e for e in events if scheduled(e, RECORD_AUDIT)]
+    assert not [e for e in events if scheduled(e, RECORD_AUDIT) or scheduled(e, LOAD_TASK_CONTEXT)]
+    locals_run = [local_type(e) for e in events if local_write(e)]
+    assert locals_run[0] == LOAD_TASK_CONTEXT
+    assert set(locals_run) == {LOAD_TASK_CONTEXT, RECORD_AUDIT}
     signal = next(e for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
     refund = next(e for e in events if scheduled(e, ISSUE_REFUND))
     between = [e for e in events if signal.event_id < e.event_id < refund.event_id]
