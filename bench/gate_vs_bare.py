@@ -13,16 +13,14 @@ Usage: `python -m bench.gate_vs_bare [--n 100] [--k 20] [--repeats 3]`; results 
 """
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import CpuMeter, bench_stack, spread
+from bench.harness import CpuMeter, bench_stack, report_header, spread, write_report
 from bench.kinds import Bare, Gated, Kind
 from bench.phases import gated_batch, measure
 from hitl.clean_exit import run_and_exit
@@ -82,7 +80,13 @@ async def main() -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON report goes")
     args = parser.parse_args()
 
-    load_before = os.getloadavg()
+    header = report_header(
+        "gate_vs_bare",
+        server=f"temporal server start-dev, SQLite file, {' '.join(SQLITE_PRAGMAS)}",
+        n=args.n,
+        k=args.k,
+        repeats=args.repeats,
+    )
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="hitl-bench-") as tmp:
         async with bench_stack(Path(tmp)) as bench:
@@ -102,21 +106,12 @@ async def main() -> int:
                 runs.append(run)
 
     report = {
-        "benchmark": "gate_vs_bare",
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
-        "server": f"temporal server start-dev, SQLite file, {' '.join(SQLITE_PRAGMAS)}",
-        "n": args.n,
-        "k": args.k,
-        "repeats": args.repeats,
+        **header,
+        "load_average_after": round(os.getloadavg()[0], 2),
         **summarize(runs),
         "runs": runs,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps({k: v for k, v in report.items() if k != "runs"}, indent=2))
-    print(f"written to {args.out}")
+    write_report(report, args.out)
     return 0
 
 

@@ -10,8 +10,11 @@ same way.
 import asyncio
 import contextlib
 import json
+import os
+import platform
 import statistics
 import sys
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +50,7 @@ class BenchStack:
     """A started stack with the bare worker, a client and a pool (the workers' role)."""
 
     stack: Stack
-    bare_worker: Child
+    bare_worker: Child | None
     client: Client
     pool: asyncpg.Pool
 
@@ -61,24 +64,30 @@ class BenchStack:
             "bare_worker": self.bare_worker,
             "temporal_server": self.stack.child("temporal"),
         }
-        pids = {name: child.process.pid for name, child in found.items() if child.process is not None}
+        pids = {
+            name: child.process.pid
+            for name, child in found.items()
+            if child is not None and child.process is not None
+        }
         pids["postgres"] = int(pid_file.read_text().split()[0])
         return pids
 
 
 @contextlib.asynccontextmanager
-async def bench_stack(state: Path) -> AsyncIterator[BenchStack]:
-    """Start the local stack on free ports in `state`, plus the bare worker; stop all on exit."""
+async def bench_stack(state: Path, *, with_bare: bool = True) -> AsyncIterator[BenchStack]:
+    """Start the local stack on free ports in `state`, plus the bare worker unless told not to;
+    stop all on exit."""
     stack = Stack(scratch_settings(state), temporal_port=free_port(), ui_port=None)
     bare: Child | None = None
     try:
         client = await stack.start()
         assert stack.postgres is not None
-        bare = Child(
-            "bare-worker",
-            [sys.executable, "-m", "bench.bare", stack.address, BARE_QUEUE, stack.postgres.worker_dsn],
-            state / "logs" / "bare-worker.log",
-        ).start()
+        if with_bare:
+            bare = Child(
+                "bare-worker",
+                [sys.executable, "-m", "bench.bare", stack.address, BARE_QUEUE, stack.postgres.worker_dsn],
+                state / "logs" / "bare-worker.log",
+            ).start()
         pool = await create_pool(stack.postgres.worker_dsn, max_size=10)
         try:
             yield BenchStack(stack, bare, client, pool)
@@ -163,4 +172,22 @@ def spread(values: Sequence[float]) -> dict[str, float]:
         "median": round(statistics.median(values), 3),
         "min": round(min(values), 3),
         "max": round(max(values), 3),
+    }
+
+
+def write_report(report: dict[str, Any], out: Path) -> None:
+    """Write the report as JSON to `out` and print it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+
+
+def report_header(benchmark: str, **fields: Any) -> dict[str, Any]:
+    """The fields every report starts with: what, when, on what machine, under what load."""
+    return {
+        "benchmark": benchmark,
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_average_before": round(os.getloadavg()[0], 2),
+        **fields,
     }

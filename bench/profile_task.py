@@ -7,7 +7,6 @@ Usage: `python -m bench.profile_task [--batch 20]`; results go to
 """
 
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from activities.tools.refund import ISSUE_REFUND
-from bench.harness import CpuMeter, bench_stack, parked_at
+from bench.harness import CpuMeter, bench_stack, parked_at, report_header, write_report
 from bench.history_profile import profile
 from bench.kinds import GATED_AMOUNT, Bare, Gated, Kind, seed
 from bench.phases import gated_batch
@@ -41,12 +40,7 @@ async def main() -> int:
     parser.add_argument("--batch", type=int, default=20, help="tasks per kind for CPU per task")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    report: dict[str, Any] = {
-        "benchmark": "profile_gated_task",
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "load_average_before": round(os.getloadavg()[0], 2),
-        "batch": args.batch,
-    }
+    report = report_header("profile_gated_task", batch=args.batch)
     stamp = str(int(time.time()))
     with tempfile.TemporaryDirectory(prefix="hitl-profile-") as tmp:
         async with bench_stack(Path(tmp)) as bench:
@@ -64,9 +58,7 @@ async def main() -> int:
                     "cpu_ms_per_task": {p: round(s * 1000 / args.batch, 1) for p, s in cpu.items()},
                 }
     report["load_average_after"] = round(os.getloadavg()[0], 2)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+    write_report(report, args.out)
     return 0
 
 

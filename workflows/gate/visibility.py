@@ -1,7 +1,9 @@
 """Keep the Temporal UI and CLI true: search attributes and current details at every change.
 
 The search attributes make `temporal workflow list --query 'HitlStatus="waiting"'` a review
-queue; the current details show the context cards in the UI and in `temporal workflow metadata`.
+queue; the current details show the context cards in the UI and in `temporal workflow metadata`;
+the memo lists the open requests (`QueueItem`), so `hitl inbox` reads a page of the queue with
+one visibility call instead of a query to every task's worker.
 """
 
 from typing import Any
@@ -11,15 +13,21 @@ from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from hitl import search_attributes as sa
+    from hitl.contracts.inbox import QUEUE_MEMO, QueueItem
     from hitl.contracts.review import ReviewRequest
+
+QUEUE_MEMO_PATCH = "queue-memo"
+"""`workflow.patched()` id: runs from before the memo keep the commands their history holds."""
 
 
 def publish(open_requests: list[ReviewRequest], status: str, idle_note: str) -> None:
-    """Upsert the HITL search attributes and current details for the open requests.
+    """Upsert the HITL search attributes, current details and queue memo for the open requests.
 
     With several requests open, the one with the earliest deadline leads (tier, deadline,
     action type); assignees are the union, the amount the largest.
     """
+    if workflow.patched(QUEUE_MEMO_PATCH):
+        workflow.upsert_memo({QUEUE_MEMO: [QueueItem.of(r).model_dump(mode="json") for r in open_requests]})
     if not open_requests:
         workflow.upsert_search_attributes(
             [
