@@ -35,6 +35,8 @@ BATCH_AMOUNT = 260
 """The tasks the batch approves ask for this amount (`HitlAmount = 260` selects them)."""
 COUNT_EVERY = 5.0
 """Seconds between visibility counts while tasks park."""
+SETTLE = 20.0
+"""Seconds to let the last notices and audit writes finish before the idle reading."""
 IDLE_WINDOW = 30.0
 """Seconds the agent worker's CPU is read over while every task waits."""
 
@@ -117,7 +119,8 @@ def rss_mb(proc: psutil.Process) -> float:
 
 
 async def idle_cpu(proc: psutil.Process) -> float:
-    """Percent of one core the process used over IDLE_WINDOW seconds."""
+    """Percent of one core the process used over IDLE_WINDOW seconds, once settled."""
+    await asyncio.sleep(SETTLE)
     before: float = sum(proc.cpu_times()[:2])
     await asyncio.sleep(IDLE_WINDOW)
     after: float = sum(proc.cpu_times()[:2])

@@ -39,9 +39,9 @@ from workflows.registry import WORKFLOWS
 
 log = logging.getLogger("hitl.agent_worker")
 
-MAX_CACHED_WORKFLOWS = 2000
-"""Workflow runs kept in memory (about 0.1 MB each): with 10,000 tasks waiting the worker stays
-under 400 MB; a decision for a run no longer cached replays its history first (docs/performance.md)."""
+MAX_CACHED_WORKFLOWS = 1000
+"""Workflow runs kept in memory (about 0.18 MB each): however many tasks wait, the worker stays
+near 300 MB; a decision for a run no longer cached replays its history first (docs/performance.md)."""
 STICKY_TIMEOUT = timedelta(seconds=3)
 """After a worker dies, its workflows move to another worker after this long (default 10 s)."""
 

@@ -11,8 +11,8 @@ a retried or replayed write never duplicates a row.
 A write runs as a local activity (`workflows.local_first`): the worker writes the batch itself
 and the workflow carries on in the same workflow task, with no round trip through the server. A
 write the database does not take within the local attempts goes to the server, which retries it
-without limit while the workflow waits. Runs started before this (no `LOCAL_AUDIT_PATCH` marker
-in their history) keep writing through regular activities. All I/O happens in activities.
+without limit while the workflow waits. Runs started before this (no `patches.LOCAL_WRITES_AND_QUEUE_MEMO`
+marker in their history) keep writing through regular activities. All I/O happens in activities.
 """
 
 import asyncio
@@ -33,11 +33,8 @@ with workflow.unsafe.imports_passed_through():
         RecordEventsResult,
     )
 
-from workflows import options
+from workflows import options, patches
 from workflows.local_first import run_local_first
-
-LOCAL_AUDIT_PATCH = "audit-writes-local"
-"""`workflow.patched()` id of the local-activity audit writes."""
 
 
 class AuditLog:
@@ -121,7 +118,7 @@ class AuditLog:
                 return
             # Let the rest of this workflow task run first (conditions are checked once nothing
             # else can run): if the wait just ended, the flush before the next action takes these.
-            if workflow.patched(LOCAL_AUDIT_PATCH):
+            if workflow.patched(patches.LOCAL_WRITES_AND_QUEUE_MEMO):
                 await workflow.wait_condition(lambda: True)
                 if self._waiting == 0 and not self._closing:
                     continue
@@ -133,7 +130,7 @@ async def _write(batch: RecordEventsInput, summary: str) -> RecordEventsResult:
     result: RecordEventsResult = await run_local_first(
         activity_names.RECORD_AUDIT,
         batch,
-        patch=LOCAL_AUDIT_PATCH,
+        patch=patches.LOCAL_WRITES_AND_QUEUE_MEMO,
         result_type=RecordEventsResult,
         start_to_close_timeout=options.AUDIT_TIMEOUT,
         retry_policy=options.AUDIT_RETRY,

@@ -14,13 +14,10 @@ with workflow.unsafe.imports_passed_through():
     from hitl.contracts import AuditKind, TaskResult, TaskStatus
     from policies.context import LoadTaskContextInput, TaskContext
 
-from workflows import options
+from workflows import options, patches
 from workflows.local_first import run_local_first
 from workflows.post_review import PostReviews
 from workflows.task_state import TaskState
-
-LOCAL_CONTEXT_PATCH = "task-context-local"
-"""`workflow.patched()` id: the policy and autonomy stages load in a local activity."""
 
 
 async def begin(state: TaskState, action_types: list[str]) -> TaskResult | None:
@@ -34,7 +31,7 @@ async def begin(state: TaskState, action_types: list[str]) -> TaskResult | None:
             LoadTaskContextInput(
                 policy=task.policy, task_kind=task.kind, action_types=action_types, subject=task.subject
             ),
-            patch=LOCAL_CONTEXT_PATCH,
+            patch=patches.LOCAL_WRITES_AND_QUEUE_MEMO,
             result_type=TaskContext,
             start_to_close_timeout=options.SETUP_TIMEOUT,
             summary=f"load policy {task.policy}",
