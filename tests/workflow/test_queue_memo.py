@@ -1,5 +1,6 @@
-"""A waiting task lists its open requests in its memo, so the inbox reads the queue with
-visibility list calls alone (issue 15)."""
+"""What a gated task writes to visibility (issue 15): its open requests in its memo, so the
+inbox reads the queue with visibility list calls alone, and search attributes only when they
+change."""
 
 from typing import Any
 
@@ -36,3 +37,22 @@ async def test_the_memo_lists_the_open_request_until_it_is_decided(harness: Harn
     await harness.decide(handle, outcome="approve", reviewer="alice")
     assert (await handle.result()).status is TaskStatus.COMPLETED
     assert await queue(handle) == []
+
+
+async def test_search_attributes_are_upserted_only_when_they_change(harness: Harness) -> None:
+    handle = await harness.refund_task(250)
+    await harness.wait_pending(handle)
+    await harness.decide(handle, outcome="approve", reviewer="alice")
+    assert (await handle.result()).status is TaskStatus.COMPLETED
+
+    seen: dict[str, bytes] = {}
+    upserts = 0
+    for event in (await handle.fetch_history()).events:
+        if event.event_type != EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+            continue
+        upserts += 1
+        fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+        unchanged = {name for name, value in fields.items() if seen.get(name, b"") == value.data}
+        assert unchanged == set(), f"upsert {upserts} repeats {sorted(unchanged)}"
+        seen.update({name: value.data for name, value in fields.items()})
+    assert upserts >= 3  # running, waiting, completed at least
