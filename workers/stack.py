@@ -3,8 +3,9 @@
 Starts the embedded PostgreSQL (migrated by its migrator role; the workers connect as their own
 role, and sign audit checkpoints with a key in the state folder), the Temporal dev server (persisted to one SQLite file,
 Web UI on :8233, HITL search attributes registered), the agent worker and the notification
-worker as separate processes, then the sample refund tasks. For each task that waits, it prints
-the Web UI link and the `temporal workflow signal` command that approves it. Ctrl-C stops every
+worker as separate processes, the reviewer inbox (:8235, demo logins made at its start), then the
+sample refund tasks. For each task that waits, it prints the Web UI link and the `temporal
+workflow signal` command that approves it, and the inbox's address with a demo login. Ctrl-C stops every
 process it started; the state folder keeps tasks for the next run.
 """
 
@@ -33,6 +34,7 @@ from store.checkpoints import open_export
 from store.db import create_pool
 from store.signing import generate_key_file, public_path
 from workers.local.dev_server import dev_server, start_dev_server
+from workers.local.inbox import demo_login, inbox_url, start_inbox
 from workers.local.ports import port_in_use
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 from workers.local.processes import Child
@@ -49,9 +51,16 @@ class Stack:
     """Every process of the local stack, started in order and stopped in reverse."""
 
     def __init__(
-        self, settings: StackSettings, *, temporal_port: int = TEMPORAL_PORT, ui_port: int | None = UI_PORT
+        self,
+        settings: StackSettings,
+        *,
+        temporal_port: int = TEMPORAL_PORT,
+        ui_port: int | None = UI_PORT,
+        inbox_port: int | None = None,
     ) -> None:
         self.settings = settings
+        self.inbox_port = inbox_port
+        """Where the reviewer inbox listens; None: no inbox."""
         self.temporal_port = temporal_port
         self.ui_port = ui_port
         self.address = f"127.0.0.1:{temporal_port}"
@@ -61,7 +70,7 @@ class Stack:
 
     async def start(self) -> Client:
         """Start PostgreSQL, Temporal and both workers; return a connected client."""
-        for port in (self.temporal_port, self.ui_port):
+        for port in (self.temporal_port, self.ui_port, self.inbox_port):
             if port is not None and port_in_use(port):
                 raise RuntimeError(f"port {port} is in use: stop what runs there (another `make run`?)")
         self.state.mkdir(parents=True, exist_ok=True)
@@ -88,6 +97,7 @@ class Stack:
             "HITL_UI_URL": self.ui_url,
             "HITL_POLICY_DIR": str(self.settings.policy_dir.resolve()),
             "HITL_NOTIFY_TASK_QUEUE": self.settings.notify_task_queue,
+            **({"HITL_INBOX_URL": inbox_url(self.inbox_port)} if self.inbox_port else {}),
         }
         for name, module in (
             ("agent-worker", "workers.agent"),
@@ -96,7 +106,11 @@ class Stack:
             child = Child(name, [sys.executable, "-m", module], logs / f"{name}.log", self.worker_env)
             self.children.append(child.start())
             log.info("%s started (log: %s)", name, child.log_file)
-        return await _connect_when_healthy(self.address)
+        client = await _connect_when_healthy(self.address)
+        if self.inbox_port is not None:
+            self.children.append(await start_inbox(self.state, self.inbox_port, self.worker_env))
+            log.info("reviewer inbox on %s", inbox_url(self.inbox_port))
+        return client
 
     def audit_env(self) -> dict[str, str]:
         """Checkpoint settings of the workers: the signing key (made on first start unless
@@ -191,6 +205,7 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
     temporal = Path(sys.executable).parent / "temporal"
     hitl = Path(sys.executable).parent / "hitl"
     lines = ["", "Sample refund tasks:"]
+    deciders: list[str] = []
     for task in tasks:
         handle = client.get_workflow_handle(task.task_id, result_type=TaskResult)
         state = await _settle(handle)
@@ -204,6 +219,7 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
             continue
         request = state.requests[0]
         reviewer = reviewer_for(request, policy) or "alice"
+        deciders.append(reviewer)
         payload = json.dumps(
             {"request_id": request.request_id, "outcome": "approve", "reviewer": reviewer},
             separators=(",", ":"),
@@ -215,6 +231,9 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
             f"--workflow-id {task.task_id} --name decide --input '{payload}'",
             f"    Or:      TEMPORAL_ADDRESS={stack.address} {hitl} approve {task.task_id} --as {reviewer}",
         ]
+    if stack.inbox_port is not None:
+        login = demo_login(stack.state, deciders[0] if deciders else "alice")
+        lines += ["", f"Reviewer inbox: {inbox_url(stack.inbox_port)}  (demo login: {login})"]
     lines += [
         "",
         f"The queue: TEMPORAL_ADDRESS={stack.address} {hitl} inbox",
@@ -246,7 +265,12 @@ async def _settle(handle: WorkflowHandle[Any, TaskResult]) -> TaskResult | Pendi
 async def main() -> int:
     settings = StackSettings.from_env()
     configure_logging(settings)
-    stack = Stack(settings, temporal_port=settings.temporal_port, ui_port=settings.ui_port)
+    stack = Stack(
+        settings,
+        temporal_port=settings.temporal_port,
+        ui_port=settings.ui_port,
+        inbox_port=settings.inbox_port,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

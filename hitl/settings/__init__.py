@@ -16,6 +16,7 @@ from hitl.settings.groups import LoggingSettings, TelemetrySettings
 from hitl.settings.processes import (
     AgentWorkerSettings,
     CliSettings,
+    InboxProcessSettings,
     NotificationWorkerSettings,
     StackSettings,
     WorkerSettings,
@@ -26,6 +27,7 @@ __all__ = [
     "ChannelSettings",
     "CliSettings",
     "HitlSettings",
+    "InboxProcessSettings",
     "LoggingSettings",
     "NotificationWorkerSettings",
     "StackSettings",

@@ -6,6 +6,7 @@
 | notification worker | `NotificationWorkerSettings` | `python -m workers.notification` |
 | command line | `CliSettings` | `hitl ...` |
 | local stack | `StackSettings` | `make run` (`python -m workers.stack`) |
+| reviewer inbox | `InboxProcessSettings` | `python -m hitl.inbox` |
 """
 
 from pydantic import Field, SecretStr
@@ -23,6 +24,7 @@ from hitl.settings.groups import (
     Port,
     TelemetrySettings,
 )
+from hitl.settings.inbox import InboxLinkSettings, InboxPortSettings, InboxSettings
 
 
 class WorkerSettings(LoggingSettings, TelemetrySettings):
@@ -50,7 +52,9 @@ class AgentWorkerSettings(
     """Bearer key for the `HITL_LLM_BASE_URL` endpoint."""
 
 
-class NotificationWorkerSettings(WorkerSettings, OutboxSettings, NotifyQueueSettings, ChannelSettings):
+class NotificationWorkerSettings(
+    WorkerSettings, OutboxSettings, NotifyQueueSettings, ChannelSettings, InboxLinkSettings
+):
     """The notification worker: notification activities and their channels; no database."""
 
 
@@ -62,7 +66,12 @@ class CliSettings(TelemetrySettings, DatabaseSettings, MigratorSettings, AuditAn
 
 
 class StackSettings(
-    LoggingSettings, OutboxSettings, PolicySettings, NotifyQueueSettings, AuditAnchorSettings
+    LoggingSettings,
+    OutboxSettings,
+    PolicySettings,
+    NotifyQueueSettings,
+    AuditAnchorSettings,
+    InboxPortSettings,
 ):
     """The local stack (`make run`): it hands these on to the workers it starts."""
 
@@ -72,10 +81,15 @@ class StackSettings(
     """Port of the local stack's Temporal Web UI."""
 
 
+class InboxProcessSettings(InboxSettings, LoggingSettings, TelemetrySettings, PolicySettings):
+    """The reviewer inbox: the web app reviewers decide in; no database."""
+
+
 PROCESSES: dict[str, type[HitlSettings]] = {
     "agent worker": AgentWorkerSettings,
     "notification worker": NotificationWorkerSettings,
     "`hitl` CLI": CliSettings,
     "local stack": StackSettings,
+    "reviewer inbox": InboxProcessSettings,
 }
 """Every process kind and its settings model, in the order the configuration table names them."""

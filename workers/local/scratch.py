@@ -34,16 +34,18 @@ def scratch_settings(state_dir: Path) -> StackSettings:
 
 @contextlib.asynccontextmanager
 async def scratch_stack(
-    state_dir: Path, *, with_ui: bool = False, pool_size: int = 3
+    state_dir: Path, *, with_ui: bool = False, with_inbox: bool = False, pool_size: int = 3
 ) -> AsyncIterator[ScratchStack]:
     """Start the stack in `state_dir` on free ports; stop every process on exit.
 
-    With `with_ui`, the Web UI listens on a free port too (and the workers' links point at it).
+    With `with_ui`, the Web UI listens on a free port too (and the workers' links point at it);
+    with `with_inbox`, so does the reviewer inbox (and notices link to it).
     """
     stack = Stack(
         scratch_settings(state_dir),
         temporal_port=free_port(),
         ui_port=free_port() if with_ui else None,
+        inbox_port=free_port() if with_inbox else None,
     )
     try:
         client = await stack.start()

@@ -1,0 +1,75 @@
+"""The reviewer inbox as a process of the local stack (`python -m hitl.inbox`).
+
+Its files live in `<state>/inbox/`: the Ed25519 key it signs decisions with (made on first
+start), the local accounts (argon2 hashes) and, for the demo, `demo-logins.txt` with a random
+password for every reviewer in the policies (mode 0600; the inbox makes them at its start).
+"""
+
+import asyncio
+import sys
+from pathlib import Path
+
+import httpx
+
+from store.signing import generate_key_file
+from workers.local.processes import Child
+
+DEMO_LOGINS = "demo-logins.txt"
+
+
+def inbox_url(port: int) -> str:
+    """The inbox's address on this machine."""
+    return f"http://127.0.0.1:{port}"
+
+
+def inbox_env(state: Path, port: int) -> dict[str, str]:
+    """The inbox's settings in the stack: its key, accounts and demo logins in `<state>/inbox`."""
+    folder = state / "inbox"
+    key = folder / "issuer-key.pem"
+    if not key.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        generate_key_file(key)
+    return {
+        "HITL_INBOX_HOST": "127.0.0.1",
+        "HITL_INBOX_PORT": str(port),
+        "HITL_INBOX_URL": inbox_url(port),
+        "HITL_INBOX_KEY_FILE": str(key),
+        "HITL_INBOX_ACCOUNTS_FILE": str(folder / "accounts.jsonl"),
+        "HITL_INBOX_DEMO_LOGINS": str(folder / DEMO_LOGINS),
+    }
+
+
+async def start_inbox(state: Path, port: int, env: dict[str, str], within: float = 60.0) -> Child:
+    """Start the inbox with the workers' `env` and its own settings; return once it answers.
+
+    Raises:
+        RuntimeError: It exited or did not answer within `within` seconds.
+    """
+    child = Child(
+        "inbox",
+        [sys.executable, "-m", "hitl.inbox"],
+        state / "logs" / "inbox.log",
+        {**env, **inbox_env(state, port)},
+    ).start()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    async with httpx.AsyncClient() as http:
+        while child.running:
+            try:
+                if (await http.get(f"{inbox_url(port)}/healthz", timeout=2.0)).status_code == 200:
+                    return child
+            except httpx.TransportError:
+                pass
+            if loop.time() > deadline:
+                break
+            await asyncio.sleep(0.2)
+    child.stop()
+    raise RuntimeError(f"the reviewer inbox did not start:\n{child.tail()}")
+
+
+def demo_login(state: Path, reviewer: str) -> str:
+    """`name / password` of a demo reviewer, as the inbox wrote it."""
+    path = state / "inbox" / DEMO_LOGINS
+    lines = path.read_text().splitlines() if path.exists() else []
+    found = dict(line.split(" ", 1) for line in lines if " " in line)
+    return f"{reviewer} / {found[reviewer]}" if reviewer in found else f"see {path}"
