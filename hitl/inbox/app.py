@@ -96,6 +96,9 @@ def build_app(inbox: Inbox) -> Starlette:
         assert isinstance(exc, Forbidden)
         return inbox.render(request, "gone.html", exc.status, message=exc.message)
 
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return inbox.render(request, "gone.html", 404, message=f"There is no page {request.url.path}.")
+
     async def unavailable(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RPCError)
         return inbox.render(request, "gone.html", 503, message=f"Temporal is unavailable: {exc.message}")
@@ -103,7 +106,12 @@ def build_app(inbox: Inbox) -> Starlette:
     return Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={LoginNeeded: need_login, Forbidden: forbidden, RPCError: unavailable},
+        exception_handlers={
+            LoginNeeded: need_login,
+            Forbidden: forbidden,
+            RPCError: unavailable,
+            404: not_found,
+        },
     )
 
 

@@ -84,6 +84,8 @@ def read_patch(model: type[BaseModel], proposed: Mapping[str, Any], form: Mappin
     submitted: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name, prop in schema.get("properties", {}).items():
+        if name not in form and _kind(prop) != "checkbox":
+            continue  # not on the form (an unchecked box is the one input a browser leaves out)
         try:
             submitted[name] = _parsed(_kind(prop), prop, form.get(name))
         except ValueError as err:

@@ -6,14 +6,20 @@ client address; over the limit, logins are refused without checking the password
 """
 
 import unicodedata
+import warnings
 from typing import Any
 
-from authlib.integrations.starlette_client import OAuth, OAuthError
+import authlib.deprecate
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hitl.inbox.context import Inbox
 from hitl.inbox.session import check_csrf, log_in, log_out, reviewer_of, safe_next
+
+with warnings.catch_warnings():
+    # authlib asks for the `httpx2` fork; it still supports httpx, which the project pins.
+    warnings.simplefilter("ignore", authlib.deprecate.AuthlibDeprecationWarning)
+    from authlib.integrations.starlette_client import OAuth, OAuthError
 
 OIDC = "oidc"
 
