@@ -1,0 +1,127 @@
+"""The inbox's checks over HTTP on the real stack: what a URL or a tampered form cannot do, the
+gate's answers in words, and notices that link to the request's page.
+
+Each refusal is checked twice: what the reviewer is told, and that the task did not move (its
+`status` shows no decision).
+"""
+
+import json
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowHandle
+
+from hitl.contracts import TaskResult, TaskStatus, TaskStatusView
+from hitl.names import STATUS_QUERY
+from tests.integration.inbox_support import InboxStack, Reviewer, card_path, inbox_live
+from tests.support import assert_eventually
+
+pytestmark = pytest.mark.integration
+__all__ = ["inbox_live"]
+
+
+async def decisions_of(handle: WorkflowHandle[Any, TaskResult]) -> TaskStatusView:
+    status: TaskStatusView = await handle.query(STATUS_QUERY, result_type=TaskStatusView)
+    return status
+
+
+async def test_another_groups_request_is_refused_by_url_and_by_form(inbox_live: InboxStack) -> None:
+    handle = await inbox_live.waiting_refund(250)
+    alice = await Reviewer.log_in(inbox_live, "alice")
+    sam = await Reviewer.log_in(inbox_live, "sam")  # sre-oncall: the config-change policy's group
+    try:
+        _, card = await alice.page(card_path(handle.id))
+        fields = card.forms["approve-form"]
+        page, _ = await sam.page(card_path(handle.id))
+        assert page.status_code == 403
+        assert "this request is not in your queue: your groups may not decide it" in page.text
+        assert "Refund 250" not in page.text
+        queue, sams = await sam.page("/queue")
+        assert handle.id not in queue.text
+        # alice's form with sam's own session and CSRF token: the request is still not his.
+        forged, _ = await sam.post(
+            card_path(handle.id) + "/decide", {**fields, "csrf": sams.forms["batch"]["csrf"]}
+        )
+        assert (forged.status_code, "not in your queue" in forged.text) == (403, True)
+    finally:
+        await alice.close()
+        await sam.close()
+    status = await decisions_of(handle)
+    assert (status.decisions, status.refusals) == ([], [])
+
+
+async def test_a_tampered_form_is_not_sent(inbox_live: InboxStack) -> None:
+    handle = await inbox_live.waiting_refund(250)
+    alice = await Reviewer.log_in(inbox_live, "alice")
+    try:
+        _, card = await alice.page(card_path(handle.id))
+        approve = card.forms["approve-form"]
+        tries = {
+            "stale_action": {**approve, "digest": "0" * 64},
+            "not offered": {**approve, "outcome": "revert"},
+            "reason code": {**card.forms["reject-form"], "reason_code": ""},
+        }
+        said = {}
+        for name, fields in tries.items():
+            _, page = await alice.post(card_path(handle.id) + "/decide", fields)
+            said[name] = page.flashes
+        assert said == {
+            "stale_action": [
+                "Not sent: stale_action: the action changed since you opened it; here is the new version."
+            ],
+            "not offered": ["Not sent: revert is not offered for this request."],
+            "reason code": ["Not sent: choose a reason code to reject."],
+        }
+        no_csrf, _ = await alice.post(card_path(handle.id) + "/decide", {**approve, "csrf": "x"})
+        assert no_csrf.status_code == 403
+    finally:
+        await alice.close()
+    status = await decisions_of(handle)
+    assert (status.decisions, status.refusals) == ([], [])
+
+
+async def test_the_gate_refuses_what_the_page_would_not_offer_and_says_why(inbox_live: InboxStack) -> None:
+    handle = await inbox_live.waiting_refund(1500, total=2000)
+    alice = await Reviewer.log_in(inbox_live, "alice")
+    try:
+        _, card = await alice.page(card_path(handle.id))
+        # The approve button is disabled for alice; post its form anyway.
+        _, page = await alice.post(
+            card_path(handle.id) + "/decide", {**card.forms["approve-form"], "confirm": "yes"}
+        )
+    finally:
+        await alice.close()
+    assert page.flashes == [
+        "Refused, over_limit: the amount is above your approval limit "
+        "('alice' may approve up to 1000; this action is 1500)."
+    ]
+    assert (await decisions_of(handle)).decisions == []
+
+
+async def test_a_high_risk_approval_waits_for_confirmation_then_completes(inbox_live: InboxStack) -> None:
+    handle = await inbox_live.waiting_refund(250)
+    bob = await Reviewer.log_in(inbox_live, "bob")
+    try:
+        _, card = await bob.page(card_path(handle.id))
+        asked, confirm = await bob.post(card_path(handle.id) + "/decide", card.forms["approve-form"])
+        assert (asked.status_code, "Yes, send it" in asked.text) == (200, True)
+        assert (await decisions_of(handle)).decisions == []
+        _, after = await bob.post(card_path(handle.id) + "/decide", confirm.forms["confirm-form"])
+    finally:
+        await bob.close()
+    assert after.flashes == [f"Approved {handle.id} (approval-1): accepted."]
+    result = await handle.result()
+    assert (result.status, result.steps[1].decided_by) == (TaskStatus.COMPLETED, "bob")
+
+
+async def test_notices_link_to_the_request_page(inbox_live: InboxStack) -> None:
+    handle = await inbox_live.waiting_refund(250)
+
+    async def links() -> list[str]:
+        lines = inbox_live.stack.settings.outbox.read_text().splitlines()
+        notices = [json.loads(line) for line in lines]
+        return [n["inbox_url"] for n in notices if n["task_id"] == handle.id and n["kind"] == "new_request"]
+
+    found = await assert_eventually(links, lambda found: len(found) == 1)
+    assert found == [f"{inbox_live.url}{card_path(handle.id)}"]
+    await handle.terminate("test done")
