@@ -9,14 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from temporalio.client import Client
 
 import policies
-from hitl.inbox.accounts import Accounts, hash_password, save
-from hitl.inbox.app import build_app
-from hitl.inbox.context import Inbox, Limiter
-from hitl.inbox.directory import Directory
+from hitl.inbox.accounts import hash_password, save
 from hitl.settings import InboxProcessSettings
+from tests.unit.inbox_app import inbox_client
 
 PASSWORD = "correct horse battery"
 
@@ -28,16 +25,7 @@ async def http(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     settings = InboxProcessSettings(
         inbox_accounts_file=accounts, policy_dir=Path(policies.__file__).parent, inbox_login_rate="3/minute"
     )
-    inbox = Inbox(
-        settings=settings,
-        client=await Client.connect("127.0.0.1:1", lazy=True),
-        directory=Directory.load(settings.policy_dir),
-        accounts=Accounts.load(accounts),
-        issuer=None,
-        limiter=Limiter.of(settings),
-    )
-    transport = httpx.ASGITransport(app=build_app(inbox))
-    async with httpx.AsyncClient(transport=transport, base_url="http://inbox.test") as client:
+    async with inbox_client(settings) as client:
         yield client
 
 
