@@ -9,12 +9,13 @@
 | `POST /r/{workflow_id}/{request_id}/decide` | send a decision |
 | `GET, POST /r/{workflow_id}/{request_id}/modify` | the modify form, then its diff |
 | `POST /batch`, `POST /batch/decide` | batch preview, then the batch decision |
-| `GET /healthz` | liveness for probes |
+| `GET /livez`, `GET /readyz` | probes: the process serves; Temporal answers too |
 """
 
 import functools
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -32,6 +33,8 @@ from hitl.inbox.context import Inbox
 from hitl.inbox.session import Forbidden, LoginNeeded, login_redirect
 
 STATIC = Path(__file__).parent / "static"
+READY_TIMEOUT = timedelta(seconds=2)
+"""How long `/readyz` waits for Temporal's health check."""
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -66,7 +69,8 @@ def build_app(inbox: Inbox) -> Starlette:
         Route(card + "/modify", bound(modify.modify_form), methods=["GET", "POST"]),
         Route("/batch", bound(batch.preview), methods=["POST"]),
         Route("/batch/decide", bound(batch.decide_batch), methods=["POST"]),
-        Route("/healthz", _healthz),
+        Route("/livez", _livez),
+        Route("/readyz", bound(_readyz)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     if settings.oidc_issuer:
@@ -115,8 +119,18 @@ def build_app(inbox: Inbox) -> Starlette:
     )
 
 
-async def _healthz(request: Request) -> Response:
+async def _livez(request: Request) -> Response:
     return PlainTextResponse("ok")
+
+
+async def _readyz(inbox: Inbox, request: Request) -> Response:
+    try:
+        healthy = await inbox.client.service_client.check_health(timeout=READY_TIMEOUT)
+    except (RPCError, RuntimeError):  # RuntimeError: a lazy client that cannot connect
+        healthy = False
+    return PlainTextResponse(
+        "ok" if healthy else "Temporal is not answering", status_code=200 if healthy else 503
+    )
 
 
 class SecurityHeaders:

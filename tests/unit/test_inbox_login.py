@@ -102,3 +102,9 @@ async def test_logging_out_ends_the_session(http: httpx.AsyncClient) -> None:
     assert (await http.post("/logout", data={"csrf": "stale"})).status_code == 403
     await http.post("/logout", data={"csrf": csrf_of(page)})
     assert (await http.get("/queue")).status_code == 303
+
+
+async def test_probes_say_whether_temporal_answers(http: httpx.AsyncClient) -> None:
+    assert (await http.get("/livez")).status_code == 200
+    ready = await http.get("/readyz")  # the lazy client points at a closed port
+    assert (ready.status_code, ready.text) == (503, "Temporal is not answering")

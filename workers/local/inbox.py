@@ -56,7 +56,7 @@ async def start_inbox(state: Path, port: int, env: dict[str, str], within: float
     async with httpx.AsyncClient() as http:
         while child.running:
             try:
-                if (await http.get(f"{inbox_url(port)}/healthz", timeout=2.0)).status_code == 200:
+                if (await http.get(f"{inbox_url(port)}/readyz", timeout=2.0)).status_code == 200:
                     return child
             except httpx.TransportError:
                 pass
