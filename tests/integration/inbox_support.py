@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.integration.conftest import LiveStack
-from workers.local.inbox import DEMO_LOGINS, inbox_url
+from workers.local.inbox import demo_password, inbox_url
 from workers.local.scratch import scratch_stack
 
 
@@ -23,8 +23,9 @@ class InboxStack(LiveStack):
         return inbox_url(self.stack.inbox_port)
 
     def password(self, reviewer: str) -> str:
-        lines = (self.stack.state / "inbox" / DEMO_LOGINS).read_text().splitlines()
-        return dict(line.split(" ", 1) for line in lines)[reviewer]
+        found = demo_password(self.stack.state, reviewer)
+        assert found is not None, f"no demo login for {reviewer}"
+        return found
 
 
 @pytest.fixture(scope="module")

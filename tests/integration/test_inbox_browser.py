@@ -9,7 +9,6 @@ With `HITL_INBOX_SCREENSHOTS=DIR` the first test saves the queue and the card th
 import asyncio
 import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,9 @@ from temporalio.client import WorkflowHandle
 from hitl.contracts import TaskResult, TaskStatus, TaskStatusView
 from hitl.names import STATUS_QUERY
 from tests.integration.inbox_support import InboxStack, card_path, inbox_live
-from tests.integration.test_web_ui import CHROMIUM, CHROMIUM_ARGS, UI_TIMEOUT_MS
+from tests.integration.test_web_ui import UI_TIMEOUT_MS
 from tests.support import unique
+from workers.local.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_found
 
 pytestmark = pytest.mark.integration
 __all__ = ["inbox_live"]
@@ -29,7 +29,7 @@ SHOTS = os.environ.get("HITL_INBOX_SCREENSHOTS")
 
 @pytest.fixture(scope="module")
 async def browser(inbox_live: InboxStack) -> AsyncIterator[Any]:
-    if not Path(CHROMIUM).exists():
+    if not chromium_found():
         pytest.skip(f"the inbox browser tests need Chromium at {CHROMIUM}: `apt-get install -y chromium`")
     from playwright.async_api import async_playwright
 

@@ -7,11 +7,8 @@ own browser download cannot work offline, so the test drives the system browser 
 with a message where it is missing.
 """
 
-import os
-import shutil
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -22,29 +19,18 @@ from hitl.contracts import AgentTaskInput, PendingResult, TaskStatus
 from hitl.names import PENDING_QUERY
 from tests.integration.conftest import LiveStack
 from tests.support import assert_eventually, unique
+from workers.local.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_found
 from workers.local.scratch import scratch_stack
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = os.environ.get("HITL_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    # Without these Chromium keeps calling home, which floods a closed network.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 UI_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
 async def ui_live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveStack]:
     """The local stack with its Web UI on a free port."""
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+    if not chromium_found():
         pytest.skip(f"Web UI test needs Chromium at {CHROMIUM}: `apt-get install -y chromium` (.ci/run does)")
     pytest.importorskip("playwright.async_api", reason="the playwright package drives Chromium (dev extra)")
     async with scratch_stack(tmp_path_factory.mktemp("ui-stack"), with_ui=True, pool_size=2) as started:

@@ -67,9 +67,14 @@ async def start_inbox(state: Path, port: int, env: dict[str, str], within: float
     raise RuntimeError(f"the reviewer inbox did not start:\n{child.tail()}")
 
 
-def demo_login(state: Path, reviewer: str) -> str:
-    """`name / password` of a demo reviewer, as the inbox wrote it."""
+def demo_password(state: Path, reviewer: str) -> str | None:
+    """A demo reviewer's password, as the inbox wrote it (None: no such demo login)."""
     path = state / "inbox" / DEMO_LOGINS
     lines = path.read_text().splitlines() if path.exists() else []
-    found = dict(line.split(" ", 1) for line in lines if " " in line)
-    return f"{reviewer} / {found[reviewer]}" if reviewer in found else f"see {path}"
+    return dict(line.split(" ", 1) for line in lines if " " in line).get(reviewer)
+
+
+def demo_login(state: Path, reviewer: str) -> str:
+    """`name / password` of a demo reviewer, for the stack's printout."""
+    password = demo_password(state, reviewer)
+    return f"{reviewer} / {password}" if password else f"see {state / 'inbox' / DEMO_LOGINS}"
