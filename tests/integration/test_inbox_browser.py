@@ -61,6 +61,7 @@ async def test_read_a_card_approve_with_the_keyboard_and_the_task_completes(
 ) -> None:
     from playwright.async_api import expect
 
+    others = [await inbox_live.waiting_refund(amount, total=2000) for amount in (1500, 120)]
     handle = await inbox_live.waiting_refund(250)
     page = await logged_in(browser, inbox_live, "alice")
     row = page.locator(f"tr[data-path='{card_path(handle.id)}']")
@@ -87,6 +88,8 @@ async def test_read_a_card_approve_with_the_keyboard_and_the_task_completes(
     )
     result = await handle.result()
     assert (result.status, result.steps[1].decided_by) == (TaskStatus.COMPLETED, "alice")
+    for other in others:
+        await other.terminate("test done")
 
 
 async def test_modify_through_the_form_generated_from_the_tools_model(

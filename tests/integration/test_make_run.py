@@ -1,6 +1,6 @@
 """`make run`'s main job (`python -m workers.stack`) as a user runs it: it prints the waiting
-sample tasks with the exact command that approves each; that command, and the printed audit
-verification, work as printed; Ctrl-C
+sample tasks with the exact command that approves each; that command, the printed audit
+verification and the printed inbox login work as printed; Ctrl-C
 stops every process; a second run finds the state it left, waiting tasks still waiting."""
 
 import asyncio
@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import psutil  # type: ignore[import-untyped]
 import pytest
 
@@ -67,6 +68,16 @@ class StackRun:
             if line.startswith("The audit trail: ")
         )
 
+    def inbox_login(self) -> tuple[str, str, str]:
+        """The printed inbox address and demo login (name, password)."""
+        found = next(
+            re.match(r"^Reviewer inbox: (\S+)  \(demo login: (\S+) / (\S+)\)$", line)
+            for line in self.lines
+            if line.startswith("Reviewer inbox:")
+        )
+        assert found is not None, self.lines
+        return found.group(1), found.group(2), found.group(3)
+
     def approve_commands(self) -> list[str]:
         return [line.split("Approve: ", 1)[1] for line in self.lines if line.strip().startswith("Approve: ")]
 
@@ -102,6 +113,7 @@ async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_
         "HITL_STATE_DIR": str(state),
         "HITL_TEMPORAL_PORT": str(free_port()),
         "HITL_UI_PORT": str(free_port()),
+        "HITL_INBOX_PORT": str(free_port()),
     }
     first = await StackRun.start(env, tmp_path / "stack.log")
     try:
@@ -127,6 +139,15 @@ async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_
             subprocess.run, command, shell=True, capture_output=True, text=True, timeout=60, check=False
         )
         assert (verified.returncode, verified.stdout[:20]) == (0, "audit chain intact: "), verified
+        # The inbox's root is its login page, and the printed demo login works.
+        url, name, password = first.inbox_login()
+        async with httpx.AsyncClient(base_url=url) as inbox:
+            page = await inbox.get("/")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+            assert (page.status_code, csrf is not None) == (200, True)
+            login = {"csrf": csrf.group(1) if csrf else "", "name": name, "password": password}
+            done = await inbox.post("/login", data=login)
+            assert (done.status_code, done.headers["location"]) == (303, "/queue")
         running = {p.name() for p in processes_of(state)}
         assert {"postgres", "temporal"} <= running, running  # the check below can see them
     finally:
