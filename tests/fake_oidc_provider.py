@@ -4,18 +4,17 @@ It serves discovery, `authorize` (which logs in the configured user at once and 
 with a code), `token` (an RS256 ID token carrying the nonce it was given) and the JWKS.
 """
 
-import json
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+
+from tests.local_server import LocalServer, QuietHandler
 
 
 class FakeOidcProvider:
@@ -28,14 +27,14 @@ class FakeOidcProvider:
         self._codes: dict[str, str] = {}
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 if url.path == "/.well-known/openid-configuration":
-                    self._json(outer.discovery())
+                    self.send_json(outer.discovery())
                 elif url.path == "/jwks":
-                    self._json({"keys": [outer.key.as_dict(private=False)]})
+                    self.send_json({"keys": [outer.key.as_dict(private=False)]})
                 elif url.path == "/authorize":
                     code = secrets.token_urlsafe(8)
                     outer._codes[code] = query.get("nonce", "")
@@ -50,26 +49,17 @@ class FakeOidcProvider:
                 form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
                 nonce = outer._codes.pop(form["code"][0], None)
                 if urlparse(self.path).path != "/token" or nonce is None:
-                    self._json({"error": "invalid_grant"}, 400)
+                    self.send_json({"error": "invalid_grant"}, 400)
                     return
-                self._json({"access_token": "at", "token_type": "Bearer", "id_token": outer.id_token(nonce)})
+                self.send_json(
+                    {"access_token": "at", "token_type": "Bearer", "id_token": outer.id_token(nonce)}
+                )
 
-            def _json(self, payload: Any, status: int = 200) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                del format, args
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = LocalServer(Handler)
 
     @property
     def issuer(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._server.origin
 
     def discovery(self) -> dict[str, Any]:
         return {
@@ -89,11 +79,5 @@ class FakeOidcProvider:
 
     @contextmanager
     def running(self) -> Iterator["FakeOidcProvider"]:
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with self._server.serving():
             yield self
-        finally:
-            self._server.shutdown()
-            self._server.server_close()
-            thread.join(5)

@@ -43,12 +43,9 @@ async def read_inbox(
         hitl.review.queue.QueryValueError: A filter value cannot be used in a query.
         temporalio.service.RPCError: Temporal cannot be reached or refused the query.
     """
-    query = build_query(filters, now)
-    executions = [e async for e in client.list_workflows(query, limit=filters.limit)]
-    per_task = await _pending_of(client, executions)
     entries = [
         [entry_of(e.id, r, now) for r in pending.requests] if pending else [_from_attributes(e, now)]
-        for e, pending in zip(executions, per_task, strict=True)
+        for e, pending in await _open_tasks(client, filters, now)
     ]
     return order([entry for found in entries for entry in found if matches(entry, filters)], by)
 
@@ -61,18 +58,20 @@ async def read_requests(client: Client, filters: InboxFilter, now: datetime) -> 
         hitl.review.queue.QueryValueError: A filter value cannot be used in a query.
         temporalio.service.RPCError: Temporal cannot be reached or refused the query.
     """
-    query = build_query(filters, now)
-    executions = [e async for e in client.list_workflows(query, limit=filters.limit)]
-    per_task = await _pending_of(client, executions)
     return [
         QueuedRequest(e.id, e.run_id, e.workflow_type, r)
-        for e, pending in zip(executions, per_task, strict=True)
+        for e, pending in await _open_tasks(client, filters, now)
         if pending is not None
         for r in pending.requests
     ]
 
 
-async def _pending_of(client: Client, executions: list[WorkflowExecution]) -> list[PendingResult | None]:
+async def _open_tasks(
+    client: Client, filters: InboxFilter, now: datetime
+) -> list[tuple[WorkflowExecution, PendingResult | None]]:
+    """The tasks `filters` select, each with its `pending` answer (None: its worker did not answer)."""
+    query = build_query(filters, now)
+    executions = [e async for e in client.list_workflows(query, limit=filters.limit)]
     gate = asyncio.Semaphore(PARALLEL_QUERIES)
 
     async def one(execution: WorkflowExecution) -> PendingResult | None:
@@ -86,7 +85,7 @@ async def _pending_of(client: Client, executions: list[WorkflowExecution]) -> li
             return None
         return pending
 
-    return list(await asyncio.gather(*(one(e) for e in executions)))
+    return list(zip(executions, await asyncio.gather(*(one(e) for e in executions)), strict=True))
 
 
 def entry_of(workflow_id: str, request: ReviewRequest, now: datetime) -> InboxEntry:
