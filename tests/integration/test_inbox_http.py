@@ -6,15 +6,18 @@ Each refusal is checked twice: what the reviewer is told, and that the task did 
 """
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHandle
 
-from hitl.contracts import TaskResult, TaskStatus, TaskStatusView
+from activities.tools.shop_seed import DemoOrder, seed_orders
+from hitl.client import start_task
+from hitl.contracts import AgentTaskInput, TaskResult, TaskStatus, TaskStatusView
 from hitl.names import STATUS_QUERY
 from tests.integration.inbox_support import InboxStack, Reviewer, card_path, inbox_live
-from tests.support import assert_eventually
+from tests.support import assert_eventually, unique
 
 pytestmark = pytest.mark.integration
 __all__ = ["inbox_live"]
@@ -125,3 +128,61 @@ async def test_notices_link_to_the_request_page(inbox_live: InboxStack) -> None:
     found = await assert_eventually(links, lambda found: len(found) == 1)
     assert found == [f"{inbox_live.url}{card_path(handle.id)}"]
     await handle.terminate("test done")
+
+
+async def test_request_changes_then_approve_the_revised_action(inbox_live: InboxStack) -> None:
+    handle = await inbox_live.waiting_refund(250)
+    bob = await Reviewer.log_in(inbox_live, "bob")
+    try:
+        _, card = await bob.page(card_path(handle.id))
+        fields = {**card.forms["changes-form"], "comment": "refund 150 only"}
+        _, after = await bob.post(card_path(handle.id) + "/decide", fields)
+        assert after.flashes == [f"Sent back for changes {handle.id} (approval-1): accepted."]
+        status = await assert_eventually(lambda: decisions_of(handle), lambda s: len(s.open_requests) == 1)
+        revised = status.open_requests[0]
+        assert (revised.request_id != "approval-1", revised.action.args["amount"]) == (True, 150.0)
+        # The first card's form is for the first version: it cannot approve the revision.
+        stale = {**card.forms["approve-form"], "confirm": "yes"}
+        _, refused = await bob.post(card_path(handle.id, revised.request_id) + "/decide", stale)
+        assert refused.flashes == [
+            "Not sent: stale_action: the action changed since you opened it; here is the new version."
+        ]
+        _, new_card = await bob.page(card_path(handle.id, revised.request_id))
+        await bob.post(
+            card_path(handle.id, revised.request_id) + "/decide",
+            {**new_card.forms["approve-form"], "confirm": "yes"},
+        )
+    finally:
+        await bob.close()
+    result = await handle.result()
+    assert (result.status, [s.args.get("amount") for s in result.steps if s.tool == "issue_refund"]) == (
+        TaskStatus.COMPLETED,
+        [150.0],
+    )
+
+
+async def test_answer_a_question(inbox_live: InboxStack) -> None:
+    order_id = unique("ord")
+    await seed_orders(
+        inbox_live.pool, [DemoOrder(order_id=order_id, customer_email="li@example.com", total=Decimal("900"))]
+    )
+    task = AgentTaskInput(
+        task_id=unique("ask"),
+        kind="refund",
+        requester="svc",
+        subject={"order_id": order_id, "amount": 250, "ambiguous": True},
+    )
+    handle = await start_task(inbox_live.client, task)
+    pending = await assert_eventually(lambda: decisions_of(handle), lambda s: len(s.open_requests) == 1)
+    question = pending.open_requests[0]
+    alice = await Reviewer.log_in(inbox_live, "alice")
+    try:
+        page, card = await alice.page(card_path(handle.id, question.request_id))
+        assert "Does the customer want a refund of 250 or a replacement?" in page.text
+        fields = {**card.forms["answer-form"], "answer": "a replacement, no refund"}
+        _, after = await alice.post(card_path(handle.id, question.request_id) + "/decide", fields)
+    finally:
+        await alice.close()
+    assert after.flashes == [f"Answered {handle.id} ({question.request_id}): accepted."]
+    result = await handle.result()
+    assert result.message == "no refund: the reviewer answered 'a replacement, no refund'"
