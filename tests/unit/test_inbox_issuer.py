@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from joserfc import jwt
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, OKPKey
 
 from hitl.contracts import Decision, Outcome
 from hitl.errors import ConfigError
@@ -13,6 +13,11 @@ from hitl.review.issuer import DECISION_CLAIM, Issuer, Target
 from store.signing import generate_key_file
 
 TARGET = Target("default", "refund-7", "run-1", "approval-1", "ab" * 32)
+
+
+def pinned(issuer: Issuer) -> KeySet:
+    """The keys a policy pins for the issuer (the public JWKS only)."""
+    return KeySet([OKPKey.import_key(dict(key)) for key in issuer.jwks()["keys"]])
 
 
 @pytest.fixture
@@ -38,7 +43,7 @@ def test_a_token_names_the_reviewer_and_verifies_with_the_pinned_keys(issuer: Is
     decision = Decision(outcome=Outcome.APPROVE, reviewer="alice", request_id="approval-1", decision_id="d-1")
     signed = issuer.sign(decision, TARGET, now=1_800_000_000)
     assert signed.signature is not None
-    claims = jwt.decode(signed.signature, KeySet.import_key_set(issuer.jwks()), algorithms=["Ed25519"]).claims
+    claims = jwt.decode(signed.signature, pinned(issuer), algorithms=["Ed25519"]).claims
     assert {k: claims[k] for k in ("iss", "aud", "sub", "iat", "exp", "jti")} == {
         "iss": "hitl-inbox",
         "aud": "temporal-hitl",
@@ -49,14 +54,12 @@ def test_a_token_names_the_reviewer_and_verifies_with_the_pinned_keys(issuer: Is
     }
     other = issuer.sign(decision.model_copy(update={"reviewer": "bob"}), TARGET, now=1_800_000_000)
     assert other.signature is not None
-    other_claims = jwt.decode(
-        other.signature, KeySet.import_key_set(issuer.jwks()), algorithms=["Ed25519"]
-    ).claims
+    other_claims = jwt.decode(other.signature, pinned(issuer), algorithms=["Ed25519"]).claims
     assert other_claims[DECISION_CLAIM] != claims[DECISION_CLAIM]
 
 
 def test_a_file_without_an_ed25519_private_key_is_refused(tmp_path: Path) -> None:
     public = tmp_path / "key.pem.pub"
     generate_key_file(tmp_path / "key.pem")
-    with pytest.raises(ConfigError, match="key.pem.pub is not an Ed25519 private key"):
+    with pytest.raises(ConfigError, match=r"key\.pem\.pub is not an Ed25519 private key"):
         Issuer.from_file(public, "i", "a", 60)
