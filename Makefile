@@ -18,8 +18,9 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# `make run AGENT=openai_agents` or `make run AGENT=langgraph`: the samples run by that framework's agent.
 run: venv
-	$(BIN)/python -m workers.stack
+	$(BIN)/python -m workers.stack $(if $(AGENT),--agent $(AGENT))
 
 test: lint pytest
 

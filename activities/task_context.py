@@ -7,10 +7,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.autonomy import ledger
-from activities.autonomy.track_record import novel_action_types
+from activities.autonomy.track_record import calibrations, novel_action_types
 from hitl import activity_names
 from hitl.errors import POLICY_INVALID, POLICY_NOT_FOUND, PolicyError
 from hitl.settings import AgentWorkerSettings
+from policies.calibration import Calibration
 from policies.context import LoadTaskContextInput, TaskContext
 from policies.parse import snapshot
 from store.anchors import Anchors
@@ -53,7 +54,8 @@ class TaskContextActivities:
     @activity.defn(name=activity_names.LOAD_TASK_CONTEXT)
     async def load_task_context(self, request: LoadTaskContextInput) -> TaskContext:
         """Parse and hash the policy, recompute and read the autonomy stages of the task's action
-        types, and find which have no precedent; a broken policy never reaches the workflow.
+        types, find which have no precedent, and read their confidence calibration; a broken
+        policy never reaches the workflow.
         A database that is down fails the attempt and Temporal retries it."""
         text, path = read_policy(self._settings.policy_dir, request.policy)
         try:
@@ -63,10 +65,14 @@ class TaskContextActivities:
         policy = pinned.policy
         autonomy: dict[str, int] = {}
         novel: list[str] = []
-        # Only tools the policy lists have stages or precedents worth reading.
+        tables: dict[str, Calibration] = {}
+        # Only tools the policy lists have stages, precedents or a calibration worth reading.
         action_types = [a for a in request.action_types if a in policy.tools]
-        if action_types and (policy.autonomy.enabled or policy.triggers.novelty is not None):
+        calibrating = policy.calibration.min_decisions > 0
+        if action_types and (policy.autonomy.enabled or policy.triggers.novelty is not None or calibrating):
             async with self._pool.acquire() as conn:
+                if calibrating:
+                    tables = await calibrations(conn, request.task_kind, action_types)
                 if policy.autonomy.enabled:
                     for action_type in action_types:
                         autonomy[action_type] = await ledger.refresh(
@@ -83,6 +89,7 @@ class TaskContextActivities:
             policy=pinned,
             autonomy=autonomy,
             novel_action_types=novel,
+            calibration=tables,
             ui_base_url=self._settings.ui_url,
             notify_task_queue=self._settings.notify_task_queue,
         )

@@ -11,11 +11,11 @@ from datetime import timedelta
 from pydantic import BaseModel
 from temporalio import activity, workflow
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from hitl import search_attributes as sa
 from hitl.clean_exit import run_and_exit
+from hitl.codec import encrypted_data_converter
 from hitl.settings import LoggingSettings
 from workers.running import configure_logging, run_until_stopped
 
@@ -72,7 +72,7 @@ class BareSignalWorkflow:
 async def main() -> int:
     configure_logging(LoggingSettings.from_env())
     address, task_queue = sys.argv[1], sys.argv[2]
-    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    client = await Client.connect(address, data_converter=encrypted_data_converter())
     worker = Worker(client, task_queue=task_queue, workflows=[BareSignalWorkflow], activities=[bare_execute])
     await run_until_stopped(worker)
     return 0

@@ -31,7 +31,7 @@ from temporalio.client import Client, WorkflowHandle
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from bench.bare import BARE_WORKFLOW, BareInput, Executed, Go
 from hitl.clean_exit import run_and_exit
-from hitl.client import connect, start_task
+from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, Decision, Outcome, TaskResult
 from hitl.names import DECIDE
 from store.db import create_pool
@@ -181,16 +181,18 @@ async def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="hitl-bench-") as tmp:
         state = Path(tmp)
-        stack = Stack(scratch_settings(state), temporal_port=free_port(), ui_port=None)
+        stack = Stack(
+            scratch_settings(state), temporal_port=free_port(), ui_port=None, codec_port=free_port()
+        )
         bare_worker = Child(
             "bare-worker",
             [sys.executable, "-m", "bench.bare", f"127.0.0.1:{stack.temporal_port}", "bench-bare"],
             state / "logs" / "bare-worker.log",
         )
         try:
-            await stack.start()
+            client = await stack.start()
+            bare_worker.env = stack.codec.key_env  # the bare worker encrypts as the gated one does
             bare_worker.start()
-            client = await connect(target_host=stack.address)
             assert stack.postgres is not None
             pool = await create_pool(stack.postgres.worker_dsn, max_size=10)
             try:

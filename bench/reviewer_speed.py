@@ -55,7 +55,7 @@ class Bench:
         self.stack = stack
         self.client = client
         self.pool = pool
-        self.env = {**os.environ, "TEMPORAL_ADDRESS": stack.address}
+        self.env = {**os.environ, "TEMPORAL_ADDRESS": stack.address, **stack.codec.key_env}
         self.commands = 0
 
     def hitl(self, *args: str) -> str:

@@ -3,6 +3,8 @@
 - `HitlError`: base of everything below.
 - `PolicyError`: a policy file is malformed or invalid; the message names file, field, problem.
 - `ConfigError`: a setting is missing or invalid at process start.
+- `CodecError`: an encrypted payload cannot be read: its key id is not held (`CodecKeyError`)
+  or it fails authentication (`CodecDecryptError`).
 - `ApplicationError.type` names: `TOOL_*` (tool activities), `POLICY_*`, `AUDIT_KEY_CONFLICT`, so
   workflows and callers can tell a permanent failure from a transient one.
 """
@@ -18,6 +20,18 @@ class PolicyError(HitlError):
 
 class ConfigError(HitlError):
     """A setting is missing or invalid."""
+
+
+class CodecError(HitlError):
+    """An encrypted payload cannot be decrypted; the message names the key id and the remedy."""
+
+
+class CodecKeyError(CodecError):
+    """The payload names a key id this process does not hold."""
+
+
+class CodecDecryptError(CodecError):
+    """The payload fails AES-GCM authentication (another key under the same id, or altered bytes)."""
 
 
 TOOL_INVALID_ARGS = "ToolInvalidArgs"

@@ -11,6 +11,10 @@ NOTIFY_TASK_QUEUE = "hitl-notify"
 
 AGENT_TASK_WORKFLOW = "AgentTaskWorkflow"
 CONFIG_CHANGE_WORKFLOW = "ConfigChangeWorkflow"
+OPENAI_AGENTS_REFUND_WORKFLOW = "OpenAIAgentsRefundWorkflow"
+LANGGRAPH_REFUND_WORKFLOW = "LangGraphRefundWorkflow"
+LANGGRAPH_REFUND_GRAPH = "refund"
+"""Name the LangGraph plugin registers the refund graph under."""
 
 DECIDE = "decide"
 """Signal and update name that carries a `Decision`."""

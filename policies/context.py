@@ -5,6 +5,7 @@ from typing import Any
 from pydantic import Field
 
 from hitl.contracts.base import Contract
+from policies.calibration import Calibration
 from policies.model import PolicySnapshot
 
 
@@ -22,8 +23,8 @@ class LoadTaskContextInput(Contract):
 class TaskContext(Contract):
     """Everything a task decides with, loaded once and pinned in history.
 
-    Editing a policy file or an autonomy stage affects tasks started afterwards; a running task
-    keeps (and replays with) what it loaded here.
+    Editing a policy file, an autonomy stage or the feedback history affects tasks started
+    afterwards; a running task keeps (and replays with) what it loaded here.
     """
 
     policy: PolicySnapshot
@@ -31,6 +32,9 @@ class TaskContext(Contract):
     """Autonomy stage (1..5) per action type for this task kind (empty: the policy's initial stage)."""
     novel_action_types: list[str] = Field(default_factory=list)
     """Action types with no human-approved precedent for this task kind (for the novelty trigger)."""
+    calibration: dict[str, Calibration] = Field(default_factory=dict)
+    """Per action type, the confidence calibration in force (empty when the policy trusts claimed
+    confidence, `calibration.min_decisions = 0`)."""
     ui_base_url: str = "http://localhost:8233"
     """Temporal Web UI base URL for links in context cards and notices."""
     notify_task_queue: str = "hitl-notify"

@@ -1,6 +1,9 @@
 """Durations as policy authors write them: `90s`, `15m`, `4h`, `2d`, or plain seconds."""
 
 import re
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 _PATTERN = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
@@ -27,3 +30,7 @@ def parse_duration(value: str | int) -> int:
     if seconds <= 0:
         raise ValueError("a duration must be positive")
     return seconds
+
+
+Seconds = Annotated[int, BeforeValidator(parse_duration)]
+"""A duration field: accepts `4h`, `30m`, or a number of seconds."""

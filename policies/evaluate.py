@@ -1,19 +1,22 @@
-"""`evaluate()`: the pure function from (policy, action, context, autonomy) to an explained `Verdict`.
+"""`evaluate()`: the pure function from (policy, action, context, autonomy, facts) to an explained
+`Verdict`.
 
-Every rule that fires adds a `FiredRule` (id, text, the mode it asks for) to the verdict's
-reasons; the strictest mode asked for wins (`auto` < `auto_then_review` < `approve` < `clarify` <
-`block`). Hard rules (tier, amount, policy conflict, ambiguous intent, unknown tool) hold at every
-autonomy stage; soft rules (confidence band, customer tier, sentiment, novelty, review sampling)
-are what autonomy stages tighten or relax (see `policies.autonomy`). No I/O: facts such as
-novelty arrive in the context.
+Every rule that fires adds a `FiredRule` (id, text, the mode it asks for, and the fact or claim
+behind it) to the verdict's reasons; the strictest mode asked for wins (`auto` <
+`auto_then_review` < `approve` < `clarify` < `block`). Facts (established by an activity, see
+`hitl.contracts.facts`) and claims (the agent's `signals` and `confidence`) are taken apart: facts
+may relax a verdict, claims only tighten it (`policies.hard_rules`, `policies.soft_rules`). Hard rules (tier, amount,
+currency, what is left, bindings, budgets, uncalibrated confidence on high-risk writes, policy
+conflict, ambiguous intent, unknown tool) hold at every autonomy stage; soft rules (confidence
+band, customer tier, sentiment, novelty, review sampling) are what autonomy stages tighten or
+relax (see `policies.autonomy`). No I/O.
 """
-
-from decimal import Decimal
 
 from pydantic import Field
 
 from hitl.contracts.actions import ProposedAction
 from hitl.contracts.base import Contract
+from hitl.contracts.facts import Facts
 from hitl.contracts.verdict import (
     MODE_ORDER,
     RISK_ORDER,
@@ -25,17 +28,25 @@ from hitl.contracts.verdict import (
     Verdict,
 )
 from policies.autonomy import MAX_STAGE, MIN_STAGE, STAGE_NAMES
+from policies.calibration import Calibration, calibrated
+from policies.hard_rules import action_amount, claim_rules, fact_rules, uncalibrated_rule
 from policies.model import Policy, ToolRule
+from policies.soft_rules import confidence_rule, subject_rules
+
+__all__ = ["EvaluationContext", "action_amount", "evaluate", "strictest"]
 
 
 class EvaluationContext(Contract):
-    """What the policy may know besides the action itself."""
+    """What the policy may know about the task besides the action and its facts."""
 
     task_kind: str = ""
     requester: str = ""
     policy_hash: str = ""
     novel_action_types: list[str] = Field(default_factory=list)
-    """Action types with no precedent for this task kind (computed from PostgreSQL at task start)."""
+    """Action types with no precedent for this task kind (computed from PostgreSQL at task start);
+    used when the action's facts do not say (`Facts.novel` is None)."""
+    calibration: dict[str, Calibration] = Field(default_factory=dict)
+    """Per action type, the confidence calibration pinned at task start."""
 
 
 def strictest(modes: list[Mode]) -> Mode:
@@ -48,20 +59,26 @@ def evaluate(
     action: ProposedAction,
     context: EvaluationContext,
     autonomy: int | None = None,
+    facts: Facts | None = None,
 ) -> Verdict:
     """Classify one proposed action.
 
     Args:
         policy: The policy in force (pinned in workflow history).
-        action: What the agent proposes.
+        action: What the agent proposes: its tool and arguments (as the tool will run them) and
+            its claims (`signals`, `confidence`), which can only make the verdict stricter.
         context: Task facts the rules may use.
         autonomy: Autonomy stage (1..5) for this task kind and action type; None means the
             policy's `autonomy.initial_stage`.
+        facts: What the system established about the action; None (or not `established`) means
+            nothing is known, so nothing relaxes the verdict (`facts.missing` gates it).
 
     Returns:
-        A verdict whose `reasons` name every rule that fired, in the order they fired; its mode
-        is the strictest any of them asked for.
+        A verdict whose `reasons` name every rule that fired, in the order they fired, with the
+        fact or claim behind each; its mode is the strictest any of them asked for. The verdict
+        carries the facts it rests on.
     """
+    facts = facts if facts is not None else Facts()
     rule = policy.tools.get(action.tool)
     if rule is None:
         return Verdict(
@@ -73,12 +90,25 @@ def evaluate(
                 )
             ],
             policy_hash=context.policy_hash,
+            facts=facts,
         )
     stage = min(
         max(autonomy if autonomy is not None else policy.autonomy.initial_stage, MIN_STAGE), MAX_STAGE
     )
-    hard = _hard_rules(policy, rule, action)
-    soft = _soft_rules(policy, rule, action, context) if rule.tier is not RiskTier.READ_ONLY else []
+    confidence = calibrated(policy.calibration, context.calibration.get(action.tool), action.confidence)
+    hard = [
+        _tier_or_amount(rule, action),
+        *fact_rules(policy, rule, action, facts),
+        *claim_rules(policy, rule, action),
+        *uncalibrated_rule(policy, rule, action, confidence),
+    ]
+    soft = []
+    if rule.tier is not RiskTier.READ_ONLY:
+        novel = facts.novel if facts.novel is not None else action.tool in context.novel_action_types
+        soft = [
+            confidence_rule(policy, rule, action, confidence),
+            *subject_rules(policy, action, facts, novel, context.task_kind),
+        ]
     reasons = [*hard, *_at_stage(stage, soft)]
     mode = strictest([r.mode for r in reasons if r.mode is not None])
     sample_rate = 1.0 if any(r.mode is Mode.AUTO_THEN_REVIEW for r in reasons) else 0.0
@@ -100,7 +130,8 @@ def evaluate(
         )
         mode, sample_rate = Mode.AUTO_THEN_REVIEW, rule.review_sample_rate
     if MODE_ORDER[mode] >= MODE_ORDER[Mode.APPROVE]:
-        return _gated(policy, rule, action, reasons, context).model_copy(update={"mode": mode})
+        verdict = _gated(policy, rule, action, reasons, context)
+        return verdict.model_copy(update={"mode": mode, "facts": facts})
     return Verdict(
         mode=mode,
         risk_tier=rule.tier,
@@ -109,43 +140,8 @@ def evaluate(
         sample_rate=sample_rate,
         review_window_seconds=rule.review_window,
         policy_hash=context.policy_hash,
+        facts=facts,
     )
-
-
-def action_amount(rule: ToolRule, action: ProposedAction) -> float | None:
-    """Return the money amount of an action: its amount argument when the policy names one (None
-    when that is missing or not a number, which gates), else the agent's risk signal."""
-    if rule.amount_arg is not None:
-        # The argument is what runs: never fall back to the agent's own claim about the amount.
-        value = action.args.get(rule.amount_arg)
-        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            return float(value)
-        return None
-    return action.signals.amount
-
-
-def _hard_rules(policy: Policy, rule: ToolRule, action: ProposedAction) -> list[FiredRule]:
-    """Rules no autonomy stage relaxes: tier, amount, policy conflict, ambiguous intent."""
-    fired = [_tier_or_amount(rule, action)]
-    triggers = policy.triggers
-    if action.signals.policy_conflict:
-        fired.append(
-            FiredRule(
-                id="conflict.policy",
-                text="the agent found instructions or rules that contradict each other",
-                mode=triggers.policy_conflict,
-            )
-        )
-    if action.signals.ambiguous_intent or action.question:
-        # Approving a specific action is premature while what is wanted is unclear.
-        fired.append(
-            FiredRule(
-                id="intent.ambiguous",
-                text="the intent is ambiguous: ask first",
-                mode=triggers.ambiguous_intent,
-            )
-        )
-    return fired
 
 
 def _tier_or_amount(rule: ToolRule, action: ProposedAction) -> FiredRule:
@@ -153,66 +149,33 @@ def _tier_or_amount(rule: ToolRule, action: ProposedAction) -> FiredRule:
         return FiredRule(id="tier.irreversible", text="irreversible actions need a human", mode=Mode.APPROVE)
     amount = action_amount(rule, action)
     if rule.approve_above is not None:
+        basis = f"{rule.amount_arg} = {amount:g}" if amount is not None else f"{rule.amount_arg} missing"
         if amount is None:
-            return FiredRule(id="amount.missing", text="the action has no amount to check", mode=Mode.APPROVE)
+            return FiredRule(
+                id="amount.missing",
+                text="the action has no amount to check",
+                mode=Mode.APPROVE,
+                source="fact",
+                basis=basis,
+            )
         if amount > rule.approve_above:
             return FiredRule(
                 id="amount.above_threshold",
                 text=f"amount {amount:g} is above the threshold {rule.approve_above:g}",
                 mode=Mode.APPROVE,
+                source="fact",
+                basis=basis,
             )
         return FiredRule(
             id="amount.within_threshold",
             text=f"amount {amount:g} is within the threshold {rule.approve_above:g}",
             mode=Mode.AUTO,
+            source="fact",
+            basis=basis,
         )
     if rule.tier is RiskTier.HIGH:
         return FiredRule(id="tier.high", text="high-risk writes need a human", mode=Mode.APPROVE)
     return FiredRule(id=f"tier.{rule.tier.value}", text=f"{rule.tier.value} runs alone", mode=Mode.AUTO)
-
-
-def _soft_rules(
-    policy: Policy, rule: ToolRule, action: ProposedAction, context: EvaluationContext
-) -> list[FiredRule]:
-    """Rules on the agent's confidence and the customer, which autonomy stages adjust."""
-    bands = rule.confidence or policy.confidence
-    band_mode = bands.mode_for(action.confidence)
-    band = {Mode.AUTO: "high", Mode.AUTO_THEN_REVIEW: "medium"}.get(band_mode, "low")
-    what = {
-        Mode.AUTO: f"above {bands.auto_above:g}: execute and log",
-        Mode.AUTO_THEN_REVIEW: f"between {bands.approve_below:g} and {bands.auto_above:g}: execute, then review",
-    }.get(band_mode, f"below {bands.approve_below:g}: a human decides")
-    fired = [
-        FiredRule(id=f"confidence.{band}", text=f"confidence {action.confidence:g} is {what}", mode=band_mode)
-    ]
-    triggers = policy.triggers
-    signals = action.signals
-    if signals.customer_tier is not None and signals.customer_tier in triggers.customer_tiers:
-        fired.append(
-            FiredRule(
-                id=f"customer_tier.{signals.customer_tier}",
-                text=f"customer tier {signals.customer_tier!r}",
-                mode=triggers.customer_tiers[signals.customer_tier],
-            )
-        )
-    if signals.sentiment is not None and signals.sentiment in triggers.sentiments:
-        fired.append(
-            FiredRule(
-                id=f"sentiment.{signals.sentiment}",
-                text=f"customer sentiment {signals.sentiment!r}",
-                mode=triggers.sentiments[signals.sentiment],
-            )
-        )
-    novel = signals.novelty or action.tool in context.novel_action_types
-    if novel and triggers.novelty is not None:
-        fired.append(
-            FiredRule(
-                id="novelty.no_precedent",
-                text=f"no precedent for {action.tool} on this subject in {context.task_kind or 'this task kind'}",
-                mode=triggers.novelty,
-            )
-        )
-    return fired
 
 
 def _at_stage(stage: int, soft: list[FiredRule]) -> list[FiredRule]:
@@ -260,13 +223,19 @@ def _gated(
                 text="a timeout never approves a high-risk action: fallback is reject",
             )
         )
+    ladder_tiers = _ladder(policy, rule)
+    if any(r.id.startswith("binding.") and r.mode is Mode.APPROVE for r in reasons):
+        # Outside its task, where the policy gates rather than blocks: only the top tier decides.
+        ladder_tiers = ladder_tiers[-1:]
+    # The approval limit follows the larger of the amount that runs and the amount claimed.
+    amounts = [a for a in (action_amount(rule, action), action.signals.amount) if a is not None]
     return Verdict(
         mode=Mode.APPROVE,
         risk_tier=rule.tier,
         reasons=reasons,
-        ladder=_ladder(policy, rule),
+        ladder=ladder_tiers,
         quorum=rule.quorum,
-        required_limit=action_amount(rule, action),
+        required_limit=max(amounts) if amounts else None,
         fallback=fallback,
         policy_hash=context.policy_hash,
     )

@@ -6,19 +6,17 @@ a fallback when nobody answers). `policies.parse` turns TOML text into a `Policy
 `policies.evaluate` turns a `Policy` and a proposed action into a `Verdict`.
 """
 
-from typing import Annotated
-
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from hitl.contracts.base import Contract
 from hitl.contracts.verdict import Fallback, LadderTier, Mode, RiskTier
 from policies.autonomy import AutonomyRules
-from policies.durations import parse_duration
+from policies.budgets import Budget
+from policies.calibration import CalibrationRules
+from policies.durations import Seconds
+from policies.identity import IdentityRules, normalize_name
 from policies.shadow import ShadowRules
 from policies.triggers import ConfidenceBands, Triggers
-
-Seconds = Annotated[int, BeforeValidator(parse_duration)]
-"""A duration field: accepts `4h`, `30m`, or a number of seconds."""
 
 
 class ToolRule(Contract):
@@ -26,9 +24,18 @@ class ToolRule(Contract):
 
     tier: RiskTier
     amount_arg: str | None = None
-    """Name of the argument that carries the money amount, if any."""
+    """Name of the argument that carries the money amount, if any (the agent's own claim about the
+    amount never stands in for it)."""
+    currency_arg: str | None = None
+    """Name of the argument that carries the amount's currency, if any."""
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    """Currency of `approve_above`: an amount in another currency cannot be compared with it, so
+    it stops at a human gate (`amount.currency`)."""
     approve_above: float | None = Field(default=None, ge=0)
     """Amounts above this stop at a human gate; at or below run on their own."""
+    outside_task: Mode | None = None
+    """Mode of an action whose bound arguments do not match its task (`block`, or `approve`: gated
+    at the top tier of its ladder); None: `triggers.outside_task`."""
     ladder: str = "default"
     """Escalation ladder used when this tool is gated."""
     quorum: int = Field(default=1, ge=1)
@@ -89,9 +96,19 @@ class Policy(Contract):
     triggers: Triggers = Field(default_factory=Triggers)
     autonomy: AutonomyRules = Field(default_factory=AutonomyRules)
     shadow: ShadowRules = Field(default_factory=ShadowRules)
+    budgets: dict[str, Budget] = Field(default_factory=dict)
+    """Cumulative limits per task or per subject over a window (see `policies.budgets`)."""
+    calibration: CalibrationRules = Field(default_factory=CalibrationRules)
+    """How much track record the agent's confidence needs (see `policies.calibration`)."""
+    identity: IdentityRules = Field(default_factory=IdentityRules)
+    """Which decisions must be signed, and the reviewers' keys and trusted token issuers."""
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Policy":
+        for budget_name, budget in self.budgets.items():
+            unknown = sorted(set(budget.tools) - set(self.tools))
+            if unknown:
+                raise ValueError(f"budgets.{budget_name}.tools: tools not in the policy: {unknown}")
         for ladder_name, ladder in self.ladders.items():
             for index, rung in enumerate(ladder.tiers):
                 if rung.group not in self.reviewers:
@@ -103,6 +120,8 @@ class Policy(Contract):
             needs_ladder = tool.tier in (RiskTier.HIGH, RiskTier.IRREVERSIBLE) or (
                 tool.approve_above is not None
             )
+            if tool.outside_task not in (None, Mode.BLOCK, Mode.APPROVE):
+                raise ValueError(f"tools.{tool_name}.outside_task: must be 'block' or 'approve'")
             if needs_ladder and tool.ladder not in self.ladders:
                 raise ValueError(
                     f"tools.{tool_name}.ladder: unknown ladder {tool.ladder!r} "
@@ -111,8 +130,13 @@ class Policy(Contract):
         return self
 
     def groups_of(self, reviewer: str) -> list[str]:
-        """Return the groups a reviewer belongs to, in directory order."""
-        return [name for name, group in self.reviewers.items() if reviewer in group.members]
+        """Return the groups a reviewer belongs to, in directory order (names compared normalized)."""
+        wanted = normalize_name(reviewer)
+        return [
+            name
+            for name, group in self.reviewers.items()
+            if wanted in {normalize_name(member) for member in group.members}
+        ]
 
     def approval_limit_of(self, reviewer: str) -> float | None:
         """Return the highest approval limit among the reviewer's groups (None: unlimited)."""

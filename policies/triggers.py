@@ -58,3 +58,17 @@ class Triggers(Contract):
     """Mode when the agent found instructions or rules that contradict each other."""
     ambiguous_intent: Mode = Mode.CLARIFY
     """Mode when it is unclear what is asked: by default, ask a clarifying question."""
+    outside_task: Mode = Mode.BLOCK
+    """Mode of an action whose bound arguments do not match its task (another customer's order,
+    an address not on file): `block`, or `approve` to gate it at the top tier of its ladder."""
+    amount_over_left: Mode = Mode.BLOCK
+    """Mode of an action that would move more than is left on its subject (a refund above what
+    remains to refund on the order)."""
+
+    @model_validator(mode="after")
+    def _outside_task_stops(self) -> "Triggers":
+        if self.outside_task not in (Mode.BLOCK, Mode.APPROVE):
+            raise ValueError("outside_task: must be 'block' or 'approve'")
+        if self.amount_over_left in (Mode.AUTO, Mode.AUTO_THEN_REVIEW):
+            raise ValueError("amount_over_left: must stop the action (approve, clarify or block)")
+        return self

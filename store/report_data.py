@@ -13,7 +13,7 @@ from hitl.contracts.report import DecisionRow, EventCount, FeedbackFilter, Repor
 
 DECISIONS = """
 SELECT task_kind, action_type, request_kind, outcome, by_fallback, reason_code, confidence,
-       seconds_to_decision, decided_at, escalations,
+       seconds_to_decision, decided_at, escalations, verified,
        CASE WHEN jsonb_typeof(proposed_args->'amount') = 'number'
             THEN (proposed_args->>'amount')::double precision END AS amount
 FROM feedback

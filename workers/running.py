@@ -9,6 +9,7 @@ from temporalio.worker import Worker
 
 from hitl.settings import LoggingSettings, TelemetrySettings
 from hitl.telemetry import Telemetry, configure_telemetry
+from workers.health import Health, serving
 
 log = logging.getLogger(__name__)
 
@@ -26,26 +27,32 @@ def start_telemetry(settings: TelemetrySettings, service_name: str) -> Telemetry
     return telemetry
 
 
-async def run_until_stopped(worker: Worker, telemetry: Telemetry | None = None) -> None:
+async def run_until_stopped(
+    worker: Worker, telemetry: Telemetry | None = None, health_port: int | None = None
+) -> None:
     """Run `worker`; on SIGINT/SIGTERM let in-flight activities finish and stop.
 
-    Flushes `telemetry` after the worker stopped.
+    Serves the health endpoints on `health_port` when given (`workers.health`): ready while the
+    worker polls. Flushes `telemetry` after the worker stopped.
     """
     try:
-        await _run(worker)
+        await _run(worker, health_port)
     finally:
         if telemetry is not None:
             telemetry.shutdown()
 
 
-async def _run(worker: Worker) -> None:
+async def _run(worker: Worker, health_port: int | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with worker:
+    health = Health()
+    async with serving(health, health_port), worker:
+        health.ready = True
         log.info("worker on task queue %s is running", worker.task_queue)
         await stop.wait()
+        health.ready = False
         log.info("stopping worker on %s", worker.task_queue)
 
 

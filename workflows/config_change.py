@@ -49,7 +49,7 @@ class ConfigChangeWorkflow(GatedWorkflow):
                 "value": change.value,
                 "reason": change.reason,
             },
-            summary=f"Set {change.service}.{change.key} to {change.value!r} (now {current.get('value')!r})",
+            summary=f"Set {change.service}.{change.key} to {change.value!r} ({_now(current.get('value'))})",
             rationale=change.reason,
             sources=[f"current value, version {current.get('version')}", f"requested by {change.requester}"],
             signals=RiskSignals(reversible=True),
@@ -83,3 +83,7 @@ class ConfigChangeWorkflow(GatedWorkflow):
         return Verdict(
             mode=Mode.APPROVE, risk_tier=rule.tier, ladder=ladder, review_window_seconds=rule.review_window
         )
+
+
+def _now(value: Any) -> str:
+    return "not set before" if value is None else f"now {value!r}"

@@ -30,7 +30,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.tools.toolset import Toolbox
-    from hitl.contracts import GatedInput, ProposedAction, StepRecord, TaskResult, TaskStatus
+    from hitl.contracts import GatedInput, ProposedAction, StepOutcome, StepRecord, TaskResult, TaskStatus
 
 from workflows import lifecycle
 from workflows.audit_log import AuditLog
@@ -49,6 +49,9 @@ class GatedWorkflow(DecisionHandlers):
     """The tools this workflow's actions may use; any other tool name is blocked."""
     revisable: ClassVar[bool] = False
     """Whether an agent can revise an action a reviewer sent back (`request_changes`)."""
+    sends_back: ClassVar[bool] = False
+    """Whether `reject` / `request_changes` return to the caller of `act()` as the step's result
+    (agents that revise on their own, such as agent-framework agents) instead of ending the task."""
     cancelled_reason: ClassVar[str] = "the task was cancelled"
 
     def __init__(self) -> None:
@@ -65,10 +68,12 @@ class GatedWorkflow(DecisionHandlers):
         `steps` raises `TaskEnded` to end the task early; the base winds it down.
         """
         task = request.as_task()
-        self.gate.requester = task.requester
+        self.gate.core.requester = task.requester
         state = self.state = TaskState(task=task, audit=self.audit, gate=self.gate, tools=self.tools)
         self.reviews = PostReviews(state)
-        self.flow = StepFlow(state, self.reviews, self.toolbox, revisable=self.revisable)
+        self.flow = StepFlow(
+            state, self.reviews, self.toolbox, revisable=self.revisable, sends_back=self.sends_back
+        )
         failed = await lifecycle.begin(state, self.toolbox.names())
         if failed is not None:
             steps.close()
@@ -88,11 +93,15 @@ class GatedWorkflow(DecisionHandlers):
         as recorded (its `output` when the tool ran). Steps are numbered in order.
 
         Raises:
-            TaskEnded: A reviewer rejected it, or an incident was aborted.
+            TaskEnded: A reviewer rejected it (unless `sends_back`), or an incident was aborted.
         """
         state = self._running()
         await self.flow.handle(action.model_copy(update={"step": len(state.steps)}))
         return state.history[-1]
+
+    def status_steps(self) -> list[StepOutcome]:
+        """The task's steps so far, for the `status` query."""
+        return self.state.steps if self.state is not None else []
 
     async def closing_message(self) -> str:
         """The task's closing message after a wind-down (agents write one)."""

@@ -48,6 +48,7 @@ async def begin(state: TaskState, action_types: list[str]) -> TaskResult | None:
         policy_hash=context.policy.hash,
         autonomy=context.autonomy,
         novel_action_types=context.novel_action_types,
+        calibration={tool: table.decisions for tool, table in context.calibration.items()},
     )
     return None
 

@@ -7,10 +7,16 @@ from temporalio.common import RetryPolicy
 SETUP_TIMEOUT = timedelta(seconds=30)
 """Loading a policy reads a small file and a few rows."""
 
+FACTS_TIMEOUT = timedelta(seconds=30)
+FACTS_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+"""Facts are read from PostgreSQL: while it is down the step waits; the policy never judges
+without them."""
+
 AGENT_TIMEOUT = timedelta(minutes=2)
 """An LLM call can take a while; longer than this is a hung connection."""
 AGENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
-"""Model endpoints fail transiently (rate limits, 5xx); five tries, then the task fails."""
+"""Model endpoints fail transiently (rate limits, 5xx); five tries, then an incident gate asks a
+human to retry, skip or abort."""
 
 TOOL_TIMEOUT = timedelta(seconds=30)
 TOOL_RETRY = RetryPolicy(

@@ -1,6 +1,7 @@
 """One proposed action, from verdict to outcome: execute, review, gate, ask, block.
 
-`handle()` classifies the action with the pinned policy and follows the verdict's mode. A gate
+`handle()` establishes the action's facts (an activity), classifies it with the pinned policy
+and follows the verdict's mode. A gate
 may approve, modify (the patched arguments execute), reject (the task winds down), or send the
 action back for changes (the agent revises; the revision goes through policy and gate again,
 for a bounded number of rounds). A tool that fails its retries opens an incident gate instead
@@ -16,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.tools.toolset import Toolbox
     from hitl.contracts import (
         AuditKind,
-        Fallback,
+        Facts,
         GateResolution,
         Mode,
         Outcome,
@@ -30,12 +31,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from policies.evaluate import EvaluationContext, evaluate
 
-from workflows import agent_calls
+from workflows import agent_calls, facts, incidents
 from workflows.post_review import PostReviews
 from workflows.shadow import Shadow
 from workflows.task_state import TaskEnded, TaskState
 
-INCIDENT_OUTCOMES = [Outcome.RETRY, Outcome.SKIP, Outcome.ABORT]
 QUESTION_OUTCOMES = [Outcome.ANSWER, Outcome.REJECT]
 
 
@@ -43,18 +43,28 @@ class StepFlow:
     """Takes each proposed action to its outcome."""
 
     def __init__(
-        self, state: TaskState, reviews: PostReviews, toolbox: Toolbox, *, revisable: bool = True
+        self,
+        state: TaskState,
+        reviews: PostReviews,
+        toolbox: Toolbox,
+        *,
+        revisable: bool = True,
+        sends_back: bool = False,
     ) -> None:
         """Args:
         state: The task's state.
         reviews: Where sampled post-hoc reviews are opened.
         toolbox: The tools the workflow offers; any other tool name is blocked.
         revisable: Whether an agent can revise actions (offers `request_changes` at gates).
+        sends_back: Whether `reject` and `request_changes` settle the step and return to the
+            caller (an agent framework hands the comment to its model as the tool's result)
+            instead of ending the task or calling the revise activity.
         """
         self._state = state
         self._toolbox = toolbox
         self._reviews = reviews
         self._revisable = revisable
+        self._sends_back = sends_back
         self._shadow = Shadow(state)
 
     async def handle(self, action: ProposedAction, revision: int = 0) -> None:
@@ -67,7 +77,10 @@ class StepFlow:
         parsed, problem = _parse_args(spec, action.args)
         # The policy judges the arguments as the tool will run them ("900" runs as 900.0).
         judged = action.model_copy(update={"args": {**action.args, **parsed}}) if parsed else action
-        verdict = self._evaluate(judged)
+        known = Facts(problems=[problem or f"unknown tool {action.tool!r}"])
+        if spec is not None and not problem:
+            known = await facts.establish(self._state, spec, judged)
+        verdict = self._evaluate(judged, known)
         # In shadow the policy only watches: a human decides, and the two are compared.
         would_be = verdict if self._shadow.applies(action) else None
         if would_be is not None:
@@ -92,7 +105,20 @@ class StepFlow:
                 assert record is not None
                 self._reviews.open(action, verdict, record)
 
-    def _evaluate(self, action: ProposedAction) -> Verdict:
+    async def judge(self, action: ProposedAction) -> Verdict:
+        """The pinned policy's verdict on `action` (on the facts established for it), without
+        carrying it out."""
+        spec = self._toolbox.get(action.tool)
+        known = Facts(problems=[f"{action.tool!r} is not a tool of this workflow"])
+        if spec is not None and not _parse_args(spec, action.args)[1]:
+            known = await facts.establish(self._state, spec, action)
+        return self._evaluate(action, known)
+
+    def record_proposal(self, action: ProposedAction, verdict: Verdict) -> None:
+        """Audit an action and its verdict as `handle()` does, for callers that judge it themselves."""
+        self._audit_proposal(action, verdict, 0, None)
+
+    def _evaluate(self, action: ProposedAction, known: Facts) -> Verdict:
         context = self._state.context
         assert context is not None
         return evaluate(
@@ -103,8 +129,10 @@ class StepFlow:
                 requester=self._state.task.requester,
                 policy_hash=context.policy.hash,
                 novel_action_types=context.novel_action_types,
+                calibration=context.calibration,
             ),
             context.autonomy.get(action.tool),
+            known,
         )
 
     async def _approve(
@@ -119,7 +147,7 @@ class StepFlow:
         if self._revisable and revision < verdict.max_revision_rounds:
             outcomes.append(Outcome.REQUEST_CHANGES)
         resolution = await self._state.gate.ask(
-            RequestKind.APPROVAL, action, verdict, outcomes, spec.args_model
+            RequestKind.APPROVAL, action, verdict, outcomes, spec.args_model, spec.fixed
         )
         if would_be is not None:
             await self._shadow.record(action, would_be, resolution)
@@ -127,10 +155,21 @@ class StepFlow:
         if resolution.outcome in (Outcome.APPROVE, Outcome.MODIFY):
             args = resolution.args if resolution.args is not None else action.args
             await self.execute(spec, action, verdict, args, decided_by=by, feedback=resolution.comment)
+        elif self._sends_back:
+            self._send_back(action, verdict, resolution)
         elif resolution.outcome is Outcome.REQUEST_CHANGES:
             await self._revise(action, verdict, resolution, revision)
         else:
             self._end_rejected(action, verdict, resolution)
+
+    def _send_back(self, action: ProposedAction, verdict: Verdict, resolution: GateResolution) -> None:
+        """Settle a rejected or sent-back step without ending the task; the caller tells its agent."""
+        by = ",".join(resolution.decided_by)
+        reason = resolution.comment or f"{resolution.outcome.value} by {by}"
+        status = StepStatus.REJECTED if resolution.outcome is Outcome.REJECT else StepStatus.SKIPPED
+        self._state.settle(
+            action, verdict, status, action.args, decided_by=by, detail=reason, feedback=reason
+        )
 
     async def _revise(
         self, action: ProposedAction, verdict: Verdict, resolution: GateResolution, revision: int
@@ -184,7 +223,7 @@ class StepFlow:
                 self._state.audit.record(
                     AuditKind.FAILED, "system", step=action.step, tool=action.tool, error=message
                 )
-                resolution = await self._incident(action, verdict, message)
+                resolution = await incidents.ask(self._state, action, verdict, message)
                 if resolution.outcome is Outcome.RETRY:
                     continue
                 by = ",".join(resolution.decided_by)
@@ -209,25 +248,6 @@ class StepFlow:
                 feedback=feedback,
             )
             return True
-
-    async def _incident(self, action: ProposedAction, verdict: Verdict, message: str) -> GateResolution:
-        context = self._state.context
-        assert context is not None
-        # A policy may route incidents to their own ladder (on-call engineers, say).
-        incidents = context.policy.policy.ladders.get("incidents")
-        ladder = incidents.as_tiers() if incidents is not None else verdict.ladder
-        incident = verdict.model_copy(
-            update={
-                "mode": Mode.APPROVE,
-                "ladder": ladder,
-                # Nobody answering never decides an incident: it waits for a human.
-                "fallback": Fallback.HOLD,
-                "quorum": 1,
-                "required_limit": None,
-            }
-        )
-        failing = action.model_copy(update={"summary": f"Incident: {action.tool} failed: {message}"})
-        return await self._state.gate.ask(RequestKind.INCIDENT, failing, incident, INCIDENT_OUTCOMES)
 
     def _end_rejected(self, action: ProposedAction, verdict: Verdict, resolution: GateResolution) -> None:
         by = ",".join(resolution.decided_by)
@@ -260,8 +280,11 @@ class StepFlow:
             step=action.step,
             mode=verdict.mode.value,
             risk_tier=verdict.risk_tier.value,
-            rules=[{"id": r.id, "text": r.text} for r in verdict.reasons],
+            rules=[
+                {"id": r.id, "text": r.text, "source": r.source, "basis": r.basis} for r in verdict.reasons
+            ],
             policy_hash=verdict.policy_hash,
+            facts=verdict.facts.model_dump(mode="json") if verdict.facts is not None else None,
             **({"shadow_would_be": would_be.mode.value} if would_be is not None else {}),
         )
 

@@ -6,16 +6,17 @@ sources, confidence and alternatives) or `finish`. The workflow validates the ar
 the tool's model and the policy decides what happens: the model never acts on its own.
 
 Errors are classified for Temporal's retries: rate limits, 5xx and timeouts retry; a rejected
-request (bad key, unknown model) does not; an answer that is not one valid function call retries,
-since a sampled model may answer well the next time.
+request (bad key, unknown model) does not; an answer that is not one valid function call (arguments
+as text, too large or too deeply nested) retries, since a sampled model may answer well the next
+time. When the retries run out, the workflow opens an incident gate.
 """
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from temporalio.exceptions import ApplicationError
 
 from hitl.contracts import (
@@ -45,19 +46,52 @@ class ChatEndpoint:
     temperature: float = 0.0
 
 
-class ProposalCall(BaseModel):
-    """Arguments of the `propose_action` function the model calls."""
+MAX_ARGS_CHARS = 8_000
+"""Largest tool arguments a model may propose (as JSON): larger ones are refused, never carried
+into workflow history, audit rows and context cards."""
+MAX_ARGS_DEPTH = 4
+"""Deepest nesting of objects and lists in proposed arguments (tool arguments are flat records)."""
 
-    tool: str
+ShortText = Annotated[str, Field(max_length=2_000)]
+
+
+class ProposalCall(BaseModel):
+    """Arguments of the `propose_action` function the model calls.
+
+    A model's answer is untrusted input: `args` must be a JSON object (not text), at most
+    `MAX_ARGS_CHARS` long and `MAX_ARGS_DEPTH` deep, and every text field is bounded.
+    """
+
+    tool: str = Field(min_length=1, max_length=100)
     args: dict[str, Any] = Field(default_factory=dict)
-    summary: str = ""
-    rationale: str = ""
-    sources: list[str] = Field(default_factory=list)
+    summary: ShortText = ""
+    rationale: ShortText = ""
+    sources: list[ShortText] = Field(default_factory=list, max_length=20)
     confidence: float = Field(default=0.5, ge=0.0, le=1.0)
-    alternatives: list[str] = Field(default_factory=list)
-    recommendation: str = ""
-    question: str | None = None
+    alternatives: list[ShortText] = Field(default_factory=list, max_length=10)
+    recommendation: ShortText = ""
+    question: ShortText | None = None
     signals: RiskSignals = Field(default_factory=RiskSignals)
+
+    @field_validator("args")
+    @classmethod
+    def _bounded(cls, args: dict[str, Any]) -> dict[str, Any]:
+        size = len(json.dumps(args, default=str))
+        if size > MAX_ARGS_CHARS:
+            raise ValueError(f"arguments are {size} characters of JSON; at most {MAX_ARGS_CHARS}")
+        if _depth(args) > MAX_ARGS_DEPTH:
+            raise ValueError(f"arguments nest deeper than {MAX_ARGS_DEPTH} levels")
+        return args
+
+
+def _depth(value: Any, limit: int = MAX_ARGS_DEPTH) -> int:
+    """Nesting depth of objects and lists (a scalar is 0); stops counting past `limit`."""
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+    if children is None:
+        return 0
+    if limit == 0:
+        return 1
+    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
 
 
 class FinishCall(BaseModel):
@@ -124,32 +158,7 @@ class ChatCompletionsAgent:
         return AgentTurn(kind=TurnKind.ACTION, action=ProposedAction(step=step, **fields))
 
     async def _complete(self, messages: list[dict[str, str]]) -> tuple[str, dict[str, Any]]:
-        endpoint = self._endpoint
-        headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
-        body = {
-            "model": endpoint.model,
-            "messages": messages,
-            "tools": self._functions(),
-            "tool_choice": "required",
-            "temperature": endpoint.temperature,
-        }
-        url = endpoint.base_url.rstrip("/") + "/chat/completions"
-        try:
-            async with httpx.AsyncClient(timeout=endpoint.timeout_seconds) as client:
-                response = await client.post(url, json=body, headers=headers)
-        except httpx.HTTPError as err:
-            raise ApplicationError(
-                f"cannot reach the model endpoint: {err!r}", type=AGENT_UNAVAILABLE
-            ) from err
-        if response.status_code == 429 or response.status_code >= 500:
-            raise ApplicationError(f"model endpoint answered {response.status_code}", type=AGENT_UNAVAILABLE)
-        if response.status_code >= 400:
-            raise ApplicationError(
-                f"model endpoint refused the request ({response.status_code}): {response.text[:300]}",
-                type=AGENT_REQUEST_REJECTED,
-                non_retryable=True,
-            )
-        return _function_call(response)
+        return await call_function(self._endpoint, messages, self._functions())
 
     def _functions(self) -> list[dict[str, Any]]:
         catalogue = {
@@ -179,6 +188,41 @@ class ChatCompletionsAgent:
         ]
 
 
+async def call_function(
+    endpoint: ChatEndpoint, messages: list[dict[str, str]], functions: list[dict[str, Any]]
+) -> tuple[str, dict[str, Any]]:
+    """Ask the model to call one of `functions`; return the function's name and its arguments.
+
+    Raises:
+        ApplicationError: `AgentUnavailable` (unreachable, 429, 5xx: retryable),
+            `AgentRequestRejected` (other 4xx: not retryable), `AgentOutputInvalid` (not one
+            function call with a JSON object of arguments: retryable).
+    """
+    headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
+    body = {
+        "model": endpoint.model,
+        "messages": messages,
+        "tools": functions,
+        "tool_choice": "required",
+        "temperature": endpoint.temperature,
+    }
+    url = endpoint.base_url.rstrip("/") + "/chat/completions"
+    try:
+        async with httpx.AsyncClient(timeout=endpoint.timeout_seconds) as client:
+            response = await client.post(url, json=body, headers=headers)
+    except httpx.HTTPError as err:
+        raise ApplicationError(f"cannot reach the model endpoint: {err!r}", type=AGENT_UNAVAILABLE) from err
+    if response.status_code == 429 or response.status_code >= 500:
+        raise ApplicationError(f"model endpoint answered {response.status_code}", type=AGENT_UNAVAILABLE)
+    if response.status_code >= 400:
+        raise ApplicationError(
+            f"model endpoint refused the request ({response.status_code}): {response.text[:300]}",
+            type=AGENT_REQUEST_REJECTED,
+            non_retryable=True,
+        )
+    return _function_call(response)
+
+
 def _function_call(response: httpx.Response) -> tuple[str, dict[str, Any]]:
     try:
         message = response.json()["choices"][0]["message"]
@@ -188,7 +232,7 @@ def _function_call(response: httpx.Response) -> tuple[str, dict[str, Any]]:
         if not isinstance(parsed, dict):
             raise TypeError("arguments are not a JSON object")
         return str(call["name"]), parsed
-    except (ValueError, KeyError, IndexError, TypeError) as err:
+    except (ValueError, KeyError, IndexError, TypeError, RecursionError) as err:
         raise ApplicationError(
-            f"the model did not answer with one function call: {err!r}", type=AGENT_OUTPUT_INVALID
+            f"the model did not answer with one function call: {err!r}"[:500], type=AGENT_OUTPUT_INVALID
         ) from err

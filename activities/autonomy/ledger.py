@@ -70,7 +70,8 @@ async def refresh(
         assert row is not None
         stage: int = row["stage"]
         if row["pinned"]:
-            return stage
+            # A pin holds against the track record, never above the policy's ceiling.
+            return min(stage, rules.max_stage)
         # A policy may lower its ceiling: a stage above it drops at once.
         if stage > rules.max_stage:
             change = StageChange(

@@ -6,6 +6,7 @@ from typing import Any
 import asyncpg
 
 from policies.autonomy import TrackEntry, TrackKind
+from policies.calibration import Calibration, calibration
 
 DECISIONS = """
 SELECT feedback_key, decided_at, outcome FROM feedback
@@ -32,6 +33,13 @@ WHERE f.task_kind = $1 AND f.action_type = ANY($2::text[]) AND f.outcome IN ('ap
 """
 
 
+# The report's calibration table (hitl/reporting/kpi.py): human decisions on approval requests.
+CALIBRATION = """
+SELECT action_type, confidence, outcome = 'approve' AS unchanged FROM feedback
+WHERE task_kind = $1 AND action_type = ANY($2::text[]) AND request_kind = 'approval' AND NOT by_fallback
+"""
+
+
 async def track_record(
     conn: asyncpg.Connection, task_kind: str, action_type: str, since: datetime
 ) -> list[TrackEntry]:
@@ -54,3 +62,18 @@ async def novel_action_types(
     whose subject has the values in `subject` (none: any task of the kind)."""
     known = {r["action_type"] for r in await conn.fetch(PRECEDENTS, task_kind, action_types, subject or {})}
     return [a for a in action_types if a not in known]
+
+
+async def calibrations(
+    conn: asyncpg.Connection, task_kind: str, action_types: list[str]
+) -> dict[str, Calibration]:
+    """Per action type, the confidence calibration table over every human decision on approval
+    requests of this task kind (the KPI report's table)."""
+    rows = await conn.fetch(CALIBRATION, task_kind, action_types)
+    tables = {}
+    for action_type in action_types:
+        decisions = [(r["confidence"], r["unchanged"]) for r in rows if r["action_type"] == action_type]
+        tables[action_type] = Calibration(
+            action_type=action_type, decisions=len(decisions), buckets=calibration(decisions)
+        )
+    return tables

@@ -1,6 +1,8 @@
-"""Text every channel shares: the inbox link, the decide commands and a plain-text body."""
+"""Text every channel shares: the inbox link, the decide commands (ids shell-quoted) and a
+plain-text body."""
 
-from urllib.parse import quote
+from shlex import quote
+from urllib.parse import quote as url_quote
 
 from hitl.contracts import Notice, NoticeKind
 
@@ -10,16 +12,16 @@ def with_inbox_link(notice: Notice, inbox_url: str | None) -> Notice:
     (unchanged without an inbox, and for outcome notices: nothing is left to decide)."""
     if not inbox_url or notice.kind is NoticeKind.OUTCOME:
         return notice
-    page = f"{inbox_url.rstrip('/')}/r/{quote(notice.task_id, safe='')}/{quote(notice.request_id, safe='')}"
+    page = f"{inbox_url.rstrip('/')}/r/{url_quote(notice.task_id, safe='')}/{url_quote(notice.request_id, safe='')}"
     return notice.model_copy(update={"inbox_url": page})
 
 
 def hitl_commands(notice: Notice) -> list[str]:
     """The `hitl` commands that show and decide this request (none for an outcome notice)."""
     if notice.kind is NoticeKind.OUTCOME:
-        return [f"hitl show {notice.task_id}"]
-    request = f"--request {notice.request_id}"
-    return [f"hitl show {notice.task_id}", f"hitl approve {notice.task_id} {request} --as YOUR_ID"]
+        return [f"hitl show {quote(notice.task_id)}"]
+    task, request = quote(notice.task_id), quote(notice.request_id or "")
+    return [f"hitl show {task}", f"hitl approve {task} --request {request} --as YOUR_ID"]
 
 
 def plain_text(notice: Notice) -> str:

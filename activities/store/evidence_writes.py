@@ -33,15 +33,15 @@ FROM audit_events WHERE event_key = $1
 INSERT_FEEDBACK = """
 INSERT INTO feedback (feedback_key, task_id, task_kind, request_id, step, action_type, outcome,
     proposed_args, final_args, reason_code, comment, confidence, reviewers, by_fallback,
-    escalations, opened_at, decided_at, seconds_to_decision, policy_hash, request_kind)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+    escalations, opened_at, decided_at, seconds_to_decision, policy_hash, request_kind, verified)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 ON CONFLICT (feedback_key) DO NOTHING RETURNING chain_pos AS pos, hash
 """
 
 STORED_FEEDBACK = """
 SELECT chain_pos AS pos, hash, task_id, task_kind, request_id, request_kind, step, action_type,
     outcome, proposed_args, final_args, reason_code, comment, confidence, reviewers, by_fallback,
-    escalations, opened_at, decided_at, policy_hash
+    escalations, opened_at, decided_at, policy_hash, verified
 FROM feedback WHERE feedback_key = $1
 """
 
@@ -101,6 +101,7 @@ async def write_feedback(conn: asyncpg.Connection, f: FeedbackRecord) -> Written
         seconds,
         f.policy_hash,
         f.request_kind,
+        f.verified,
     )
     if row is not None:
         return Written(ChainHead(pos=row["pos"], hash=row["hash"]), new=True)

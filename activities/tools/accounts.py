@@ -34,7 +34,12 @@ class DeleteAccountArgs(FindAccountArgs):
 class AccountTools(Toolset):
     """Tools of the account-deletion workflow, on the demo shop tables."""
 
-    @tool(FIND_ACCOUNT, FindAccountArgs, "Read a customer's account (read-only).")
+    @tool(
+        FIND_ACCOUNT,
+        FindAccountArgs,
+        "Read the customer's account (read-only).",
+        binds={"customer_email": "customer_email"},
+    )
     async def find_account(self, call: ToolCall[FindAccountArgs]) -> ToolResult:
         """Count the customer's orders."""
         email = call.args.customer_email
@@ -43,7 +48,12 @@ class AccountTools(Toolset):
             output={"customer_email": email, "orders": orders}, summary=f"{email}: {orders} orders"
         )
 
-    @tool(DELETE_ACCOUNT, DeleteAccountArgs, "Delete a customer's account; it cannot be undone.")
+    @tool(
+        DELETE_ACCOUNT,
+        DeleteAccountArgs,
+        "Delete the customer's account; it cannot be undone.",
+        binds={"customer_email": "customer_email"},
+    )
     async def delete_account(self, call: ToolCall[DeleteAccountArgs]) -> ToolResult:
         """Replace the customer's email on their orders with an erased marker, once per key."""
         erased = f"erased-{hashlib.sha256(call.key.encode()).hexdigest()[:16]}@invalid"

@@ -38,7 +38,9 @@ class ApplyConfigArgs(ReadConfigArgs):
 class ConfigTools(Toolset):
     """Configuration tools."""
 
-    @tool(READ_CONFIG, ReadConfigArgs, "Read a configuration value.")
+    @tool(
+        READ_CONFIG, ReadConfigArgs, "Read a configuration value.", binds={"service": "service", "key": "key"}
+    )
     async def read_config(self, call: ToolCall[ReadConfigArgs]) -> ToolResult:
         """Read a value (absent keys read as null, version 0)."""
         row = await self.pool.fetchrow(
@@ -88,6 +90,8 @@ class ConfigTools(Toolset):
         ApplyConfigArgs,
         "Change a production configuration value; undone by restoring the previous value.",
         undo=revert_config_change,
+        binds={"service": "service", "key": "key"},
+        fixed={"service", "key"},
     )
     async def apply_config_change(self, call: ToolCall[ApplyConfigArgs]) -> ToolResult:
         """Set the value once per key; a retry returns the change made the first time."""

@@ -2,7 +2,7 @@
 
 `issue_refund` is the money-moving side effect: it is idempotent on the workflow's key (a
 retried activity never refunds twice) and refuses, permanently, a refund larger than what is
-left on the order.
+left on the order or in another currency than the order's.
 """
 
 from decimal import Decimal
@@ -56,7 +56,7 @@ class CloseTicketArgs(Contract):
 class RefundTools(Toolset):
     """Tools of the refund agent."""
 
-    @tool(LOOKUP_ORDER, LookupOrderArgs, "Read an order (read-only).")
+    @tool(LOOKUP_ORDER, LookupOrderArgs, "Read the task's order (read-only).", binds={"order_id": "order_id"})
     async def lookup_order(self, call: ToolCall[LookupOrderArgs]) -> ToolResult:
         """Read an order and how much of it was refunded already."""
         async with self.pool.acquire() as conn:
@@ -99,8 +99,10 @@ class RefundTools(Toolset):
     @tool(
         ISSUE_REFUND,
         IssueRefundArgs,
-        "Refund money to the customer; undone by reversing the refund.",
+        "Refund money on the task's order, in its currency; undone by reversing the refund.",
         undo=reverse_refund,
+        binds={"order_id": "order_id", "currency": "currency"},
+        fixed={"order_id", "currency"},
     )
     async def issue_refund(self, call: ToolCall[IssueRefundArgs]) -> ToolResult:
         """Refund once per key; a retry returns the refund issued the first time."""
@@ -115,6 +117,12 @@ class RefundTools(Toolset):
             )
             if order is None:
                 raise ApplicationError(f"no order {args.order_id!r}", type=TOOL_NOT_FOUND, non_retryable=True)
+            if args.currency != order["currency"]:
+                raise ApplicationError(
+                    f"refund in {args.currency} on order {args.order_id}, which was paid in {order['currency']}",
+                    type=TOOL_INVALID_ARGS,
+                    non_retryable=True,
+                )
             left = order["total"] - await _refunded(conn, args.order_id)
             amount = Decimal(str(args.amount)).quantize(Decimal("0.01"))
             if amount > left:
@@ -134,7 +142,13 @@ class RefundTools(Toolset):
             )
         return _refund_result(row, replayed=False)
 
-    @tool(EMAIL_CUSTOMER, EmailCustomerArgs, "Email the customer; an email cannot be unsent.")
+    @tool(
+        EMAIL_CUSTOMER,
+        EmailCustomerArgs,
+        "Email the customer on file about the task's order; an email cannot be unsent.",
+        binds={"order_id": "order_id", "to": "customer_email"},
+        fixed={"order_id", "to"},
+    )
     async def email_customer(self, call: ToolCall[EmailCustomerArgs]) -> ToolResult:
         """Send (record) the email once per key."""
         args = call.args
@@ -166,8 +180,9 @@ class RefundTools(Toolset):
     @tool(
         CLOSE_TICKET,
         CloseTicketArgs,
-        "Close the support ticket; undone by reopening it.",
+        "Close the task's support ticket; undone by reopening it.",
         undo=reopen_ticket,
+        binds={"ticket_id": "ticket_id"},
     )
     async def close_ticket(self, call: ToolCall[CloseTicketArgs]) -> ToolResult:
         """Close the ticket (closing a closed ticket changes nothing)."""

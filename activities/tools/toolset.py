@@ -18,7 +18,7 @@ declare with the database pool and registers every tool and undo activity (`acti
 `missing_activities()` names any declared activity a worker does not register.
 """
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -35,7 +35,13 @@ _UNDO = "__hitl_undo_name__"
 
 
 def tool(
-    name: str, args: type[BaseModel], description: str, *, undo: Callable[..., Any] | None = None
+    name: str,
+    args: type[BaseModel],
+    description: str,
+    *,
+    undo: Callable[..., Any] | None = None,
+    binds: Mapping[str, str] | None = None,
+    fixed: Iterable[str] = (),
 ) -> Callable[[ToolFn], ToolFn]:
     """Declare a method of a `Toolset` as the activity of tool `name`.
 
@@ -44,16 +50,32 @@ def tool(
         args: The model its arguments and any reviewer patch must satisfy.
         description: What it does and its risk, for context cards and agents.
         undo: The `@undo` method that compensates it; None when it cannot be undone.
+        binds: Arguments that must equal a fact of the task, e.g. `{"order_id": "order_id",
+            "to": "customer_email"}`; an action outside its task is blocked (or gated at the top
+            tier, as the policy says).
+        fixed: Arguments a reviewer's `modify` may not change (the order, the recipient).
+
+    Raises:
+        TypeError: `undo` is not an `@undo` method, or `binds` or `fixed` names an argument
+            `args` lacks.
     """
     undo_name: str | None = None
     if undo is not None:
         undo_name = getattr(undo, _UNDO, None)
         if undo_name is None:
             raise TypeError(f"the undo of tool {name!r} must be a method decorated with @undo")
+    unknown = sorted((set(binds or {}) | set(fixed)) - set(args.model_fields))
+    if unknown:
+        raise TypeError(f"tool {name!r} binds or fixes arguments its model does not have: {unknown}")
+    bound = tuple(sorted((binds or {}).items()))
 
     def declare(fn: ToolFn) -> ToolFn:
         defined = activity.defn(name=name)(fn)
-        setattr(defined, _SPEC, ToolSpec(name, args, name, undo_name, description))
+        setattr(
+            defined,
+            _SPEC,
+            ToolSpec(name, args, name, undo_name, description, binds=bound, fixed=frozenset(fixed)),
+        )
         return defined
 
     return declare

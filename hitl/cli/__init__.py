@@ -2,7 +2,8 @@
 
 Each command group lives in its own module with a `register(subparsers)` function that adds
 its parsers and sets `handler` to an async function taking the parsed arguments and returning
-an exit code (see `hitl.cli.exit_codes`).
+an exit code (see `hitl.cli.exit_codes`). While `make run` runs, every command finds the local
+stack through its `stack.env` (`hitl.settings.stack_file`); variables set in the environment win.
 """
 
 import argparse
@@ -12,6 +13,7 @@ from typing import NoReturn
 
 from hitl.clean_exit import run_and_exit
 from hitl.cli import exit_codes
+from hitl.settings.stack_file import use_local_stack
 
 COMMAND_MODULES = (
     "hitl.cli.task",
@@ -24,6 +26,7 @@ COMMAND_MODULES = (
     "hitl.cli.inbox",
     "hitl.cli.show",
     "hitl.cli.decide",
+    "hitl.cli.keys",
 )
 """Modules that add command groups, in the order `hitl --help` lists them."""
 
@@ -45,8 +48,14 @@ def main(argv: list[str] | None = None) -> NoReturn:
     if not hasattr(args, "handler"):
         print("hitl: choose a subcommand (see --help)", file=sys.stderr)
         run_and_exit(_code(exit_codes.USAGE))
-    run_and_exit(args.handler(args))
+    run_and_exit(_run(args))
 
 
 async def _code(code: int) -> int:
+    return code
+
+
+async def _run(args: argparse.Namespace) -> int:
+    use_local_stack()  # inside run_and_exit: a malformed file is one line and exit 2
+    code: int = await args.handler(args)
     return code

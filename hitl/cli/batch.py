@@ -15,14 +15,18 @@ from temporalio.service import RPCError
 from hitl.cli import exit_codes
 from hitl.cli.connection import temporal_failed
 from hitl.contracts import Decision
+from hitl.errors import ConfigError
 from hitl.review import batch
 from hitl.review.queue import waiting_and
+from hitl.review.signer import signed_for
+from hitl.settings import CliSettings
 
 
 async def batch_command(client: Client, args: argparse.Namespace, decision: Decision) -> int:
     """Run the batch; exit 0 when every task accepted, 3 when any refused, 1 when it failed."""
     name = args.command_name
-    assert decision.decision_id is not None
+    decision_id = decision.decision_id
+    assert decision_id is not None
     try:
         query = waiting_and(args.query)
     except ValueError as err:
@@ -34,6 +38,11 @@ async def batch_command(client: Client, args: argparse.Namespace, decision: Deci
         if not workflow_ids:
             print(f"hitl {name}: no open request matches {query}")
             return exit_codes.OK
+        # One proof for the explicit list: a request that opens after this moment is not in it.
+        decision, skipped = await signed_for(client, CliSettings.from_env(), workflow_ids, decision)
+        for workflow_id in skipped:
+            print(f"  {workflow_id}: skipped, no single open request to sign for", file=sys.stderr)
+        workflow_ids = [w for w in workflow_ids if w not in skipped]
         print(
             f"batch {job_id}: {decision.outcome.value} by {decision.reviewer} on {len(workflow_ids)} "
             f"task(s), decision_id {decision.decision_id}",
@@ -43,9 +52,12 @@ async def batch_command(client: Client, args: argparse.Namespace, decision: Deci
             client, workflow_ids, decision, job_id, f"hitl {name} by {decision.reviewer}", args.rps
         )
         final = await batch.wait(client, job_id, _show)
-        items = await batch.collect(client, workflow_ids, decision.decision_id)
+        items = await batch.collect(client, workflow_ids, decision_id)
     except RPCError as err:
         return temporal_failed(name, err)
+    except ConfigError as err:
+        print(f"hitl {name}: cannot sign: {err}", file=sys.stderr)
+        return exit_codes.USAGE
     for item in items:
         detail = f" {item.code}: {item.message}" if item.answer != "accepted" else ""
         print(f"  {item.workflow_id} {item.request_id or '-'} {item.answer}{detail}")

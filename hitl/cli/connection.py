@@ -7,12 +7,17 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from hitl.cli import exit_codes
 from hitl.client import connect
+from hitl.errors import ConfigError
 
 
 async def connect_or_explain(command: str) -> Client | None:
-    """Connect with the envconfig settings; on failure print why and return None."""
+    """Connect with the envconfig settings and the payload keys; on failure print why and
+    return None."""
     try:
         return await connect()
+    except ConfigError as err:
+        print(f"hitl {command}: {err}", file=sys.stderr)
+        return None
     except (RuntimeError, RPCError) as err:
         print(
             f"hitl {command}: Temporal is unavailable ({err}); check TEMPORAL_ADDRESS "

@@ -13,14 +13,16 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from hitl.cli import exit_codes
 from hitl.cli.batch import batch_command
 from hitl.cli.connection import connect_or_explain, temporal_failed
 from hitl.contracts import Decision, Outcome
+from hitl.errors import ConfigError
 from hitl.reason_codes import REASON_CODES
-from hitl.review.deciding import Answer, send_decision
+from hitl.review.deciding import Answer, DecideAnswer, no_answer, send_decision
+from hitl.review.signer import signed_for
 from hitl.settings import CliSettings
 
 COMMANDS: dict[str, Outcome] = {
@@ -116,10 +118,21 @@ async def decide_command(args: argparse.Namespace) -> int:
         return exit_codes.UNAVAILABLE
     if query is not None:
         return await batch_command(client, args, decision)
+    wait_for = timedelta(seconds=args.timeout)
     try:
-        answer = await send_decision(client, args.workflow_id, decision, timedelta(seconds=args.timeout))
+        decision, _ = await signed_for(
+            client, CliSettings.from_env(), [args.workflow_id], decision, rpc_timeout=wait_for
+        )
+        answer = await send_decision(client, args.workflow_id, decision, wait_for)
     except RPCError as err:
-        return temporal_failed(name, err)
+        if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+            # Reading the request to sign for timed out: the task's worker does not answer.
+            answer = DecideAnswer(answer=Answer.UNAVAILABLE, message=no_answer(wait_for))
+        else:
+            return temporal_failed(name, err)
+    except ConfigError as err:
+        print(f"hitl {name}: cannot sign: {err}", file=sys.stderr)
+        return exit_codes.USAGE
     if args.json:
         print(answer.model_dump_json())
     elif answer.answer in (Answer.ACCEPTED, Answer.DUPLICATE):

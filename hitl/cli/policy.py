@@ -1,25 +1,31 @@
 """`hitl policy check|explain|shadow-report`: validate a policy file, dry-run an action against
-it, and report how often a policy in shadow agreed with the humans who decided."""
+it (with the facts the system would establish, and the confidence calibration), and report how
+often a policy in shadow agreed with the humans who decided."""
 
 import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from activities.autonomy.shadow_store import agreement_report
 from hitl.cli import exit_codes
-from hitl.contracts import ProposedAction, Verdict
+from hitl.contracts import Facts, ProposedAction, Verdict
+from hitl.contracts.facts import claim_lines
 from hitl.errors import ConfigError, PolicyError
 from hitl.settings import CliSettings
 from policies.autonomy import STAGE_NAMES
+from policies.calibration import Calibration
 from policies.evaluate import EvaluationContext, evaluate
 from policies.model import PolicySnapshot
+from policies.names import directory_problems
 from policies.parse import snapshot
 from store.db import create_pool
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def register(commands: Any) -> None:
@@ -42,6 +48,20 @@ def register(commands: Any) -> None:
         help="autonomy stage (default: the policy's initial stage)",
     )
     explain.add_argument("--novel", action="store_true", help="treat the action as having no precedent")
+    explain.add_argument(
+        "--facts",
+        type=Path,
+        metavar="FACTS.json",
+        help="what the system established about the action (a Facts object); without it nothing "
+        "is established and nothing relaxes the verdict",
+    )
+    explain.add_argument(
+        "--calibration",
+        type=Path,
+        metavar="CALIBRATION.json",
+        help="the action type's confidence calibration (a Calibration object); without it the "
+        "confidence is uncalibrated",
+    )
     explain.add_argument("--json", action="store_true", help="print the verdict as JSON")
     explain.set_defaults(handler=explain_command)
     report = sub.add_parser("shadow-report", help="how often policies in shadow agreed with the humans")
@@ -79,6 +99,11 @@ async def check_command(args: argparse.Namespace) -> int:
             code = exit_codes.FAILURE
             continue
         policy = pinned.policy
+        problems = directory_problems(policy)
+        if problems:
+            print("\n".join(f"{path}: {p}" for p in problems), file=sys.stderr)
+            code = exit_codes.FAILURE
+            continue
         print(
             f"{path}: ok: policy {policy.name!r}, {len(policy.tools)} tools, {len(policy.reviewers)} "
             f"reviewer groups, {len(policy.ladders)} ladders, hash {pinned.hash[:12]}"
@@ -102,12 +127,19 @@ async def explain_command(args: argparse.Namespace) -> int:
     except (OSError, ValueError, ValidationError) as err:
         print(f"{args.action}: not a valid action: {err}", file=sys.stderr)
         return exit_codes.USAGE
+    try:
+        facts = _read(args.facts, Facts, established=True) if args.facts else None
+        table = _read(args.calibration, Calibration, action_type=action.tool) if args.calibration else None
+    except (OSError, ValueError, ValidationError) as err:
+        print(f"not valid facts or calibration: {err}", file=sys.stderr)
+        return exit_codes.USAGE
     context = EvaluationContext(
         task_kind=args.task_kind,
         policy_hash=pinned.hash,
         novel_action_types=[action.tool] if args.novel else [],
+        calibration={action.tool: table} if table is not None else {},
     )
-    verdict = evaluate(pinned.policy, action, context, args.stage)
+    verdict = evaluate(pinned.policy, action, context, args.stage, facts)
     if args.json:
         print(verdict.model_dump_json(indent=2))
     else:
@@ -129,7 +161,8 @@ def render(pinned: PolicySnapshot, action: ProposedAction, verdict: Verdict, sta
     width = max((len(r.id) for r in verdict.reasons), default=0)
     for rule in verdict.reasons:
         asks = rule.mode.value if rule.mode is not None else "-"
-        lines.append(f"  {rule.id:<{width}}  {asks:<16}  {rule.text}")
+        fired_by = f"  [{rule.source}: {rule.basis}]" if rule.source else ""
+        lines.append(f"  {rule.id:<{width}}  {asks:<16}  {rule.text}{fired_by}")
     if verdict.mode.value in ("approve", "clarify"):
         ladder = " -> ".join(f"{t.group} ({t.sla_seconds}s)" for t in verdict.ladder) or "none"
         lines.append(f"ladder   {ladder}; fallback {verdict.fallback.value}")
@@ -139,7 +172,17 @@ def render(pinned: PolicySnapshot, action: ProposedAction, verdict: Verdict, sta
         lines.append(f"review   {verdict.sample_rate:.0%} reviewed within {verdict.review_window_seconds}s")
     if shadow:
         lines.append("shadow   this action runs in shadow: a human decides, the verdict is only recorded")
+    lines += [f"facts    {line}" for line in (verdict.facts or Facts()).lines()]
+    lines += [f"claims   {line}" for line in claim_lines(action)]
     return "\n".join(lines)
+
+
+def _read(path: Path, model: type[M], **defaults: Any) -> M:
+    """A JSON file as `model`, with `defaults` for fields the file leaves out."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a JSON object")
+    return model.model_validate({**defaults, **data})
 
 
 async def shadow_report_command(args: argparse.Namespace) -> int:

@@ -45,5 +45,7 @@ async def report_command(args: argparse.Namespace) -> int:
             print(f"hitl report: cannot write {args.html}: {err}", file=sys.stderr)
             return exit_codes.USAGE
         print(f"wrote {args.html}", file=sys.stderr)
+        if not args.json:
+            return exit_codes.OK  # the page is the report: the text one is not printed as well
     print(report.model_dump_json(indent=2) if args.json else render_text(report))
     return exit_codes.OK

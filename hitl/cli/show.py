@@ -1,4 +1,8 @@
-"""`hitl show ID`: the context card of each open request of a task (or how the task ended)."""
+"""`hitl show ID`: the context card of each open request of a task (or how the task ended).
+
+Cards are printed as plain text for a terminal (`hitl.review.terminal`: no Markdown, none of the
+agent's control characters); `--markdown` prints them as the Web UI gets them.
+"""
 
 import argparse
 import sys
@@ -12,6 +16,7 @@ from hitl.cli import exit_codes
 from hitl.cli.connection import connect_or_explain, temporal_failed
 from hitl.contracts import PendingResult, TaskStatusView
 from hitl.names import PENDING_QUERY, STATUS_QUERY
+from hitl.review.terminal import card_for_terminal
 
 QUERY_TIMEOUT = timedelta(seconds=10)
 """A task whose worker does not answer within this is reported as unavailable (exit 5)."""
@@ -22,6 +27,7 @@ def register(commands: Any) -> None:
     show = commands.add_parser("show", help="print the context card of a task's open requests")
     show.add_argument("workflow_id", metavar="ID", help="the task's workflow id")
     show.add_argument("--request", help="only this request id")
+    show.add_argument("--markdown", action="store_true", help="print the cards' Markdown as it is")
     show.set_defaults(handler=show_command)
 
 
@@ -46,7 +52,8 @@ async def show_command(args: argparse.Namespace) -> int:
         return exit_codes.FAILURE
     requests = [r for r in pending.requests if args.request in (None, r.request_id)]
     if requests:
-        print("\n\n---\n\n".join(r.card for r in requests))
+        cards = [r.card if args.markdown else card_for_terminal(r.card) for r in requests]
+        print("\n\n---\n\n".join(cards))
         return exit_codes.OK
     if args.request is not None:
         print(f"hitl show: {args.workflow_id} has no open request {args.request!r}", file=sys.stderr)

@@ -12,6 +12,7 @@ from temporalio.service import RPCError
 from hitl.cli import exit_codes
 from hitl.client import connect, start_task
 from hitl.contracts import AgentTaskInput
+from hitl.errors import ConfigError
 from hitl.settings import CliSettings
 from hitl.telemetry import configure_telemetry
 
@@ -61,6 +62,9 @@ async def start_command(args: argparse.Namespace) -> int:
         except RPCError as err:
             print(f"hitl start: Temporal is unavailable: {err}", file=sys.stderr)
             return exit_codes.UNAVAILABLE
+        except ConfigError as err:
+            print(f"hitl start: {err}", file=sys.stderr)
+            return exit_codes.USAGE
         print(handle.id)
         if args.wait:
             result = await handle.result()

@@ -23,6 +23,7 @@ from hitl.contracts.audit import (
     RecordEventsResult,
 )
 from hitl.contracts.base import Contract
+from hitl.contracts.facts import Binding, BudgetUse, Facts
 from hitl.contracts.notify import Notice, NoticeKind, NotifyResult
 from hitl.contracts.review import (
     AppliedDecision,
@@ -32,6 +33,9 @@ from hitl.contracts.review import (
     GateResolution,
     Outcome,
     PendingResult,
+    Proof,
+    ProofTarget,
+    ProofType,
     Refusal,
     RequestKind,
     RequestState,
@@ -48,11 +52,14 @@ __all__ = [
     "AppliedDecision",
     "AuditEvent",
     "AuditKind",
+    "Binding",
+    "BudgetUse",
     "ChainHead",
     "Contract",
     "Decision",
     "DecisionReceipt",
     "EmptyQuery",
+    "Facts",
     "Fallback",
     "FeedbackRecord",
     "FiredRule",
@@ -65,6 +72,9 @@ __all__ = [
     "NotifyResult",
     "Outcome",
     "PendingResult",
+    "Proof",
+    "ProofTarget",
+    "ProofType",
     "ProposeInput",
     "ProposedAction",
     "RecordEventsInput",

@@ -75,6 +75,8 @@ class FeedbackRecord(Contract):
     opened_at: datetime
     decided_at: datetime
     policy_hash: str = ""
+    verified: bool = False
+    """Every decision that settled the request carried a verified proof (else: asserted)."""
 
 
 class RecordEventsInput(Contract):

@@ -68,6 +68,8 @@ class DecisionRow(Contract):
     escalations: int = 0
     amount: float | None = None
     """The proposal's numeric `amount` argument, when it has one (threshold recommendations)."""
+    verified: bool = False
+    """The deciding reviewers' proofs were verified (else the decision was only asserted)."""
 
 
 class EventCount(Contract):
@@ -109,6 +111,8 @@ class GroupKpis(Contract):
     modify_rate: float | None
     reject_rate: float | None
     request_changes_rate: float | None
+    verified_decisions: int = 0
+    """Human decisions whose reviewers' proofs were verified; the rest were only asserted."""
     p50_seconds: float | None
     p90_seconds: float | None
     """Time to decision of human decisions on approval requests."""

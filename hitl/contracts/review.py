@@ -35,11 +35,15 @@ class Outcome(StrEnum):
 
 
 class RequestState(StrEnum):
-    """Lifecycle of a review request."""
+    """Lifecycle of a review request (transitions: `workflows.gate.lifecycle`)."""
 
     OPEN = "open"
+    """Waiting for a decision while the current tier's SLA timer runs."""
+    HOLDING = "holding"
+    """Waiting for a decision with no timer (no ladder, or the `hold` fallback)."""
     DECIDED = "decided"
     TIMED_OUT = "timed_out"
+    """Settled by the fallback when nobody decided in time."""
     CANCELLED = "cancelled"
 
 
@@ -65,6 +69,53 @@ class ReviewRequest(Contract):
     approvals: list[str] = Field(default_factory=list)
     """Reviewers who approved so far (quorum progress)."""
     state: RequestState = RequestState.OPEN
+    action_digest: str = ""
+    """SHA-256 of the canonical tool, step and arguments (`policies.proof.action_digest`): what a
+    signed decision is bound to."""
+
+
+class ProofType(StrEnum):
+    """How a decision proves who made it."""
+
+    ED25519 = "ed25519"
+    """Signed by the reviewer's own key, pinned in the policy's `[identity.keys]`."""
+    JWT = "jwt"
+    """A token from an issuer pinned in the policy's `[identity.issuers]` (OIDC, a front end)."""
+
+
+class ProofTarget(Contract):
+    """One request a proof is bound to."""
+
+    workflow_id: str
+    run_id: str
+    request_id: str
+    action_digest: str
+    """SHA-256 of the canonical tool, step and arguments the card shows."""
+
+
+class Proof(Contract):
+    """Evidence that the named reviewer made exactly this decision on exactly these requests.
+
+    It covers the canonical bytes of the decision (`policies.proof.decision_bytes`) bound to the
+    namespace, the targets (one, or an explicit list for a batch) and the expiry; `hitl sign`
+    and the `hitl` CLI make one.
+    """
+
+    type: ProofType
+    namespace: str
+    targets: list[ProofTarget] = Field(min_length=1, max_length=1000)
+    expires_at: int
+    """Unix seconds after which the proof no longer counts (against the workflow's clock)."""
+    key: str | None = Field(default=None, max_length=200)
+    """`ed25519`: the public key that signed (`ed25519:<base64url>`)."""
+    signature: str | None = Field(default=None, max_length=200)
+    """`ed25519`: the signature over the canonical bytes, base64url."""
+    token: str | None = Field(default=None, max_length=8192)
+    """`jwt`: a compact JWT whose `hitl_decision` claim is the SHA-256 of the canonical bytes."""
+
+    def target_in(self, workflow_id: str) -> ProofTarget | None:
+        """The target naming this workflow, if any."""
+        return next((t for t in self.targets if t.workflow_id == workflow_id), None)
 
 
 class Decision(Contract):
@@ -87,9 +138,11 @@ class Decision(Contract):
     decision_id: str | None = None
     """Idempotency key: the same id twice is applied once."""
     signature: str | None = Field(default=None, max_length=8192)
-    """Optional proof from the system the reviewer decided in (for example a JWS issued by an
-    SSO-backed approval tool). The workflow does not verify it (no keys in workflow code); it is
-    stored with the decision in the hash-chained audit trail, for whoever audits it later."""
+    """Free-form evidence from the system the reviewer decided in, stored with the decision in
+    the audit trail and never checked; what the gate checks is `proof`."""
+    proof: Proof | None = None
+    """Who made this decision, verified by the gate (docs/identity.md). The policy says per risk
+    tier whether a decision without one counts."""
 
     @model_validator(mode="after")
     def _fields_match_outcome(self) -> "Decision":
@@ -121,6 +174,8 @@ class DecisionReceipt(Contract):
     decision_id: str | None = None
     duplicate: bool = False
     """True when this decision id was applied before; nothing changed."""
+    code: str = ""
+    """The refusal code when not accepted (`unverified`, `over_limit`, ...)."""
     message: str = ""
 
 
@@ -131,6 +186,12 @@ class AppliedDecision(Contract):
     decision: Decision
     at: datetime
     via: str
+    principal: str = ""
+    """The verified key or token subject; empty for an asserted (unverified) decision."""
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.principal)
 
 
 class PendingResult(Contract):
@@ -157,3 +218,5 @@ class GateResolution(Contract):
     answer: str | None = None
     reason_code: str | None = None
     by_fallback: bool = False
+    verified: bool = False
+    """Every decision that settled the request carried a verified proof."""

@@ -55,6 +55,12 @@ class ToolSpec:
         undo_activity: Name of the activity that undoes it (takes `UndoCall[args_model]`),
             or None when the effect cannot be undone.
         description: What it does and its risk, in one line for context cards and agents.
+        binds: Arguments bound to the task, as `(argument, task fact)` pairs: the argument must
+            equal that fact of the task (its subject, or a record the subject names), e.g.
+            `("to", "customer_email")`: an email goes to the customer on file. An action whose
+            argument does not match is outside its task (see `Facts.bindings`).
+        fixed: Arguments a reviewer's `modify` may not change (the order, the recipient, the
+            currency): a patch that changes one is refused as `fixed_argument`.
     """
 
     name: str
@@ -62,6 +68,13 @@ class ToolSpec:
     activity: str
     undo_activity: str | None = None
     description: str = ""
+    binds: tuple[tuple[str, str], ...] = ()
+    fixed: frozenset[str] = frozenset()
+
+    @property
+    def bindings(self) -> dict[str, str]:
+        """`binds` as a mapping: argument -> task fact."""
+        return dict(self.binds)
 
     @property
     def reversible(self) -> bool:

@@ -5,6 +5,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from hitl.contracts.base import Contract
+from hitl.contracts.facts import Facts
 
 
 class Mode(StrEnum):
@@ -67,6 +68,11 @@ class FiredRule(Contract):
     text: str
     mode: Mode | None = None
     """The mode this rule asks for (None: the rule only explains or adjusts the verdict)."""
+    source: str = ""
+    """What fired it: `fact` (established by the system), `claim` (the agent's word, which can only
+    tighten a verdict), or empty for the policy's own settings (tiers, stages, sampling)."""
+    basis: str = ""
+    """The fact or claim that fired it, e.g. `customer_tier = 'enterprise' (order A-1005)`."""
 
 
 class LadderTier(Contract):
@@ -100,3 +106,5 @@ class Verdict(Contract):
     """How many times a reviewer may send an action back for changes."""
     policy_hash: str = ""
     """Version hash of the policy that produced the verdict."""
+    facts: Facts | None = None
+    """The facts the verdict rests on (None: judged without any, so nothing relaxed it)."""

@@ -23,7 +23,6 @@ from hitl.inbox.pages import reviewer_queue
 from hitl.inbox.reading import Item, NotFound, read_item
 from hitl.inbox.session import Forbidden, check_csrf, require_reviewer
 from hitl.inbox.words import in_words
-from hitl.review.issuer import action_digest
 
 PARALLEL = 8
 """Decisions in flight at once."""
@@ -57,7 +56,7 @@ async def preview(inbox: Inbox, request: Request) -> Response:
         items=items,
         skipped=skipped,
         total=sum(amounts),
-        digests={i.path: action_digest(i.queued) for i in items},
+        digests={i.path: i.digest for i in items},
         high_risk=any(card_of(i).high_risk for i in items),
         reasons=reason_codes(),
         outcomes=BATCH_OUTCOMES,

@@ -27,7 +27,7 @@ from hitl.inbox.session import check_csrf, flash, require_reviewer, safe_next
 from hitl.inbox.words import in_words
 from hitl.reason_codes import REASON_CODES
 from hitl.review.deciding import DecideAnswer, send_decision
-from hitl.review.issuer import action_digest, target_of
+from hitl.review.issuer import target_of
 
 
 class NotSent(Exception):
@@ -67,8 +67,9 @@ async def decide(inbox: Inbox, request: Request) -> Response:
 async def send(inbox: Inbox, item: Item, decision: Decision) -> DecideAnswer:
     """Sign `decision` as the inbox's issuer (when it has a key) and send it as an update."""
     if inbox.issuer is not None:
-        target = target_of(inbox.client.namespace, item.queued)
-        decision = inbox.issuer.sign(decision, target, int(time.time()))
+        decision = inbox.issuer.sign(
+            decision, inbox.client.namespace, [target_of(item.queued)], int(time.time())
+        )
     return await send_decision(inbox.client, item.queued.workflow_id, decision)
 
 
@@ -79,7 +80,7 @@ def decision_from(card: Card, reviewer: str, form: FormData) -> Decision:
         NotSent: The form does not describe a decision the inbox will send.
     """
     item = card.item
-    if form.get("run_id") != item.queued.run_id or form.get("digest") != action_digest(item.queued):
+    if form.get("run_id") != item.queued.run_id or form.get("digest") != item.digest:
         raise NotSent("stale_action: the action changed since you opened it; here is the new version.")
     outcome = str(form.get("outcome", ""))
     if outcome not in card.outcomes:

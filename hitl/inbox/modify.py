@@ -19,7 +19,6 @@ from hitl.inbox.forms import diff, form_fields, read_patch
 from hitl.inbox.pages import load_item
 from hitl.inbox.reading import NotFound, args_model
 from hitl.inbox.session import check_csrf, require_reviewer
-from hitl.review.issuer import action_digest
 
 ARG = "arg."
 """Prefix of the argument inputs, so no argument name can collide with the form's own fields."""
@@ -43,7 +42,7 @@ async def modify_form(inbox: Inbox, request: Request) -> Response:
         return inbox.render(request, "gone.html", 409, message=reason)
     values: dict[str, Any] = {
         "card": card,
-        "digest": action_digest(item.queued),
+        "digest": item.digest,
         "decision_id": str(uuid.uuid4()),
     }
     if form is None:

@@ -20,7 +20,6 @@ from hitl.inbox.directory import Directory, Standing
 from hitl.inbox.session import Forbidden
 from hitl.names import PENDING_QUERY
 from hitl.review.inbox import QueuedRequest, entry_of, read_requests
-from hitl.review.issuer import action_digest
 from hitl.review.queue import matches, order
 from workflows.registry import WORKFLOWS
 
@@ -46,8 +45,9 @@ class Item:
 
     @property
     def digest(self) -> str:
-        """The digest of the action as shown: a decision is only sent for this version."""
-        return action_digest(self.queued)
+        """The digest of the action as shown (the gate's, from `pending`): a decision is only sent
+        for this version, and its proof is bound to it."""
+        return self.queued.request.action_digest
 
 
 async def read_queue(

@@ -29,6 +29,7 @@ def _cards(report: KpiReport) -> str:
     cards = [
         ("decisions", str(decided)),
         ("approved unchanged", rate(unchanged / decided if decided else None)),
+        ("verified decisions", str(sum(g.verified_decisions for g in report.groups))),
         ("SLA breaches", str(sum(g.sla_breaches for g in report.groups))),
         ("escalations", str(sum(g.escalations for g in report.groups))),
         ("reverts", str(sum(g.reverts for g in report.groups))),

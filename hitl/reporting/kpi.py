@@ -25,10 +25,9 @@ from hitl.contracts.report import (
     ReportData,
 )
 from hitl.reporting.recommend import recommend
+from policies.calibration import calibration as pinned_calibration
 
 GATED_MODES = ("approve", "clarify")
-BUCKETS = [(0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.0)]
-"""Confidence buckets: [low, high), the last one closed."""
 LATENCY_BINS = [
     ("< 1 min", 0.0, 60.0),
     ("1-5 min", 60.0, 300.0),
@@ -64,22 +63,9 @@ def human_approvals(rows: Iterable[DecisionRow]) -> list[DecisionRow]:
 
 
 def calibration(rows: list[DecisionRow]) -> list[CalibrationRow]:
-    """Buckets of agent confidence vs the share approved unchanged, over human approval decisions."""
-    out = []
-    for i, (low, high) in enumerate(BUCKETS):
-        last = i == len(BUCKETS) - 1
-        inside = [r for r in rows if low <= r.confidence < high or (last and r.confidence == high)]
-        unchanged = sum(r.outcome == "approve" for r in inside)
-        out.append(
-            CalibrationRow(
-                low=low,
-                high=high,
-                decisions=len(inside),
-                approved_unchanged=unchanged,
-                share=share(unchanged, len(inside)),
-            )
-        )
-    return out
+    """Buckets of agent confidence vs the share approved unchanged, over human approval decisions
+    (the same table a task pins to calibrate confidence: `policies.calibration`)."""
+    return pinned_calibration([(r.confidence, r.outcome == "approve") for r in rows])
 
 
 def latency_bins(rows: list[DecisionRow]) -> list[LatencyBin]:
@@ -136,6 +122,7 @@ def group_kpis(group: Group, rows: list[DecisionRow], counts: dict[str, int]) ->
         modify_rate=share(by_outcome["modify"], len(humans)),
         reject_rate=share(by_outcome["reject"], len(humans)),
         request_changes_rate=share(by_outcome["request_changes"], len(humans)),
+        verified_decisions=sum(r.verified for r in humans),
         p50_seconds=percentile(latencies, 50),
         p90_seconds=percentile(latencies, 90),
         sla_breaches=sum(r.request_kind == "approval" and r.reason_code == "sla_fallback" for r in rows),

@@ -88,6 +88,7 @@ def render_text(report: KpiReport) -> str:
         "",
         "interv. = actions stopped for a human before running; rates are shares of human decisions on",
         "approval requests; p50/p90 = time to decision; SLA br. = approval ladders that ran out.",
+        _verified_line(report),
     ]
     for name, rows in report.calibration.items():
         out += ["", *_calibration(name, rows)]
@@ -96,3 +97,11 @@ def render_text(report: KpiReport) -> str:
         "  none: not enough decisions, or nothing to change"
     ]
     return "\n".join(out)
+
+
+def _verified_line(report: KpiReport) -> str:
+    decided = sum(g.decisions for g in report.groups)
+    verified = sum(g.verified_decisions for g in report.groups)
+    return (
+        f"Verified decisions: {verified} of {decided} (the rest were asserted: no proof; docs/identity.md)."
+    )

@@ -55,6 +55,8 @@ def _accepted(d: dict[str, Any]) -> list[str]:
         line += f" [{d['reason_code']}]"
     if d.get("via"):
         line += f" via {d['via']}"
+    if "verified" in d:
+        line += f", verified ({d.get('principal')})" if d["verified"] else ", asserted (no proof)"
     lines = [line]
     if d.get("comment"):
         lines.append(f"comment: {d['comment']}")

@@ -48,6 +48,11 @@ class DecideAnswer(Contract):
     decision_id: str | None = None
 
 
+def no_answer(wait_for: timedelta) -> str:
+    """What the reviewer is told when the task's worker does not answer in time."""
+    return f"no answer within {wait_for.total_seconds():g} s: is the agent worker running?"
+
+
 async def send_decision(
     client: Client, workflow_id: str, decision: Decision, wait_for: timedelta = DEFAULT_TIMEOUT
 ) -> DecideAnswer:
@@ -60,10 +65,7 @@ async def send_decision(
         receipt = await asyncio.wait_for(decide(client, workflow_id, decision), wait_for.total_seconds())
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         # wait_for cancels the update call, and the SDK reports the cancellation as its own error.
-        return DecideAnswer(
-            answer=Answer.UNAVAILABLE,
-            message=f"no answer within {wait_for.total_seconds():g} s: is the agent worker running?",
-        )
+        return DecideAnswer(answer=Answer.UNAVAILABLE, message=no_answer(wait_for))
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError):
@@ -81,11 +83,33 @@ async def send_decision(
         if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
             return DecideAnswer(answer=Answer.UNAVAILABLE, message=f"Temporal is unavailable: {err.message}")
         raise
+    if receipt.duplicate:
+        # The same decision again: if the task has ended since, nothing waits for a decision.
+        ended = await _ended(client, workflow_id)
+        if ended is not None:
+            return ended
     return DecideAnswer(
         answer=Answer.DUPLICATE if receipt.duplicate else Answer.ACCEPTED,
         message=receipt.message,
         request_id=receipt.request_id,
         decision_id=receipt.decision_id,
+    )
+
+
+async def _ended(client: Client, workflow_id: str) -> DecideAnswer | None:
+    """The `closed` answer when the task has ended, else None."""
+    description = await client.get_workflow_handle(workflow_id).describe()
+    if description.status is WorkflowExecutionStatus.RUNNING:
+        return None
+    return _closed(workflow_id, description.status)
+
+
+def _closed(workflow_id: str, status: WorkflowExecutionStatus | None) -> DecideAnswer:
+    ended = status.name.lower() if status else "closed"
+    return DecideAnswer(
+        answer=Answer.CLOSED,
+        code="request_closed",
+        message=f"task {workflow_id!r} has already ended ({ended}); nothing is waiting for a decision",
     )
 
 
@@ -97,9 +121,4 @@ async def _missing_or_closed(client: Client, workflow_id: str, err: RPCError) ->
         return DecideAnswer(answer=Answer.NOT_FOUND, message=f"no task with workflow id {workflow_id!r}")
     if description.status is WorkflowExecutionStatus.RUNNING:
         return DecideAnswer(answer=Answer.NOT_FOUND, message=err.message)
-    status = description.status.name.lower() if description.status else "closed"
-    return DecideAnswer(
-        answer=Answer.CLOSED,
-        code="request_closed",
-        message=f"task {workflow_id!r} has already ended ({status}); nothing is waiting for a decision",
-    )
+    return _closed(workflow_id, description.status)

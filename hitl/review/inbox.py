@@ -103,7 +103,7 @@ def entry_of(workflow_id: str, request: ReviewRequest, now: datetime) -> InboxEn
         amount=request.verdict.required_limit,
         deadline=request.deadline,
         confidence=request.action.confidence,
-        priority=priority(risk, request.action.confidence),
+        priority=priority(risk, request.action.confidence, request.verdict.quorum),
         overdue=request.deadline is not None and request.deadline < now,
         ui_url=request.ui_url,
     )

@@ -2,52 +2,35 @@
 
 The reviewer inbox authenticates a reviewer (local account or OIDC), then issues a short-lived
 JWT for each decision they send: `iss` and `aud` as the policy pins them, `sub` the reviewer's
-name, `exp`, and `hitl_decision` binding the token to the decision and to the request and action
-it was made on. The policy trusts the inbox by an `[identity.issuers.<name>]` entry holding the
-public half of its key (`policy_entry`), so the gate verifies the token like any pinned issuer's.
+name, `exp`, and `hitl_decision`, the SHA-256 of the decision's canonical bytes
+(`policies.proof.decision_bytes`: the decision bound to namespace, run, request, action digest
+and expiry). The token travels as the decision's `proof` (type `jwt`). The policy trusts the
+inbox by an `[identity.issuers.<name>]` entry holding the public half of its key
+(`policy_entry`), so the gate verifies the token like any pinned issuer's.
 """
 
-import hashlib
 import json
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from joserfc import jwt
 from joserfc.jwk import OKPKey
 
-from hitl.contracts import Decision
+from hitl.contracts import Decision, Proof, ProofTarget, ProofType
 from hitl.errors import ConfigError
 from hitl.review.inbox import QueuedRequest
+from policies.proof import DECISION_CLAIM, decision_hash
 
 ALGORITHM = "Ed25519"
-DECISION_CLAIM = "hitl_decision"
-"""The claim that carries the SHA-256 (hex) of what the token approves."""
 
 
-@dataclass(frozen=True)
-class Target:
-    """The request a decision is made on, as the reviewer saw it."""
-
-    namespace: str
-    workflow_id: str
-    run_id: str
-    request_id: str
-    action_digest: str = ""
-
-
-def action_digest(queued: QueuedRequest) -> str:
-    """SHA-256 of the tool, step and arguments of the request's action: what a reviewer saw."""
-    action = queued.request.action
-    canonical = json.dumps(
-        {"tool": action.tool, "step": action.step, "args": action.args}, sort_keys=True, separators=(",", ":")
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def target_of(namespace: str, queued: QueuedRequest) -> Target:
-    """The target of a decision on `queued`."""
-    return Target(
-        namespace, queued.workflow_id, queued.run_id, queued.request.request_id, action_digest(queued)
+def target_of(queued: QueuedRequest) -> ProofTarget:
+    """What a decision on `queued` is bound to: its run, request and the action's digest as the
+    gate computed it (the `pending` query returns it)."""
+    return ProofTarget(
+        workflow_id=queued.workflow_id,
+        run_id=queued.run_id,
+        request_id=queued.request.request_id,
+        action_digest=queued.request.action_digest,
     )
 
 
@@ -98,25 +81,21 @@ class Issuer:
             f"jwks = {{ keys = [{{ {inline} }}] }}\n"
         )
 
-    def sign(self, decision: Decision, target: Target, now: int) -> Decision:
-        """`decision`, made by its `reviewer` on `target`, with a token valid from `now` (Unix s)."""
+    def sign(self, decision: Decision, namespace: str, targets: list[ProofTarget], now: int) -> Decision:
+        """`decision`, made by its `reviewer` on `targets` in `namespace`, with a JWT proof valid
+        from `now` (Unix seconds) for the issuer's validity."""
+        proof = Proof(
+            type=ProofType.JWT, namespace=namespace, targets=targets, expires_at=now + self.validity_seconds
+        )
         claims = {
             "iss": self.issuer,
             "aud": self.audience,
             "sub": decision.reviewer,
             "iat": now,
-            "exp": now + self.validity_seconds,
-            DECISION_CLAIM: _bound_hash(decision, target),
+            "exp": proof.expires_at,
+            DECISION_CLAIM: decision_hash(decision, proof),
         }
         if decision.decision_id:
             claims["jti"] = decision.decision_id
         token = jwt.encode({"alg": ALGORITHM, "kid": self.key_id}, claims, self.key, algorithms=[ALGORITHM])
-        return decision.model_copy(update={"signature": token})
-
-
-def _bound_hash(decision: Decision, target: Target) -> str:
-    payload = {
-        "target": asdict(target),
-        "decision": decision.model_dump(mode="json", exclude={"signature"}),
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+        return decision.model_copy(update={"proof": proof.model_copy(update={"token": token})})

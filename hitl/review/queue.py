@@ -16,8 +16,8 @@ WAITING = 'HitlStatus = "waiting" AND ExecutionStatus = "Running"'
 RISK_WEIGHT: dict[str, float] = {
     "read_only": 1.0,
     "low_risk_write": 2.0,
-    "high_risk_write": 3.0,
-    "irreversible": 4.0,
+    "high_risk_write": 4.0,
+    "irreversible": 8.0,
 }
 """How much worse a wrong decision is, per risk tier; unknown tiers weigh as high risk."""
 
@@ -85,10 +85,16 @@ def waiting_and(user_query: str) -> str:
     return f"({user_query}) AND {WAITING}"
 
 
-def priority(risk_tier: str, confidence: float | None) -> float:
-    """Risk weight times uncertainty; an unknown confidence counts as full uncertainty."""
+def priority(risk_tier: str, confidence: float | None, quorum: int = 1) -> float:
+    """Risk weight times (1 + half the uncertainty), times the approvals a quorum needs.
+
+    The risk tier dominates: an irreversible action the agent is sure of still ranks above any
+    low-risk one, and a two-person rule above a single approval of the same tier. An unknown
+    confidence counts as full uncertainty.
+    """
     uncertainty = 1.0 - (confidence if confidence is not None else 0.0)
-    return round(RISK_WEIGHT.get(risk_tier, RISK_WEIGHT["high_risk_write"]) * uncertainty, 4)
+    weight = RISK_WEIGHT.get(risk_tier, RISK_WEIGHT["high_risk_write"])
+    return round(weight * (1.0 + uncertainty / 2) * max(quorum, 1), 4)
 
 
 def matches(entry: InboxEntry, filters: InboxFilter) -> bool:

@@ -16,6 +16,7 @@ from hitl.settings.groups import LoggingSettings, TelemetrySettings
 from hitl.settings.processes import (
     AgentWorkerSettings,
     CliSettings,
+    CodecServerSettings,
     InboxProcessSettings,
     NotificationWorkerSettings,
     StackSettings,
@@ -26,6 +27,7 @@ __all__ = [
     "AgentWorkerSettings",
     "ChannelSettings",
     "CliSettings",
+    "CodecServerSettings",
     "HitlSettings",
     "InboxProcessSettings",
     "LoggingSettings",

@@ -5,6 +5,7 @@ given and the defaults; only `from_env()` reads the environment. A value that do
 becomes one `ConfigError` naming the variable, never a traceback, and never echoing a secret.
 """
 
+from collections.abc import Mapping
 from typing import Any, Self, get_args
 
 from pydantic import AliasChoices, SecretStr, ValidationError
@@ -17,6 +18,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     SettingsError,
 )
+from pydantic_settings.sources.utils import parse_env_vars
 
 from hitl.errors import ConfigError
 
@@ -50,18 +52,32 @@ class HitlSettings(BaseSettings):
         return (init_settings,)
 
     @classmethod
-    def from_env(cls) -> Self:
-        """Read the settings from the process environment.
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        """Read the settings from the process environment (or from `environ`, read the same way).
 
         Raises:
             ConfigError: A variable holds a value the model refuses; the message names it.
         """
+        source = EnvSettingsSource(cls) if environ is None else _MappingSource(cls, environ)
         try:
-            return cls(**EnvSettingsSource(cls)())
+            return cls(**source())
         except SettingsError as err:
             raise ConfigError(str(err)) from None
         except ValidationError as err:
             raise ConfigError(describe(cls, err)) from None
+
+
+class _MappingSource(EnvSettingsSource):
+    """Environment variables from a mapping instead of `os.environ` (tests, a child's environment)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(
+            self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
 
 
 def env_names(name: str, field: FieldInfo) -> list[str]:

@@ -37,6 +37,13 @@ class LoggingSettings(HitlSettings):
         return value.upper() if isinstance(value, str) else value
 
 
+class HealthSettings(HitlSettings):
+    """The health endpoints a worker serves for an orchestrator's probes (`workers.health`)."""
+
+    health_port: Port | None = Field(None, json_schema_extra={DOC_DEFAULT: "none: no endpoint"})
+    """Port of the worker's `/livez` and `/readyz` endpoints (all interfaces)."""
+
+
 class TelemetrySettings(HitlSettings):
     """Where traces and metrics go (see `hitl.telemetry`); without an endpoint, nowhere."""
 
@@ -81,6 +88,20 @@ class DatabaseSettings(HitlSettings):
         return self.database_url.get_secret_value()
 
 
+class CodecKeySettings(HitlSettings):
+    """Payload encryption keys (AES-256 by id), read by every client and worker (docs/security.md)."""
+
+    codec_keys: SecretStr | None = Field(None, json_schema_extra={DOC_DEFAULT: "none: this or the key file"})
+    """`ID=BASE64,ID=BASE64,...`: 256-bit AES keys by id. Keep every key that encrypted a payload still
+    in Temporal; set this or `HITL_CODEC_KEY_FILE`, not both."""
+    codec_key_file: Path | None = Field(
+        None, json_schema_extra={DOC_DEFAULT: "none; `make run` makes `.hitl-state/codec-keys`"}
+    )
+    """A file of `ID=BASE64` lines (`#` comments): the keys, kept out of the environment."""
+    codec_current_key: str | None = Field(None, json_schema_extra={DOC_DEFAULT: "the first key listed"})
+    """The key id new payloads are encrypted under."""
+
+
 class MigratorSettings(HitlSettings):
     """The role that owns the schema (migrations); workers connect with a role that cannot alter it."""
 
@@ -123,11 +144,17 @@ class NotifyQueueSettings(HitlSettings):
     """Task queue of the notification worker."""
 
 
-class OutboxSettings(HitlSettings):
-    """The local state folder and the console channel's outbox in it."""
+class StateSettings(HitlSettings):
+    """The local state folder."""
 
     state_dir: Path = Path(".hitl-state")
-    """Local state: the stack's Temporal SQLite file, PostgreSQL data and logs, and the outbox."""
+    """Local state: the stack's Temporal SQLite file, PostgreSQL data and logs, the outbox, and
+    `stack.env`, where the `hitl` CLI finds the running local stack."""
+
+
+class OutboxSettings(StateSettings):
+    """The console channel's outbox, in the local state folder."""
+
     outbox: Path = Field(
         default_factory=lambda data: data["state_dir"] / "outbox.jsonl",
         json_schema_extra={DOC_DEFAULT: "`outbox.jsonl` in `HITL_STATE_DIR`"},

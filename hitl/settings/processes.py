@@ -9,26 +9,31 @@
 | reviewer inbox | `InboxProcessSettings` | `python -m hitl.inbox` |
 """
 
-from pydantic import Field, SecretStr
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
 
 from hitl.settings.base import DOC_DEFAULT, HitlSettings
 from hitl.settings.channels import ChannelSettings
 from hitl.settings.groups import (
     AuditAnchorSettings,
+    CodecKeySettings,
     DatabaseSettings,
+    HealthSettings,
     LoggingSettings,
     MigratorSettings,
     NotifyQueueSettings,
     OutboxSettings,
     PolicySettings,
     Port,
+    StateSettings,
     TelemetrySettings,
 )
 from hitl.settings.inbox import InboxLinkSettings, InboxPortSettings, InboxSettings
 
 
-class WorkerSettings(LoggingSettings, TelemetrySettings):
-    """What both workers share: logging and telemetry."""
+class WorkerSettings(LoggingSettings, TelemetrySettings, CodecKeySettings, HealthSettings):
+    """What both workers share: logging, telemetry, payload keys and health endpoints."""
 
 
 class AgentWorkerSettings(
@@ -50,6 +55,13 @@ class AgentWorkerSettings(
     """Model name at the `HITL_LLM_BASE_URL` endpoint."""
     llm_api_key: SecretStr = SecretStr("")
     """Bearer key for the `HITL_LLM_BASE_URL` endpoint."""
+    sentiment_base_url: str | None = Field(None, json_schema_extra={DOC_DEFAULT: "none: keywords"})
+    """An OpenAI-compatible endpoint that classifies customers' sentiment (never the acting agent);
+    unset, a deterministic keyword classifier does."""
+    sentiment_model: str = "gpt-4o-mini"
+    """Model name at the `HITL_SENTIMENT_BASE_URL` endpoint."""
+    sentiment_api_key: SecretStr = SecretStr("")
+    """Bearer key for the `HITL_SENTIMENT_BASE_URL` endpoint."""
 
 
 class NotificationWorkerSettings(
@@ -58,11 +70,25 @@ class NotificationWorkerSettings(
     """The notification worker: notification activities and their channels; no database."""
 
 
-class CliSettings(TelemetrySettings, DatabaseSettings, MigratorSettings, AuditAnchorSettings, PolicySettings):
+class CliSettings(
+    TelemetrySettings,
+    DatabaseSettings,
+    MigratorSettings,
+    AuditAnchorSettings,
+    PolicySettings,
+    CodecKeySettings,
+    StateSettings,
+):
     """The `hitl` command line."""
 
     reviewer: str | None = None
     """Who the `hitl` decision commands decide as when `--as` is not given."""
+    reviewer_key: Path | None = Field(None, json_schema_extra={DOC_DEFAULT: "none: `HITL_REVIEWER_KEY_DIR`"})
+    """The Ed25519 private key file the `hitl` CLI signs decisions with."""
+    reviewer_key_dir: Path = Field(
+        Path("~/.config/hitl/keys").expanduser(), json_schema_extra={DOC_DEFAULT: "`~/.config/hitl/keys`"}
+    )
+    """Where `hitl keys new` writes `<reviewer>.key` files and the `hitl` CLI looks for them."""
 
 
 class StackSettings(
@@ -79,9 +105,39 @@ class StackSettings(
     """Port of the local stack's Temporal dev server."""
     ui_port: Port = 8233
     """Port of the local stack's Temporal Web UI."""
+    codec_port: Port = 8234
+    """Port of the local stack's codec server (it decodes payloads for the Web UI and the CLI)."""
+    llm_base_url: str | None = Field(None, json_schema_extra={DOC_DEFAULT: "none: the rules agent"})
+    """Handed on to the agent worker: a model plans the sample refunds instead of the rules agent."""
 
 
-class InboxProcessSettings(InboxSettings, LoggingSettings, TelemetrySettings, PolicySettings):
+class CodecServerSettings(LoggingSettings, CodecKeySettings):
+    """The codec server (`python -m workers.codec_server`): decodes payloads for the Web UI and CLI."""
+
+    codec_server_token: SecretStr = Field(json_schema_extra={DOC_DEFAULT: "none: required"})
+    """Bearer token callers must present (16+ characters); `make run` makes one."""
+    codec_server_host: str = "127.0.0.1"
+    """Address to listen on (loopback only by default)."""
+    codec_server_port: Port = 8234
+    """Port to listen on."""
+    codec_server_origins: str | None = Field(
+        None, json_schema_extra={DOC_DEFAULT: "the origin of `HITL_UI_URL` and its `127.0.0.1` twin"}
+    )
+    """Comma-separated Web UI origins that CORS admits."""
+    ui_url: str = "http://localhost:8233"
+    """Temporal Web UI base URL (its origin is admitted by CORS when no origins are given)."""
+
+    @field_validator("codec_server_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("must be a random token of 16+ characters")
+        return value
+
+
+class InboxProcessSettings(
+    InboxSettings, LoggingSettings, TelemetrySettings, PolicySettings, CodecKeySettings
+):
     """The reviewer inbox: the web app reviewers decide in; no database."""
 
 
@@ -90,6 +146,7 @@ PROCESSES: dict[str, type[HitlSettings]] = {
     "notification worker": NotificationWorkerSettings,
     "`hitl` CLI": CliSettings,
     "local stack": StackSettings,
+    "codec server": CodecServerSettings,
     "reviewer inbox": InboxProcessSettings,
 }
 """Every process kind and its settings model, in the order the configuration table names them."""

@@ -14,7 +14,7 @@ from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, PendingResult, TaskResult
 from hitl.names import PENDING_QUERY
-from tests.support import assert_eventually, unique
+from tests.support import assert_eventually, policy_copy, unique
 from workers.local.binaries import temporal_cli
 from workers.local.scratch import scratch_stack
 from workers.stack import Stack
@@ -38,7 +38,10 @@ class LiveStack:
     ) -> WorkflowHandle[Any, TaskResult]:
         """Seed an order of `total`, start a refund of `amount` on it, return once it waits at its gate."""
         order_id = order_id or unique("ord")
-        order = DemoOrder(order_id=order_id, customer_email="li@example.com", total=Decimal(str(total)))
+        # A customer per order: per-customer budgets count across the tests of a module.
+        order = DemoOrder(
+            order_id=order_id, customer_email=f"li-{order_id}@example.com", total=Decimal(str(total))
+        )
         await seed_orders(self.pool, [order])
         task = AgentTaskInput(
             task_id=task_id or unique("refund"),
@@ -59,6 +62,7 @@ class LiveStack:
             [str(temporal_cli()), *args, "--address", self.stack.address],
             capture_output=True,
             text=True,
+            errors="replace",  # without the codec, the CLI may echo ciphertext bytes in an error
             timeout=60,
             check=False,
         )
@@ -66,6 +70,8 @@ class LiveStack:
 
 @pytest.fixture(scope="module")
 async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveStack]:
-    """Start the stack on free ports; stop every process at the end."""
-    async with scratch_stack(tmp_path_factory.mktemp("stack")) as started:
+    """Start the stack on free ports (the packaged policies, calibration off: see `policy_copy`);
+    stop every process at the end."""
+    state = tmp_path_factory.mktemp("stack")
+    async with scratch_stack(state, policy_dir=policy_copy(state / "policies")) as started:
         yield LiveStack(started.stack, started.client, started.pool)

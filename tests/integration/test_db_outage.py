@@ -16,7 +16,6 @@ from typing import Any
 import asyncpg
 import pytest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.tools.shop_seed import DemoOrder, seed_orders
@@ -24,27 +23,19 @@ from hitl.activity_names import RECORD_AUDIT
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, Decision, PendingResult, TaskResult, TaskStatus
 from hitl.names import DECIDE, PENDING_QUERY
-from hitl.search_attributes import ALL_KEYS
 from store.chain import verify_chain
 from store.db import create_pool
-from tests.support import assert_eventually, running_workers, settings_for, unique
-from workers.local.binaries import temporal_cli
+from tests.support import (
+    assert_eventually,
+    running_workers,
+    settings_for,
+    signed_by_key,
+    start_refund,
+    unique,
+)
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A real Temporal dev server: retries and timers run on the wall clock, as in production."""
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(temporal_cli()),
-        ip="127.0.0.1",
-        data_converter=pydantic_data_converter,
-        search_attributes=ALL_KEYS,
-    )
-    yield env
-    await env.shutdown()
 
 
 @pytest.fixture
@@ -52,20 +43,6 @@ async def own_pg(tmp_path: Path) -> AsyncIterator[EmbeddedPostgres]:
     server = await start_migrated(tmp_path / "pg", delete_on_stop=True)
     yield server
     server.stop()
-
-
-async def start_refund(env: WorkflowEnvironment, pool: asyncpg.Pool, queue: str, amount: float) -> Any:
-    order_id = unique("ord")
-    await seed_orders(
-        pool, [DemoOrder(order_id=order_id, customer_email="kim@example.com", total=Decimal(500))]
-    )
-    task = AgentTaskInput(
-        task_id=unique("refund"),
-        kind="refund",
-        requester="svc-support",
-        subject={"order_id": order_id, "amount": amount, "customer_message": "please refund"},
-    )
-    return await start_task(env.client, task, task_queue=queue)
 
 
 async def pending(handle: WorkflowHandle[Any, Any]) -> PendingResult:
@@ -87,7 +64,10 @@ async def test_stopping_postgres_while_tasks_run_loses_nothing(
     pool = await create_pool(own_pg.worker_dsn, max_size=4)
     try:
         async with running_workers(dev_env.client, pool, settings_for(tmp_path, unique("notify")), queue):
-            gated = [await start_refund(dev_env, pool, queue, 250) for _ in range(2)]
+            gated = [
+                await start_refund(dev_env.client, pool, queue, 250, customer_message="please refund")
+                for _ in range(2)
+            ]
             for handle in gated:
                 await assert_eventually(functools.partial(pending, handle), lambda p: len(p.requests) == 1)
             small_orders = [unique("ord") for _ in range(3)]
@@ -102,7 +82,8 @@ async def test_stopping_postgres_while_tasks_run_loses_nothing(
             own_pg.pause()
             down_at = time.monotonic()
             for handle in gated:
-                await handle.signal(DECIDE, Decision(outcome="approve", reviewer="alice"))
+                approve = Decision(outcome="approve", reviewer="alice")
+                await handle.signal(DECIDE, await signed_by_key(dev_env.client, handle.id, approve))
             small = [
                 await start_task(
                     dev_env.client,

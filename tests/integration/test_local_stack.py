@@ -12,6 +12,7 @@ import pytest
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.contracts import TaskStatus, TaskStatusView
 from hitl.names import STATUS_QUERY
+from tests.integration.cli_runner import hitl
 from tests.integration.conftest import LiveStack
 from tests.support import assert_eventually, unique
 
@@ -20,7 +21,9 @@ pytestmark = pytest.mark.integration
 
 async def test_approval_through_the_temporal_cli_refunds_once_and_audits(live: LiveStack) -> None:
     handle = await live.waiting_refund(300)
-    decision = json.dumps({"outcome": "approve", "reviewer": "alice", "comment": "ok per policy"})
+    signing = await hitl(live, "sign", "approve", handle.id, "--as", "alice", "--comment", "ok per policy")
+    assert signing.returncode == 0, signing.stderr
+    decision = signing.stdout.strip()
     signal = live.temporal(
         "workflow", "signal", "--workflow-id", handle.id, "--name", "decide", "--input", decision
     )
@@ -92,6 +95,8 @@ async def test_malformed_cli_signals_are_refused_not_wedged(live: LiveStack) -> 
     )
     assert [r.code for r in status.refusals] == ["missing_payload", "not_json", "invalid_decision"]
 
+    signing = await hitl(live, "sign", "approve", handle.id, "--as", "bob")
+    assert signing.returncode == 0, signing.stderr
     approve = live.temporal(
         "workflow",
         "signal",
@@ -100,7 +105,7 @@ async def test_malformed_cli_signals_are_refused_not_wedged(live: LiveStack) -> 
         "--name",
         "decide",
         "--input",
-        '{"outcome":"approve","reviewer":"bob"}',
+        signing.stdout.strip(),
     )
     assert approve.returncode == 0, approve.stderr
     assert (await handle.result()).status is TaskStatus.COMPLETED

@@ -270,7 +270,7 @@ async def test_html_page_is_self_contained_with_three_charts(
 ) -> None:
     out = tmp_path / "report.html"
     done = await run_hitl("report", "--kind", "refund", "--html", str(out), "--dsn", seeded.dsn)
-    assert done.returncode == 0, done.stderr
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", f"wrote {out}\n")  # the page only
     page = Page()
     page.feed(out.read_text(encoding="utf-8"))
 
@@ -297,6 +297,7 @@ async def test_html_page_is_self_contained_with_three_charts(
     assert cards == [
         "decisions",
         "approved unchanged",
+        "verified decisions",
         "SLA breaches",
         "escalations",
         "reverts",

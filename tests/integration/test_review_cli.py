@@ -13,6 +13,8 @@ from hitl.contracts import AgentTaskInput, PendingResult, TaskResult, TaskStatus
 from hitl.contracts.inbox import InboxFilter
 from hitl.names import PENDING_QUERY
 from hitl.review.inbox import read_inbox
+from hitl.review.terminal import card_for_terminal
+from policies.proof import action_digest
 from tests.integration.cli_runner import hitl
 from tests.integration.conftest import LiveStack
 from tests.support import assert_eventually, unique
@@ -51,8 +53,8 @@ async def test_inbox_filters_and_orders_by_deadline_or_priority(live: LiveStack)
     await assert_eventually(lambda: inbox_rows(live, mine), lambda rows: len(rows) == 2)
 
     leads = ["support-leads"]
-    first = (sure.id, "approval-1", "high_risk_write", 0, leads, 0.95, 0.15)
-    second = (unsure.id, "approval-1", "high_risk_write", 0, leads, 0.6, 1.2)
+    first = (sure.id, "approval-1", "high_risk_write", 0, leads, 0.95, 4.1)
+    second = (unsure.id, "approval-1", "high_risk_write", 0, leads, 0.6, 4.8)
     assert await inbox_rows(live, mine) == [first, second]  # earliest deadline first
     assert await inbox_rows(live, mine, "--sort", "priority") == [second, first]
     assert await inbox_rows(live, mine, "--group", "support-leads", "--risk", "high_risk_write") == [
@@ -91,13 +93,14 @@ async def test_inbox_filters_and_orders_by_deadline_or_priority(live: LiveStack)
         await handle.terminate(reason="test finished")
 
 
-def expected_card(workflow_id: str, order: str, deadline: str, ui_url: str) -> str:
+def expected_card(workflow_id: str, order: str, deadline: str, ui_url: str, digest: str) -> str:
     """The card of a 250 USD refund on a 900 USD order, written out by hand."""
-    decide = '{"request_id":"approval-1","outcome":"approve","reviewer":"YOUR_ID"}'
+    sign = f"hitl sign approve {workflow_id} --request approval-1 --as YOUR_ID"
     return f"""### Approval `approval-1`: Refund 250 USD on order {order}
 
 **Tool** `issue_refund` · **risk** high_risk_write · **confidence** 0.95 · **tier** 1/3 (support-leads)
 **Deadline** {deadline}
+**Action digest** `{digest}`
 
 **Arguments**
 ```json
@@ -108,6 +111,23 @@ def expected_card(workflow_id: str, order: str, deadline: str, ui_url: str) -> s
   "reason": "customer request"
 }}
 ```
+
+**Facts** (established by the system)
+- record: order {order} (shop.orders)
+- customer: li-{order}@example.com
+- customer tier: standard
+- amount: 250 USD
+- left on the record: 900
+- bound: currency = 'USD' is the task's currency
+- bound: order_id = '{order}' is the task's order_id
+- budget refunds_per_customer (customer li-{order}@example.com, last 24h): 0 of 500 USD spent, this action 250; 0 of 5 actions
+- budget refunds_per_task (task {workflow_id}): 0 of 300 USD spent, this action 250; 0 of 3 actions
+
+**Claims** (the agent's; they can only tighten the verdict)
+- confidence: 0.95
+- amount: 250 USD
+- customer tier: standard
+- sentiment: neutral
 
 **Why** The customer asks for 250; the order total is 900 and 900 is left to refund. The request fits the order.
 
@@ -123,12 +143,12 @@ def expected_card(workflow_id: str, order: str, deadline: str, ui_url: str) -> s
 **Recommendation** approve the refund of 250
 
 **Rules that fired**
-- `amount.above_threshold` amount 250 is above the threshold 100
-- `confidence.high` confidence 0.95 is above 0.9: execute and log
+- `amount.above_threshold` amount 250 is above the threshold 100 _(fact: amount = 250)_
+- `confidence.high` confidence 0.95 is above 0.9: execute and log _(claim: confidence = 0.95)_
 
 **Decide** (approve, modify, reject, request_changes)
 ```
-temporal workflow signal --workflow-id {workflow_id} --name decide --input '{decide}'
+temporal workflow signal --workflow-id {workflow_id} --name decide --input "$({sign})"
 ```
 [Open in the Temporal UI]({ui_url}/namespaces/default/workflows/{workflow_id})
 """
@@ -142,8 +162,14 @@ async def test_show_prints_the_context_card(live: LiveStack) -> None:
     assert deadline is not None
     minute = deadline.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
+    digest = pending.requests[0].action_digest
+    action = pending.requests[0].action
+    assert digest == action_digest(action.tool, action.step, action.args)  # the canonical tool call
+    card = expected_card(handle.id, order, minute, live.stack.ui_url, digest)
     shown = await hitl(live, "show", handle.id)
-    assert (shown.returncode, shown.stdout) == (0, expected_card(handle.id, order, minute, live.stack.ui_url))
+    assert (shown.returncode, shown.stdout) == (0, card_for_terminal(card.removesuffix("\n")) + "\n")
+    markdown = await hitl(live, "show", handle.id, "--markdown")
+    assert (markdown.returncode, markdown.stdout) == (0, card)
     other = await hitl(live, "show", handle.id, "--request", "approval-9")
     assert other.returncode == 4
     assert other.stderr == f"hitl show: {handle.id} has no open request 'approval-9'\n"
@@ -157,10 +183,12 @@ async def test_decisions_through_the_update_answer_at_once(live: LiveStack) -> N
 
     unknown = await hitl(live, "approve", handle.id, "--as", "zed")
     assert unknown.returncode == 3
-    assert unknown.stderr.startswith(f"refused: {handle.id}: unknown_reviewer: ")
+    assert unknown.stderr.startswith(f"refused: {handle.id}: unverified: ")
     own = await hitl(live, "approve", handle.id, "--as", "svc")
     assert own.returncode == 3
-    assert own.stderr.startswith(f"refused: {handle.id}: self_decision: ")
+    # svc holds no pinned key: refused before its name is compared (self_decision of a verified
+    # requester: tests/workflow/test_verified_decisions.py).
+    assert own.stderr.startswith(f"refused: {handle.id}: unverified: ")
     wrong = await hitl(live, "answer", handle.id, "--as", "alice", "--answer", "yes")
     assert wrong.returncode == 3
     assert wrong.stderr.startswith(f"refused: {handle.id}: outcome_not_allowed: ")
@@ -191,6 +219,20 @@ async def test_decisions_through_the_update_answer_at_once(live: LiveStack) -> N
     )
     assert [r["amount"] for r in refunds] == [Decimal("200.00")]
 
+    # The same decision again once the task has ended: nothing waits for it (not "already applied").
+    again = await hitl(
+        live,
+        "modify",
+        handle.id,
+        "--patch",
+        '{"amount": 200}',
+        "--reason",
+        "wrong_amount",
+        "--decision-id",
+        "d-1",
+        HITL_REVIEWER="alice",
+    )
+    assert (again.returncode, again.stderr.split(": ")[:3]) == (3, ["closed", handle.id, "request_closed"])
     closed = await hitl(live, "approve", handle.id, "--as", "alice")
     assert closed.returncode == 3
     assert closed.stderr == (

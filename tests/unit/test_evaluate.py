@@ -1,4 +1,9 @@
-"""`evaluate()` on the shipped refund policy and small variants: no Temporal, no database."""
+"""`evaluate()` on the shipped refund policy and small variants: no Temporal, no database.
+
+Most tests here judge with calibration off (`min_decisions = 0`: the claimed confidence counts as
+it is) and with facts that vouch for the action (a standard customer, the task's order, nothing
+spent); `tests/unit/test_evaluate_facts.py` covers facts, claims and calibration.
+"""
 
 from pathlib import Path
 from typing import Any
@@ -6,15 +11,27 @@ from typing import Any
 import pytest
 
 import policies
-from hitl.contracts import FiredRule, Mode, ProposedAction, RiskSignals, RiskTier
-from policies.evaluate import EvaluationContext, evaluate
+from hitl.contracts import Facts, FiredRule, Mode, ProposedAction, RiskSignals, RiskTier, Verdict
+from policies.calibration import CalibrationRules
+from policies.evaluate import EvaluationContext
+from policies.evaluate import evaluate as evaluate_with_facts
 from policies.model import Policy
 from policies.parse import parse_policy
 
 POLICY_DIR = Path(policies.__file__).parent
-REFUND = parse_policy((POLICY_DIR / "refund.toml").read_text(), "refund.toml")
+SHIPPED = parse_policy((POLICY_DIR / "refund.toml").read_text(), "refund.toml")
+REFUND = SHIPPED.model_copy(update={"calibration": CalibrationRules(min_decisions=0)})
 CONFIG = parse_policy((POLICY_DIR / "config_change.toml").read_text(), "config_change.toml")
 CTX = EvaluationContext(task_kind="refund", policy_hash="h1")
+FACTS = Facts(established=True, record="order o1", customer="kim@example.com", customer_tier="standard")
+"""Facts that vouch for a refund: a standard customer, nothing else on record."""
+
+
+def evaluate(
+    policy: Policy, action: ProposedAction, context: EvaluationContext, stage: int | None = None
+) -> Verdict:
+    """`evaluate()` with `FACTS`."""
+    return evaluate_with_facts(policy, action, context, stage, FACTS)
 
 
 def refund(amount: float, confidence: float = 0.95, **signals: Any) -> ProposedAction:
@@ -36,9 +53,22 @@ def test_small_confident_refund_runs_alone_and_says_why() -> None:
     assert verdict.mode is Mode.AUTO
     assert verdict.risk_tier is RiskTier.HIGH
     assert verdict.reasons == [
-        FiredRule(id="amount.within_threshold", text="amount 40 is within the threshold 100", mode=Mode.AUTO),
-        FiredRule(id="confidence.high", text="confidence 0.95 is above 0.9: execute and log", mode=Mode.AUTO),
+        FiredRule(
+            id="amount.within_threshold",
+            text="amount 40 is within the threshold 100",
+            mode=Mode.AUTO,
+            source="fact",
+            basis="amount = 40",
+        ),
+        FiredRule(
+            id="confidence.high",
+            text="confidence 0.95 is above 0.9: execute and log",
+            mode=Mode.AUTO,
+            source="claim",
+            basis="confidence = 0.95",
+        ),
     ]
+    assert verdict.facts == FACTS
     assert verdict.sample_rate == 0.0
     assert verdict.policy_hash == "h1"
 
@@ -96,12 +126,14 @@ def test_the_amount_argument_decides_never_the_agents_own_amount_signal() -> Non
 
 
 def test_customer_tier_and_sentiment_triggers_fire_and_the_strictest_wins() -> None:
-    gold = evaluate(REFUND, refund(40, customer_tier="gold"), CTX)
-    assert (gold.mode, ids(gold.reasons)) == (
+    gold = FACTS.model_copy(update={"customer_tier": "gold"})
+    on_gold = evaluate_with_facts(REFUND, refund(40), CTX, None, gold)
+    assert (on_gold.mode, ids(on_gold.reasons)) == (
         Mode.AUTO_THEN_REVIEW,
         ["amount.within_threshold", "confidence.high", "customer_tier.gold"],
     )
-    both = evaluate(REFUND, refund(40, customer_tier="gold", sentiment="hostile"), CTX)
+    hostile = gold.model_copy(update={"sentiment": "hostile", "sentiment_source": "keywords"})
+    both = evaluate_with_facts(REFUND, refund(40), CTX, None, hostile)
     assert (both.mode, ids(both.reasons)) == (
         Mode.APPROVE,
         ["amount.within_threshold", "confidence.high", "customer_tier.gold", "sentiment.hostile"],
@@ -123,7 +155,7 @@ def test_policy_conflict_gates_and_ambiguity_asks() -> None:
     )
 
 
-def test_novelty_comes_from_the_context_or_the_agent() -> None:
+def test_novelty_comes_from_the_context_and_the_agent_can_only_add_it() -> None:
     change = ProposedAction(step=0, tool="apply_config_change", args={"key": "k"}, confidence=0.95)
     known = evaluate(CONFIG, change, EvaluationContext(task_kind="config_change"))
     assert ids(known.reasons) == ["tier.high", "confidence.high"]
@@ -131,7 +163,7 @@ def test_novelty_comes_from_the_context_or_the_agent() -> None:
     novel = evaluate(CONFIG, change, novel_ctx)
     assert ids(novel.reasons) == ["tier.high", "confidence.high", "novelty.no_precedent"]
     flagged = change.model_copy(update={"signals": RiskSignals(novelty=True)})
-    assert ids(evaluate(CONFIG, flagged, EvaluationContext()).reasons)[-1] == "novelty.no_precedent"
+    assert ids(evaluate(CONFIG, flagged, EvaluationContext()).reasons)[-1] == "claim.novelty"
     assert novel.quorum == 2
 
 
@@ -169,8 +201,8 @@ def test_stages_on_a_small_confident_refund(stage: int, mode: Mode, extra: list[
 @pytest.mark.parametrize(
     ("stage", "mode", "last"),
     [
-        (3, Mode.APPROVE, "sentiment.hostile"),
-        (4, Mode.AUTO_THEN_REVIEW, "sentiment.hostile"),
+        (3, Mode.APPROVE, "claim.sentiment.hostile"),
+        (4, Mode.AUTO_THEN_REVIEW, "claim.sentiment.hostile"),
         (5, Mode.AUTO, "autonomy.stage5"),
     ],
 )

@@ -54,16 +54,23 @@ def test_parentheses_inside_quotes_do_not_count() -> None:
     assert waiting_and('WorkflowId = "a)b"').startswith('(WorkflowId = "a)b") AND ')
 
 
-def test_priority_is_risk_weight_times_uncertainty() -> None:
+def test_priority_is_risk_weight_times_one_plus_half_the_uncertainty_times_quorum() -> None:
     assert [
         priority("low_risk_write", 0.9),
         priority("high_risk_write", 0.6),
         priority("irreversible", None),
-    ] == [
-        0.2,
-        1.2,
-        4.0,
-    ]
+        priority("high_risk_write", 1.0, quorum=2),
+    ] == [2.1, 4.8, 12.0, 8.0]
+
+
+def test_an_irreversible_or_quorum_action_ranks_above_any_low_risk_one() -> None:
+    # An account deletion the agent is sure of used to score 0.00 and sort last.
+    sure_deletion = priority("irreversible", 1.0)
+    two_person_rule = priority("high_risk_write", 1.0, quorum=2)
+    unsure_low_risk = priority("low_risk_write", 0.0)
+    assert sure_deletion > unsure_low_risk
+    assert priority("high_risk_write", 1.0) > unsure_low_risk
+    assert two_person_rule > priority("high_risk_write", 1.0)
 
 
 def entry(name: str, due_in: float | None, prio: float) -> InboxEntry:

@@ -1,11 +1,15 @@
-"""The README's recipe for a new gated workflow is the code in the repository, and type-checks.
+"""The README and the docs hold working code: files as they are, snippets that type-check, marks.
 
-Blocks whose info string carries `title=PATH` are files: each must equal the file at PATH, and
-the Python ones pass the project's strict mypy when read from the README (`--shadow-file`), so
-the README cannot drift from the code. The layer list must be the import-linter contract's.
+Blocks whose info string carries `title=PATH` are files: each must equal the file at PATH. Those
+in Python, and the Python snippets marked `check=mypy` or `run=demo`, pass the project's strict
+mypy as read from the documents (files through `--shadow-file`), so the docs cannot drift from
+the code. Every Python and shell block carries one mark (`tests.doc_blocks`), and every `hitl`
+command line in a shell block parses with the real argument parser. The layer list must be the
+import-linter contract's.
 """
 
-import re
+import contextlib
+import io
 import subprocess
 import sys
 import tomllib
@@ -13,13 +17,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parents[2]
-BLOCK = re.compile(r"^```(\w+) title=(\S+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
-
-
-def titled_blocks() -> dict[str, str]:
-    return {title: body for _, title, body in BLOCK.findall((ROOT / "README.md").read_text())}
-
+from hitl.cli import build_parser
+from tests.doc_blocks import CODE, MARKS, ROOT, Block, all_blocks, commands, titled_blocks
 
 RECIPE = ["activities/tools/accounts.py", "workflows/account_deletion.py", "policies/account_deletion.toml"]
 
@@ -29,7 +28,7 @@ def test_the_recipe_in_the_readme_is_the_file(path: str) -> None:
     assert titled_blocks()[path] == (ROOT / path).read_text()
 
 
-def test_the_recipe_code_in_the_readme_type_checks(tmp_path: Path) -> None:
+def test_the_python_in_the_docs_type_checks(tmp_path: Path) -> None:
     shadows: list[str] = []
     for path in RECIPE:
         if path.endswith(".py"):
@@ -37,6 +36,15 @@ def test_the_recipe_code_in_the_readme_type_checks(tmp_path: Path) -> None:
             copy.write_text(titled_blocks()[path])
             shadows += ["--shadow-file", path, str(copy)]
     checked = [p for p in RECIPE if p.endswith(".py")]
+    snippets = [
+        b
+        for b in all_blocks()
+        if b.language == "python" and "title" not in b.marks and "illustrative" not in b.marks
+    ]
+    for n, block in enumerate(snippets):
+        module = tmp_path / f"snippet_{n}.py"
+        module.write_text(f"# {block.name}\n{block.body}")
+        checked.append(str(module))
     done = subprocess.run(
         [sys.executable, "-m", "mypy", *shadows, *checked],
         cwd=ROOT,
@@ -45,6 +53,33 @@ def test_the_recipe_code_in_the_readme_type_checks(tmp_path: Path) -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_code_block_says_how_it_is_checked() -> None:
+    def mark(block: Block) -> str:
+        found = [f"{k}={v}" if v else k for k, v in block.marks.items() if k in MARKS]
+        return found[0] if len(found) == 1 else f"{len(found)} marks"
+
+    allowed = {"run=demo", "check=mypy", "illustrative"}
+    code = [b for b in all_blocks() if b.language in CODE]
+    unmarked = {b.name: mark(b) for b in code if not (mark(b) in allowed or mark(b).startswith("title="))}
+    assert unmarked == {}
+
+
+def test_every_hitl_command_in_the_docs_parses() -> None:
+    refused = {}
+    for block in all_blocks():
+        if block.language not in ("sh", "bash"):
+            continue
+        for words in commands(block.body):
+            if words[0] != "hitl":
+                continue
+            errors = io.StringIO()
+            with contextlib.redirect_stderr(errors), contextlib.suppress(SystemExit):
+                build_parser().parse_args(words[1:])
+            if errors.getvalue():
+                refused[f"{block.name}: {' '.join(words)}"] = errors.getvalue().splitlines()[-1]
+    assert refused == {}
 
 
 def test_the_readme_layers_are_the_import_contract() -> None:

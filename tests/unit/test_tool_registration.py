@@ -33,6 +33,8 @@ def test_every_declared_tool_and_undo_is_registered_on_the_agent_worker() -> Non
         "AccountDeletionWorkflow",
         "AgentTaskWorkflow",
         "ConfigChangeWorkflow",
+        "LangGraphRefundWorkflow",
+        "OpenAIAgentsRefundWorkflow",
     ]
     assert missing_activities(boxes, registered_names()) == []
     assert {"issue_refund", "reverse_refund", "apply_config_change", "revert_config_change"} <= set(

@@ -1,7 +1,6 @@
 """Fixtures for workflow tests on the time-skipping server with real activities and PostgreSQL."""
 
 import contextlib
-import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -14,13 +13,18 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-import policies
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start, start_task
 from hitl.contracts import AgentTaskInput, Decision, PendingResult, ReviewRequest, TaskResult, TaskStatusView
 from hitl.contracts.config_change import ConfigChangeInput
 from hitl.names import DECIDE, PENDING_QUERY, STATUS_QUERY
-from tests.support import assert_eventually, running_workers, settings_for, unique
+from tests.support import (
+    assert_eventually,
+    running_workers,
+    settings_for,
+    signed_by_key,
+    unique,
+)
 from workflows.account_deletion import AccountDeletionInput, AccountDeletionWorkflow
 from workflows.config_change import ConfigChangeWorkflow
 
@@ -40,6 +44,9 @@ class Harness:
         self.outbox = outbox
         self.policy_dir = policy_dir
         self.started: list[Handle] = []
+        self.fixed_id: str | None = None
+        """When set, the id of the next task a helper starts (a recorded history's name: the replay
+        gate replays under it, and signed decisions are bound to it)."""
 
     async def terminate_leftovers(self) -> None:
         """Terminate what this test started and left open: on the shared time-skipping server,
@@ -61,6 +68,11 @@ class Harness:
             text = text.replace(old, new)
         return self.write_policy(name, text.replace('name = "refund"', f'name = "{name}"'))
 
+    def task_id(self, prefix: str) -> str:
+        """A fresh task id (or `fixed_id`, once)."""
+        fixed, self.fixed_id = self.fixed_id, None
+        return fixed or unique(prefix)
+
     async def refund_task(
         self,
         amount: float,
@@ -69,16 +81,22 @@ class Harness:
         requester: str = "svc-support",
         policy: str = "refund",
         order_id: str | None = None,
+        task_id: str | None = None,
         **subject: Any,
     ) -> Handle:
         """Seed an order and start a refund task for `amount` on it."""
         order_id = order_id or unique("ord")
         await seed_orders(
             self.pool,
-            [DemoOrder(order_id=order_id, customer_email="kim@example.com", total=Decimal(str(total)))],
+            # A customer per order: per-customer budgets count across the tests of a session.
+            [
+                DemoOrder(
+                    order_id=order_id, customer_email=f"kim-{order_id}@example.com", total=Decimal(str(total))
+                )
+            ],
         )
         task = AgentTaskInput(
-            task_id=unique("refund"),
+            task_id=task_id or self.task_id("refund"),
             kind="refund",
             requester=requester,
             policy=policy,
@@ -91,7 +109,7 @@ class Harness:
     async def config_change(self, value: Any, *, requester: str = "jo", key: str | None = None) -> Handle:
         """Start a configuration change on a fresh key."""
         change = ConfigChangeInput(
-            change_id=unique("chg"),
+            change_id=self.task_id("chg"),
             service="checkout",
             key=key or unique("timeout"),
             value=value,
@@ -113,7 +131,7 @@ class Harness:
             ],
         )
         request = AccountDeletionInput(
-            request_id=unique("del"), customer_email=email, requester=requester, reason="customer asked"
+            request_id=self.task_id("del"), customer_email=email, requester=requester, reason="customer asked"
         )
         handle = await start(self.client, AccountDeletionWorkflow, request, task_queue=self.task_queue)
         self.started.append(handle)
@@ -139,9 +157,14 @@ class Harness:
         view: TaskStatusView = await handle.query(STATUS_QUERY, result_type=TaskStatusView)
         return view
 
-    async def decide(self, handle: Handle, **fields: Any) -> None:
-        """Send a decision as a signal."""
-        await handle.signal(DECIDE, Decision(**fields))
+    async def sign(self, handle: Handle, decision: Decision) -> Decision:
+        """`decision` signed by its reviewer's test key, bound to the task's open request."""
+        return await signed_by_key(self.client, handle.id, decision)
+
+    async def decide(self, handle: Handle, *, signed: bool = True, **fields: Any) -> None:
+        """Send a decision as a signal, signed by the reviewer's test key unless `signed=False`."""
+        decision = Decision(**fields)
+        await handle.signal(DECIDE, await self.sign(handle, decision) if signed else decision)
 
     async def skip(self, duration: timedelta) -> None:
         """Advance the time-skipping server's clock."""
@@ -152,12 +175,8 @@ class Harness:
 async def harness(ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[Harness]:
     """Workers on private task queues, against the time-skipping server and real PostgreSQL."""
     task_queue = unique("tq")
-    policy_dir = tmp_path / "policies"
-    shutil.copytree(
-        Path(policies.__file__).parent, policy_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__")
-    )
-    settings = settings_for(tmp_path, unique("notify")).model_copy(update={"policy_dir": policy_dir})
-    harness = Harness(ts_env, pool, task_queue, settings.outbox, policy_dir)
+    settings = settings_for(tmp_path, unique("notify"))
+    harness = Harness(ts_env, pool, task_queue, settings.outbox, settings.policy_dir)
     try:
         async with running_workers(ts_env.client, pool, settings, task_queue):
             yield harness

@@ -8,6 +8,8 @@ scenario is one function and one entry in `SCENARIOS`.
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from hitl.client import start_task
+from hitl.contracts import AgentTaskInput
 from tests.workflow.conftest import Handle, Harness
 from tests.workflow.test_resilience import EMAIL_GATED, REVIEWED
 from tests.workflow.test_shadow import SHADOW
@@ -79,10 +81,31 @@ async def reviewed_reverted(h: Harness) -> Handle:
     return handle
 
 
+async def agent_incident(h: Harness) -> Handle:
+    # No agent plans this task kind: the agent activity fails, and a reviewer aborts the incident.
+    task = AgentTaskInput(
+        task_id=h.task_id("noagent"), kind="no_agent", requester="svc", subject={"order_id": "x"}
+    )
+    handle = await start_task(h.client, task, task_queue=h.task_queue)
+    h.started.append(handle)
+    await h.wait_request(handle, "incident-0")
+    await h.decide(handle, outcome="abort", reviewer="alice", comment="no agent for this kind")
+    return handle
+
+
 async def account_deleted(h: Harness) -> Handle:
     handle = await h.account_deletion()
     await h.wait_request(handle, "approval-1")
     await h.decide(handle, outcome="approve", reviewer="erin")
+    return handle
+
+
+async def verified_after_forgery(h: Harness) -> Handle:
+    """An unsigned forgery refused, then a signed approval (policies pin the test keys)."""
+    handle = await h.refund_task(250)
+    await h.wait_request(handle, "approval-1")
+    await h.decide(handle, outcome="approve", reviewer="erin", signed=False)
+    await h.decide(handle, outcome="approve", reviewer="alice")
     return handle
 
 
@@ -97,5 +120,8 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
     "shadowed": shadowed,
     "reviewed_reverted": reviewed_reverted,
     "account_deleted": account_deleted,
+    "approved_encrypted": approved,
+    "verified_after_forgery": verified_after_forgery,
+    "agent_incident": agent_incident,
 }
 """Every scenario by the name of its history file."""

@@ -21,7 +21,7 @@ async def test_an_approved_refund_leaves_a_complete_chained_trail(
 ) -> None:
     handle = await harness.refund_task(250)
     await harness.wait_pending(handle)
-    await harness.decide(handle, outcome="approve", reviewer="mallory")  # not a reviewer: refused
+    await harness.decide(handle, outcome="approve", reviewer="mallory")  # no key pinned: refused
     await harness.decide(
         handle, outcome="approve", reviewer="alice", comment="customer is right", signature="eyJhbGciOi.sig"
     )
@@ -71,7 +71,7 @@ async def test_an_approved_refund_leaves_a_complete_chained_trail(
     assert lines[0] == f"Audit trail of {handle.id} ({len(trail)} events)"
     assert any("decision_accepted" in line and "approval-1: approve via signal" in line for line in lines)
     assert any(line.strip() == "comment: customer is right" for line in lines)
-    assert any("decision_refused" in line and "refused unknown_reviewer" in line for line in lines)
+    assert any("decision_refused" in line and "refused unknown_key" in line for line in lines)
 
     missing = await run_hitl("audit", "show", "no-such-task", "--dsn", postgres.dsn)
     assert (missing.returncode, missing.stdout) == (4, "")

@@ -7,7 +7,6 @@ so the shared session database (where other tests reject and revert refunds) wou
 depend on test order.
 """
 
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,10 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-import policies
+from activities.autonomy.ledger import refresh, set_stage
 from hitl.cli import build_parser, exit_codes
 from hitl.contracts import StepStatus, TaskStatus
+from policies.autonomy import AutonomyRules
 from store.db import create_pool, migrate
 from tests.support import running_workers, settings_for, unique
 from tests.workflow.conftest import Handle, Harness
@@ -47,11 +47,8 @@ async def own_db(postgres: EmbeddedPostgres) -> AsyncIterator[str]:
 async def h(ts_env: WorkflowEnvironment, own_db: str, tmp_path: Path) -> AsyncIterator[Harness]:
     """A harness whose workers use the test's own database."""
     pool = await create_pool(own_db)
-    policy_dir = tmp_path / "policies"
-    shutil.copytree(
-        Path(policies.__file__).parent, policy_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__")
-    )
-    settings = settings_for(tmp_path, unique("notify")).model_copy(update={"policy_dir": policy_dir})
+    settings = settings_for(tmp_path, unique("notify"))
+    policy_dir = settings.policy_dir
     harness = Harness(ts_env, pool, unique("tq"), settings.outbox, policy_dir)
     harness.refund_policy("refund_graduated", AUTONOMY)
     try:
@@ -117,7 +114,7 @@ async def test_approvals_promote_and_a_rejection_streak_demotes(h: Harness) -> N
     # first's own approval + 3 seeded = 4 decisions at 75 % approved unchanged: promoted to 4,
     # where the sentiment trigger only flags the refund for review after it runs.
     review = await h.wait_request(second, "post_review-1")
-    assert [r.id for r in review.verdict.reasons][-1] == "sentiment.hostile"
+    assert [r.id for r in review.verdict.reasons][-1] == "claim.sentiment.hostile"
     await h.decide(second, outcome="approve", reviewer="alice")
     assert await refund_mode(h, second) == (TaskStatus.COMPLETED, "auto_then_review")
     assert await stage_changes(h.pool) == [
@@ -254,3 +251,12 @@ async def test_a_pinned_stage_is_not_recomputed_until_unpinned(
         (1, 1, "unpin", "risk-owner", False),
         (1, 2, "promote.approval_rate", "system", False),
     ]
+
+
+async def test_a_pinned_stage_never_exceeds_the_policys_max_stage(pool: asyncpg.Pool) -> None:
+    kind = unique("kind")
+    async with pool.acquire() as conn:
+        await set_stage(conn, kind, "issue_refund", 5, actor="pat", reason="trusted for the holidays")
+        capped = AutonomyRules(initial_stage=3, max_stage=3)
+        assert await refresh(conn, kind, "issue_refund", capped) == 3
+        assert await refresh(conn, kind, "issue_refund", AutonomyRules()) == 5

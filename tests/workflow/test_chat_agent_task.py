@@ -1,7 +1,6 @@
 """A refund task planned by a chat-completions model (a local fake), gated and approved."""
 
 import json
-import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -9,7 +8,6 @@ from typing import Any
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
-import policies
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start_task
 from hitl.contracts import (
@@ -24,7 +22,7 @@ from hitl.contracts import (
 )
 from hitl.names import DECIDE, PENDING_QUERY
 from tests.fake_chat_server import FakeChatServer, function_call, refund_script
-from tests.support import assert_eventually, running_workers, settings_for, unique
+from tests.support import assert_eventually, policy_copy, running_workers, settings_for, signed_by_key, unique
 from tests.workflow.test_shadow import SHADOW
 
 
@@ -58,7 +56,12 @@ async def test_model_agent_proposes_the_gate_decides(
                 0.82,
                 "the customer returned the item",
             )
-            await handle.signal(DECIDE, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
+            await handle.signal(
+                DECIDE,
+                await signed_by_key(
+                    ts_env.client, handle.id, Decision(outcome=Outcome.APPROVE, reviewer="alice")
+                ),
+            )
             result = await handle.result()
     assert (result.status, result.message) == (TaskStatus.COMPLETED, "refund done")
     assert [(s.tool, s.status) for s in result.steps] == [
@@ -91,9 +94,7 @@ async def first_request(
     """Run a lowballing model's refund of `amount` (as text) up to its first gate; the order id."""
     server = FakeChatServer(lowballing_script)
     policy_dir = tmp_path / "policies"
-    shutil.copytree(
-        Path(policies.__file__).parent, policy_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__")
-    )
+    policy_copy(policy_dir)
     [(plain, shadowed)] = SHADOW.items()
     text = (policy_dir / "refund.toml").read_text().replace('name = "refund"', 'name = "refund_shadow"')
     (policy_dir / "refund_shadow.toml").write_text(text.replace(plain, shadowed))

@@ -33,14 +33,18 @@ async def test_two_distinct_approvers_then_the_change_applies_and_its_window_clo
     assert request.allowed_outcomes == [Outcome.APPROVE, Outcome.REJECT]
     assert "**Quorum** 0 of 2 approvals (none yet)" in request.card
 
-    first = Decision(outcome=Outcome.APPROVE, reviewer="sam", decision_id="d-1")
+    first = await harness.sign(handle, Decision(outcome=Outcome.APPROVE, reviewer="sam", decision_id="d-1"))
     assert await decide(harness.client, handle.id, first) == DecisionReceipt(
         accepted=True, request_id="approval-1", decision_id="d-1", message="approval 1 of 2 recorded"
     )
     again = await decide(harness.client, handle.id, first)
     assert again.duplicate is True
     with pytest.raises(WorkflowUpdateFailedError) as twice:
-        await decide(harness.client, handle.id, Decision(outcome=Outcome.APPROVE, reviewer="sam"))
+        await decide(
+            harness.client,
+            handle.id,
+            await harness.sign(handle, Decision(outcome=Outcome.APPROVE, reviewer="sam")),
+        )
     assert isinstance(twice.value.cause, ApplicationError)
     assert twice.value.cause.type == "duplicate_approver"
     progress = await harness.wait_request(handle, "approval-1")

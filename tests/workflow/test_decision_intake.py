@@ -48,7 +48,7 @@ async def test_malformed_signals_are_refused_and_the_task_still_completes(harnes
     assert status.refusals[2].reviewer == "alice"
     assert "outcome" in status.refusals[2].message
 
-    await handle.signal(DECIDE, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
+    await harness.decide(handle, outcome="approve", reviewer="alice")
     assert (await handle.result()).status is TaskStatus.COMPLETED
     rows = await harness.pool.fetch(
         "SELECT data->>'code' AS code FROM audit_events WHERE task_id = $1 AND kind = 'decision_refused'"
@@ -61,10 +61,10 @@ async def test_malformed_signals_are_refused_and_the_task_still_completes(harnes
 async def test_refused_signal_decisions_are_recorded_with_their_reason(harness: Harness) -> None:
     handle = await harness.refund_task(250, requester="alice")
     await harness.wait_pending(handle)
-    await handle.signal(DECIDE, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
-    await handle.signal(DECIDE, Decision(outcome=Outcome.APPROVE, reviewer="mallory"))
-    await handle.signal(DECIDE, Decision(outcome=Outcome.APPROVE, reviewer="carol", request_id="nope"))
-    assert await refusal_codes(handle, 3) == ["self_decision", "unknown_reviewer", "unknown_request"]
+    await harness.decide(handle, outcome="approve", reviewer="alice")
+    await harness.decide(handle, outcome="approve", reviewer="mallory")  # signed, but no key is pinned
+    await harness.decide(handle, outcome="approve", reviewer="carol", request_id="nope", signed=False)
+    assert await refusal_codes(handle, 3) == ["self_decision", "unknown_key", "unknown_request"]
 
 
 async def test_update_answers_at_once_refused_or_accepted(harness: Harness) -> None:
@@ -74,9 +74,9 @@ async def test_update_answers_at_once_refused_or_accepted(harness: Harness) -> N
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await decide(harness.client, handle.id, Decision(outcome=Outcome.APPROVE, reviewer="zed"))
     assert isinstance(refused.value.cause, ApplicationError)
-    assert refused.value.cause.type == "unknown_reviewer"
+    assert refused.value.cause.type == "unverified"
 
-    approve = Decision(outcome=Outcome.APPROVE, reviewer="bob", decision_id="d-1")
+    approve = await harness.sign(handle, Decision(outcome=Outcome.APPROVE, reviewer="bob", decision_id="d-1"))
     receipt = await decide(harness.client, handle.id, approve)
     assert receipt == DecisionReceipt(
         accepted=True, request_id="approval-1", decision_id="d-1", message="approval-1: approve"
@@ -101,7 +101,7 @@ async def test_a_flood_of_bad_decisions_keeps_the_status_bounded_and_audits_ever
         f"bot-{KEPT_REFUSALS + 19}",
     )
 
-    await handle.signal(DECIDE, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
+    await harness.decide(handle, outcome="approve", reviewer="alice")
     assert (await handle.result()).status is TaskStatus.COMPLETED
     audited = await harness.pool.fetchval(
         "SELECT count(*) FROM audit_events WHERE task_id = $1 AND kind = 'decision_refused'", handle.id

@@ -3,7 +3,6 @@ with real local Slack/webhook (HTTP) and SMTP servers; a channel that is down de
 
 import contextlib
 import json
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import asyncpg
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
-import policies
 from hitl.contracts import TaskStatus
 from hitl.settings import ChannelSettings
 from tests.channel_servers import http_recorder, smtp_recorder
@@ -32,13 +30,8 @@ async def channel_harness(
 ) -> AsyncIterator[Harness]:
     """Agent and notification workers on private queues; the notification worker has `channels`."""
     task_queue = unique("tq")
-    policy_dir = tmp_path / "policies"
-    shutil.copytree(
-        Path(policies.__file__).parent, policy_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__")
-    )
-    settings = settings_for(tmp_path, unique("notify")).model_copy(
-        update={"policy_dir": policy_dir, **dict(channels)}
-    )
+    settings = settings_for(tmp_path, unique("notify")).model_copy(update=dict(channels))
+    policy_dir = settings.policy_dir
     harness = Harness(env, pool, task_queue, settings.outbox, policy_dir)
     agent = build_agent_worker(env.client, pool, settings, task_queue=task_queue)
     notify = build_notification_worker(env.client, settings)

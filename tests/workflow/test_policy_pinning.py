@@ -1,11 +1,11 @@
 """A task is pinned to the policy it loaded at start: editing the file changes new tasks only,
 and the running task keeps (and replays with) its hash."""
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from hitl.contracts import StepStatus, TaskStatus
 from policies.parse import snapshot
+from tests.codec_keys import TEST_CONVERTER
 from tests.workflow.conftest import Harness
 from workers.agent import SANDBOX
 from workflows.registry import WORKFLOWS
@@ -63,7 +63,13 @@ async def test_editing_the_policy_affects_only_new_tasks(harness: Harness) -> No
 
     # Its history replays on the current code even though the file on disk has changed.
     history = await running.fetch_history()
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=SANDBOX)
+    # The namespace the histories ran in: a signed decision is bound to it.
+    replayer = Replayer(
+        workflows=WORKFLOWS,
+        data_converter=TEST_CONVERTER,
+        workflow_runner=SANDBOX,
+        namespace=harness.client.namespace,
+    )
     replay = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert replay.replay_failure is None
 

@@ -44,7 +44,9 @@ async def test_large_refund_waits_and_approval_executes_it_once(harness: Harness
     assert "amount.above_threshold" in request.card
     assert "temporal workflow signal --workflow-id" in request.card
 
-    await handle.signal(DECIDE, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
+    await handle.signal(
+        DECIDE, await harness.sign(handle, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
+    )
     result = await handle.result()
 
     assert result.status is TaskStatus.COMPLETED
@@ -74,7 +76,10 @@ async def test_rejection_ends_the_task_with_no_refund(harness: Harness) -> None:
     await harness.wait_pending(handle)
     await handle.signal(
         DECIDE,
-        Decision(outcome=Outcome.REJECT, reviewer="bob", reason_code="policy", comment="not eligible"),
+        await harness.sign(
+            handle,
+            Decision(outcome=Outcome.REJECT, reviewer="bob", reason_code="policy", comment="not eligible"),
+        ),
     )
     result: TaskResult = await handle.result()
     assert result.status is TaskStatus.REJECTED
@@ -89,7 +94,9 @@ async def test_rejection_ends_the_task_with_no_refund(harness: Harness) -> None:
 async def test_notifications_reach_the_outbox(harness: Harness) -> None:
     handle = await harness.refund_task(300)
     await harness.wait_pending(handle)
-    await handle.signal(DECIDE, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
+    await handle.signal(
+        DECIDE, await harness.sign(handle, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
+    )
     await handle.result()
     notices = [json.loads(line) for line in harness.outbox.read_text().splitlines()]
     mine = [(n["kind"], n["groups"]) for n in notices if n["task_id"] == handle.id]

@@ -1,16 +1,19 @@
 """The replay gate: recorded histories must replay on the current workflow code.
 
 A change that makes a running workflow take a different path than its history says fails here,
-before it can break open tasks in production.
+before it can break open tasks in production. Most histories were recorded before payloads were
+encrypted and `approved_encrypted` after: the replayer's codec must read both.
 """
 
+import json
 from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from tests.codec_keys import TEST_CONVERTER
+from tests.history_payloads import key_ids
 from tests.workflow.scenarios import SCENARIOS
 from workers.agent import SANDBOX
 from workflows.registry import WORKFLOWS
@@ -22,9 +25,17 @@ def test_every_representative_run_has_a_history() -> None:
     assert {p.stem for p in HISTORIES} == set(SCENARIOS)
 
 
+def test_the_gate_holds_histories_from_before_and_after_payload_encryption() -> None:
+    by_name = {p.stem: key_ids(json.loads(p.read_text())) for p in HISTORIES}
+    assert (by_name["approved"], by_name["approved_encrypted"]) == (set(), {"test-1"})
+
+
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=SANDBOX)
+    # The namespace the histories ran in: a signed decision is bound to it.
+    replayer = Replayer(
+        workflows=WORKFLOWS, data_converter=TEST_CONVERTER, workflow_runner=SANDBOX, namespace="default"
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None

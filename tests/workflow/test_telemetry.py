@@ -35,7 +35,7 @@ from hitl.contracts import (
 from hitl.names import DECIDE, PENDING_QUERY
 from hitl.settings import TelemetrySettings
 from hitl.telemetry import meter, tracing_interceptor
-from tests.support import assert_eventually, settings_for, unique
+from tests.support import assert_eventually, settings_for, signed_by_key, unique
 from workers.agent import build_agent_worker
 from workers.notification import build_notification_worker
 
@@ -104,7 +104,9 @@ async def test_one_trace_from_the_client_through_workflow_and_activities(traced:
     await assert_eventually(
         lambda: handle.query(PENDING_QUERY, result_type=PendingResult), lambda p: len(p.requests) == 1
     )
-    await handle.signal(DECIDE, Decision(outcome="approve", reviewer="alice"))
+    await handle.signal(
+        DECIDE, await signed_by_key(traced.client, handle.id, Decision(outcome="approve", reviewer="alice"))
+    )
     assert (await handle.result()).status is TaskStatus.COMPLETED
 
     spans = traced.spans.get_finished_spans()

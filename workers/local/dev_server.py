@@ -18,6 +18,7 @@ def dev_server(
     db_file: Path | None = None,
     ui_port: int | None = None,
     dynamic_config: dict[str, str] | None = None,
+    ui_codec_endpoint: str | None = None,
 ) -> Child:
     """Describe a dev server on 127.0.0.1 with the HITL search attributes registered.
 
@@ -27,6 +28,7 @@ def dev_server(
         db_file: SQLite file to persist to; in memory when None.
         ui_port: Web UI port; headless when None.
         dynamic_config: Extra `--dynamic-config-value` entries (values are JSON).
+        ui_codec_endpoint: Remote codec the Web UI decodes and encodes payloads through.
     """
     argv = [str(temporal_cli()), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port)]
     argv += ["--log-level", "warn", *dev_server_flags()]
@@ -36,6 +38,8 @@ def dev_server(
         argv += ["--headless"]
     else:
         argv += ["--ui-port", str(ui_port), "--ui-disable-news-fetch"]
+        if ui_codec_endpoint is not None:
+            argv += ["--ui-codec-endpoint", ui_codec_endpoint]
     for key, value in (dynamic_config or {}).items():
         argv += ["--dynamic-config-value", f"{key}={value}"]
     return Child("temporal", argv, log_file)

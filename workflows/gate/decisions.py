@@ -15,37 +15,28 @@ with workflow.unsafe.imports_passed_through():
         DecisionReceipt,
         Outcome,
         Refusal,
-        RequestState,
     )
+    from policies.identity import normalize_name
 
 from workflows.gate.core import KEPT_REFUSALS, GateCore
-from workflows.gate.validation import OpenRequest, check_decision
+from workflows.gate.lifecycle import Event
+from workflows.gate.validation import Arrival, Check, OpenRequest, check_decision
 
 
-class DecisionDesk(GateCore):
-    """Validates, applies or refuses decisions; keeps receipts for idempotency."""
+class DecisionDesk:
+    """Validates, applies or refuses decisions on a gate's requests; keeps receipts for idempotency."""
 
-    def check(self, decision: Decision) -> Refusal | None:
-        """Validate without changing anything (the update validator calls this)."""
-        if decision.decision_id and decision.decision_id in self._receipts:
-            return None
-        result = check_decision(decision, self.requests, self.policy, self.requester)
-        if not result.refused:
-            return None
-        return Refusal(
-            code=result.code,
-            message=result.message,
-            reviewer=decision.reviewer,
-            request_id=decision.request_id,
-            decision_id=decision.decision_id,
-        )
+    def __init__(self, core: GateCore) -> None:
+        self._core = core
+        self._receipts: dict[str, DecisionReceipt] = {}
 
     def submit(self, decision: Decision, via: str) -> DecisionReceipt:
         """Apply a decision, or record why it was refused. Never raises."""
         if decision.decision_id and decision.decision_id in self._receipts:
             earlier = self._receipts[decision.decision_id]
             return earlier.model_copy(update={"duplicate": True})
-        result = check_decision(decision, self.requests, self.policy, self.requester)
+        core = self._core
+        result = self._validate(decision)
         if result.refused or result.target is None:
             refusal = Refusal(
                 code=result.code,
@@ -61,15 +52,22 @@ class DecisionDesk(GateCore):
                 accepted=False,
                 request_id=decision.request_id,
                 decision_id=decision.decision_id,
-                message=f"{refusal.code}: {refusal.message}",
+                code=refusal.code,
+                message=refusal.message,
             )
         entry = result.target
         request_id = entry.request.request_id
-        self.decisions.append(
-            AppliedDecision(request_id=request_id, decision=decision, at=workflow.now(), via=via)
+        core.decisions.append(
+            AppliedDecision(
+                request_id=request_id,
+                decision=decision,
+                at=workflow.now(),
+                via=via,
+                principal=result.principal,
+            )
         )
-        self._apply(entry, decision, result.patched_args)
-        self.audit.record(
+        self._apply(entry, decision, result)
+        core.audit.record(
             AuditKind.DECISION_ACCEPTED,
             decision.reviewer,
             request_id=request_id,
@@ -81,13 +79,15 @@ class DecisionDesk(GateCore):
             answer=decision.answer,
             decision_id=decision.decision_id,
             signature=decision.signature,
+            verified=bool(result.principal),
+            principal=result.principal or None,
             via=via,
         )
         receipt = DecisionReceipt(
             accepted=True,
             request_id=request_id,
             decision_id=decision.decision_id,
-            message=self._progress(entry),
+            message=_progress(entry),
         )
         if decision.decision_id:
             self._receipts[decision.decision_id] = receipt
@@ -95,9 +95,10 @@ class DecisionDesk(GateCore):
 
     def record_refusal(self, refusal: Refusal) -> None:
         """Keep a refusal queryable and write it to the audit trail."""
-        self.refusals = [*self.refusals[-(KEPT_REFUSALS - 1) :], refusal]
-        self.refusals_total += 1
-        self.audit.record(
+        core = self._core
+        core.refusals = [*core.refusals[-(KEPT_REFUSALS - 1) :], refusal]
+        core.refusals_total += 1
+        core.audit.record(
             AuditKind.DECISION_REFUSED,
             refusal.reviewer or "unknown",
             code=refusal.code,
@@ -107,25 +108,30 @@ class DecisionDesk(GateCore):
             via=refusal.via,
         )
 
-    def _apply(self, entry: OpenRequest, decision: Decision, patched: dict[str, Any] | None) -> None:
-        if decision.outcome is Outcome.APPROVE:
-            entry.approvals[decision.reviewer] = decision
-            if len(entry.approvals) < entry.request.verdict.quorum:
-                entry.request = self._with_card(
-                    entry.request.model_copy(update={"approvals": list(entry.approvals)})
-                )
-                self.publish()
-                return
-        entry.patched_args = patched
-        entry.resolution_outcome = decision.outcome
-        self._close(entry, RequestState.DECIDED)
+    def _validate(self, decision: Decision) -> Check:
+        core = self._core
+        info = workflow.info()
+        arrival = Arrival(info.namespace, info.workflow_id, info.run_id, workflow.now())
+        return check_decision(decision, core.requests, core.policy, core.requester, arrival)
 
-    def _progress(self, entry: OpenRequest) -> str:
-        quorum = entry.request.verdict.quorum
-        if entry.is_open and quorum > 1:
-            return f"approval {len(entry.approvals)} of {quorum} recorded"
-        outcome = entry.resolution_outcome.value if entry.resolution_outcome else "open"
-        return f"{entry.request.request_id}: {outcome}"
+    def _apply(self, entry: OpenRequest, decision: Decision, result: Check) -> None:
+        if decision.outcome is Outcome.APPROVE:
+            entry.approvals[normalize_name(decision.reviewer)] = decision
+            if result.principal:
+                entry.principals.add(result.principal)
+            if len(entry.approvals) < entry.request.verdict.quorum:
+                self._core.advance(entry, Event.APPROVAL, approvals=list(entry.approvals))
+                return
+        entry.patched_args = result.patched_args
+        self._core.advance(entry, Event.DECISION, outcome=decision.outcome)
+
+
+def _progress(entry: OpenRequest) -> str:
+    quorum = entry.request.verdict.quorum
+    if entry.is_open and quorum > 1:
+        return f"approval {len(entry.approvals)} of {quorum} recorded"
+    outcome = entry.outcome.value if entry.outcome else "open"
+    return f"{entry.request.request_id}: {outcome}"
 
 
 def args_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

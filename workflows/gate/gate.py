@@ -4,37 +4,92 @@ The gate opens a request with a deterministic id, publishes it (search attribute
 details), notifies the current tier without blocking, and waits on the tier's SLA timer.
 When a timer fires it escalates; when the ladder is exhausted it applies the fallback. Decisions
 arrive through `submit()`, which the workflow's signal and update handlers share.
-All I/O happens in activities.
+
+The gate is composed of three parts: the shared core (requests, publication, the lifecycle's
+`advance`), the decision desk and the SLA ladder. All I/O happens in activities.
 """
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 
 from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from hitl.contracts import (
+        AppliedDecision,
         AuditKind,
-        FeedbackRecord,
         GateResolution,
         Outcome,
         ProposedAction,
+        Refusal,
         RequestKind,
-        RequestState,
         ReviewRequest,
         Verdict,
     )
+    from policies.proof import action_digest
 
-from workflows.gate.core import SYSTEM
+from workflows.audit_log import AuditLog
+from workflows.gate.core import GateCore
 from workflows.gate.decisions import DecisionDesk
 from workflows.gate.ladder import SlaLadder
+from workflows.gate.lifecycle import Event, initial_state
+from workflows.gate.notices import Notifier
+from workflows.gate.resolution import SYSTEM, feedback_of, resolution_of
 from workflows.gate.validation import OpenRequest
 
 
-class HumanGate(DecisionDesk, SlaLadder):
+class HumanGate:
     """A durable human gate a workflow asks through `await gate.ask(...)`."""
+
+    def __init__(self, task_id: str, requester: str, audit: AuditLog) -> None:
+        self.core = GateCore(task_id, requester, audit)
+        self.desk = DecisionDesk(self.core)
+        self.ladder = SlaLadder(self.core)
+        self.task_id = task_id
+        self.notifier: Notifier = self.core.notifier
+        self.submit = self.desk.submit
+        self.record_refusal = self.desk.record_refusal
+        self.configure = self.core.configure
+        self.publish = self.core.publish
+
+    @property
+    def status(self) -> str:
+        """The task's phase shown while no request is open (`running`, then its final status)."""
+        return self.core.status
+
+    @status.setter
+    def status(self, value: str) -> None:
+        self.core.status = value
+
+    @property
+    def idle_note(self) -> str:
+        """Current details shown while no request is open."""
+        return self.core.idle_note
+
+    @idle_note.setter
+    def idle_note(self, value: str) -> None:
+        self.core.idle_note = value
+
+    @property
+    def policy_hash(self) -> str:
+        return self.core.policy_hash
+
+    @property
+    def open_requests(self) -> list[ReviewRequest]:
+        return self.core.open_requests
+
+    @property
+    def decisions(self) -> list[AppliedDecision]:
+        return self.core.decisions
+
+    @property
+    def refusals(self) -> list[Refusal]:
+        return self.core.refusals
+
+    @property
+    def refusals_total(self) -> int:
+        return self.core.refusals_total
 
     async def ask(
         self,
@@ -43,16 +98,28 @@ class HumanGate(DecisionDesk, SlaLadder):
         verdict: Verdict,
         allowed: list[Outcome],
         args_model: type[BaseModel] | None = None,
+        fixed: frozenset[str] = frozenset(),
     ) -> GateResolution:
-        """Open a request and wait until a human (or the fallback) settles it."""
+        """Open a request and wait until a human (or the fallback) settles it.
+
+        Args:
+            kind: Why a human is asked.
+            action: The action the request is about.
+            verdict: The policy's verdict on it (ladder, quorum, limits).
+            allowed: Outcomes a reviewer may choose.
+            args_model: The model a `modify` patch must fit.
+            fixed: Arguments a `modify` may not change (the tool declares them).
+        """
+        core = self.core
         entry = self._open(kind, action, verdict, allowed, args_model)
+        entry.fixed = fixed
         try:
-            with self.audit.waiting():
-                await self._wait(entry)
+            with core.audit.waiting():
+                await self.ladder.wait(entry)
         except asyncio.CancelledError:
-            self._close(entry, RequestState.CANCELLED)
+            core.advance(entry, Event.WITHDRAWAL)
             request = entry.request
-            self.audit.record(
+            core.audit.record(
                 AuditKind.REQUEST_WITHDRAWN,
                 SYSTEM,
                 request_id=request.request_id,
@@ -60,39 +127,20 @@ class HumanGate(DecisionDesk, SlaLadder):
                 tool=request.action.tool,
             )
             raise
-        resolution = self._resolution(entry)
-        self.audit.feedback(self._feedback(entry, resolution))
-        self.notifier.outcome(entry.request, resolution, self.policy)
-        return resolution
-
-    def _feedback(self, entry: OpenRequest, resolution: GateResolution) -> FeedbackRecord:
-        request = entry.request
-        final_args: dict[str, Any] | None = None
-        if resolution.outcome is Outcome.MODIFY:
-            final_args = resolution.args
-        elif resolution.outcome is Outcome.APPROVE:
-            final_args = request.action.args
-        return FeedbackRecord(
-            feedback_key=f"{workflow.info().workflow_id}/{request.request_id}",
-            task_id=self.task_id,
-            task_kind=self.task_kind,
-            request_id=request.request_id,
-            request_kind=request.kind.value,
-            step=request.action.step,
-            action_type=request.action.tool,
-            outcome=resolution.outcome.value,
-            proposed_args=request.action.args,
-            final_args=final_args,
-            reason_code=resolution.reason_code,
-            comment=resolution.comment,
-            confidence=request.action.confidence,
-            reviewers=resolution.decided_by,
-            by_fallback=resolution.by_fallback,
-            escalations=request.tier,
-            opened_at=request.opened_at,
-            decided_at=workflow.now(),
-            policy_hash=self.policy_hash,
+        resolution = resolution_of(entry, core.decisions)
+        core.audit.feedback(
+            feedback_of(
+                entry,
+                resolution,
+                workflow_id=workflow.info().workflow_id,
+                task_id=core.task_id,
+                task_kind=core.task_kind,
+                policy_hash=core.policy_hash,
+                now=workflow.now(),
+            )
         )
+        core.notifier.outcome(entry.request, resolution, core.policy)
+        return resolution
 
     def _open(
         self,
@@ -102,12 +150,14 @@ class HumanGate(DecisionDesk, SlaLadder):
         allowed: list[Outcome],
         args_model: type[BaseModel] | None,
     ) -> OpenRequest:
+        core = self.core
         request_id = self._next_request_id(kind, action.step)
         if verdict.quorum > 1:
             # A patch under a quorum would change what earlier approvers signed off.
             allowed = [o for o in allowed if o is not Outcome.MODIFY]
         rung = verdict.ladder[0] if verdict.ladder else None
         now = workflow.now()
+        deadline = now + timedelta(seconds=_first_wait(kind, verdict)) if rung else None
         request = ReviewRequest(
             request_id=request_id,
             kind=kind,
@@ -116,13 +166,15 @@ class HumanGate(DecisionDesk, SlaLadder):
             card="",
             allowed_outcomes=allowed,
             opened_at=now,
-            deadline=now + timedelta(seconds=_first_wait(kind, verdict)) if rung else None,
+            deadline=deadline,
             tier=0,
             assignees=[rung.group] if rung else [],
+            state=initial_state(deadline is not None),
+            action_digest=action_digest(action.tool, action.step, action.args),
         )
-        entry = OpenRequest(request=self._with_card(request), args_model=args_model)
-        self.requests[request_id] = entry
-        self.audit.record(
+        entry = OpenRequest(request=core.with_card(request), args_model=args_model)
+        core.requests[request_id] = entry
+        core.audit.record(
             AuditKind.GATED,
             "policy",
             request_id=request_id,
@@ -133,49 +185,18 @@ class HumanGate(DecisionDesk, SlaLadder):
             deadline=request.deadline.isoformat() if request.deadline else None,
             allowed=[o.value for o in allowed],
         )
-        self.notifier.new_request(entry.request, self.policy)
-        self.publish()
+        core.notifier.new_request(entry.request, core.policy)
+        core.publish()
         return entry
 
     def _next_request_id(self, kind: RequestKind, step: int) -> str:
         base = f"{kind.value}-{step}"
-        if base not in self.requests:
+        if base not in self.core.requests:
             return base
         n = 2
-        while f"{base}.{n}" in self.requests:
+        while f"{base}.{n}" in self.core.requests:
             n += 1
         return f"{base}.{n}"
-
-    def _resolution(self, entry: OpenRequest) -> GateResolution:
-        request = entry.request
-        outcome = entry.resolution_outcome or Outcome.REJECT
-        if entry.fallback_fired:
-            window = request.kind is RequestKind.POST_REVIEW
-            return GateResolution(
-                request_id=request.request_id,
-                outcome=outcome,
-                decided_by=[SYSTEM],
-                comment="the review window closed; the action stays"
-                if window
-                else f"no decision before the escalation ladder ran out ({outcome.value})",
-                reason_code="window_closed" if window else "sla_fallback",
-                by_fallback=True,
-            )
-        decisions = [d.decision for d in self.decisions if d.request_id == request.request_id]
-        settling = decisions[-1]
-        args: dict[str, Any] | None = None
-        if outcome is Outcome.MODIFY:
-            args = entry.patched_args
-        return GateResolution(
-            request_id=request.request_id,
-            outcome=outcome,
-            decided_by=[d.reviewer for d in decisions],
-            decisions=decisions,
-            args=args,
-            comment=settling.comment,
-            answer=settling.answer,
-            reason_code=settling.reason_code,
-        )
 
 
 def _first_wait(kind: RequestKind, verdict: Verdict) -> int:

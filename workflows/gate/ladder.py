@@ -18,18 +18,24 @@ with workflow.unsafe.imports_passed_through():
     )
     from hitl.contracts.verdict import RISK_ORDER, RiskTier
 
-from workflows.gate.core import SYSTEM, GateCore
+from workflows.gate.core import GateCore
+from workflows.gate.lifecycle import Event
+from workflows.gate.resolution import SYSTEM
 from workflows.gate.validation import OpenRequest
 
 
-class SlaLadder(GateCore):
+class SlaLadder:
     """Waits for a request to be settled, climbing the escalation ladder on each timeout."""
 
-    async def _wait(self, entry: OpenRequest) -> None:
+    def __init__(self, core: GateCore) -> None:
+        self._core = core
+
+    async def wait(self, entry: OpenRequest) -> None:
+        """Return once the request is settled, by a human or by its fallback."""
         ladder = entry.request.verdict.ladder
-        while True:
+        while entry.is_open:
             deadline = entry.request.deadline
-            if deadline is None:
+            if entry.state is RequestState.HOLDING or deadline is None:
                 await workflow.wait_condition(lambda: not entry.is_open)
                 return
             remaining = max(deadline - workflow.now(), timedelta(seconds=0))
@@ -47,25 +53,23 @@ class SlaLadder(GateCore):
                 self._escalate(entry)
             else:
                 self._fall_back(entry)
-                if not entry.is_open:
-                    return
 
     def _escalate(self, entry: OpenRequest) -> None:
         request = entry.request
         ladder = request.verdict.ladder
         tier = request.tier + 1
         rung = ladder[tier]
-        entry.request = self._with_card(
-            request.model_copy(
-                update={
-                    "tier": tier,
-                    "assignees": [rung.group],
-                    # Anchored on the previous deadline: rungs add up exactly (4h, then 12h, ...).
-                    "deadline": (request.deadline or workflow.now()) + timedelta(seconds=rung.sla_seconds),
-                }
-            )
+        escalated = self._core.advance(
+            entry,
+            Event.ESCALATION,
+            tier=tier,
+            assignees=[rung.group],
+            # Anchored on the previous deadline: rungs add up exactly (4h, then 12h, ...).
+            deadline=(request.deadline or workflow.now()) + timedelta(seconds=rung.sla_seconds),
         )
-        self.audit.record(
+        if not escalated:
+            return  # decided in the same workflow task as the timer fired: the decision wins
+        self._core.audit.record(
             AuditKind.ESCALATED,
             SYSTEM,
             request_id=request.request_id,
@@ -74,37 +78,28 @@ class SlaLadder(GateCore):
             tier=tier,
         )
         earlier = [r.group for r in ladder[:tier]] if rung.remind_earlier else []
-        self.notifier.escalated(entry.request, earlier, self.policy)
-        self.publish()
+        self._core.notifier.escalated(entry.request, earlier, self._core.policy)
 
     def _fall_back(self, entry: OpenRequest) -> None:
         verdict = entry.request.verdict
         if verdict.fallback is Fallback.HOLD:
-            entry.request = self._with_card(entry.request.model_copy(update={"deadline": None}))
-            self.audit.record(
+            settled = self._core.advance(entry, Event.HOLD, deadline=None)
+            details: dict[str, str] = {"fallback": "hold"}
+        else:
+            outcome = Outcome.APPROVE if verdict.fallback is Fallback.APPROVE else Outcome.REJECT
+            if outcome is Outcome.APPROVE and not _may_auto_approve(entry.request):
+                # Defense in depth: whatever the verdict says, a timeout never approves a risky action.
+                outcome = Outcome.REJECT
+            settled = self._core.advance(entry, Event.FALLBACK, outcome=outcome)
+            details = {"fallback": verdict.fallback.value, "outcome": outcome.value}
+        if settled:
+            self._core.audit.record(
                 AuditKind.FALLBACK,
                 SYSTEM,
                 request_id=entry.request.request_id,
                 request_kind=entry.request.kind.value,
-                fallback="hold",
+                **details,
             )
-            self.publish()
-            return
-        outcome = Outcome.APPROVE if verdict.fallback is Fallback.APPROVE else Outcome.REJECT
-        if outcome is Outcome.APPROVE and not _may_auto_approve(entry.request):
-            # Defense in depth: whatever the verdict says, a timeout never approves a risky action.
-            outcome = Outcome.REJECT
-        self.audit.record(
-            AuditKind.FALLBACK,
-            SYSTEM,
-            request_id=entry.request.request_id,
-            request_kind=entry.request.kind.value,
-            fallback=verdict.fallback.value,
-            outcome=outcome.value,
-        )
-        entry.fallback_fired = True
-        entry.resolution_outcome = outcome
-        self._close(entry, RequestState.TIMED_OUT)
 
 
 def _may_auto_approve(request: ReviewRequest) -> bool:

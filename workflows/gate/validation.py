@@ -1,16 +1,23 @@
 """One validation function behind the `decide` signal and the `decide` update.
 
-Pure: it looks only at the gate's state, the policy's reviewer directory and the decision, so
-it can run in an update validator (which must not change state) and in a signal handler alike.
+Pure: it looks only at the gate's state, the policy (reviewer directory, identity rules, tool
+rules), the decision and where and when it arrived, so it can run in an update validator (which
+must not change state) and in a signal handler alike. Names are compared normalized
+(`policies.identity.normalize_name`).
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from hitl.contracts.review import Decision, Outcome, RequestState, ReviewRequest
+from policies.identity import normalize_name
 from policies.model import Policy
+from policies.proof import Target, check_proof
+from workflows.gate.lifecycle import OPEN_STATES, Event, transition
+from workflows.gate.patching import check_patch
 
 APPROVING = (Outcome.APPROVE, Outcome.MODIFY)
 """Outcomes that let the action execute, so the reviewer's approval limit applies."""
@@ -22,14 +29,34 @@ class OpenRequest:
 
     request: ReviewRequest
     args_model: type[BaseModel] | None = None
+    fixed: frozenset[str] = frozenset()
+    """Arguments the tool declares fixed: a `modify` may not change them."""
     approvals: dict[str, Decision] = field(default_factory=dict)
-    resolution_outcome: Outcome | None = None
+    """Approvals toward a quorum, by normalized reviewer name."""
+    principals: set[str] = field(default_factory=set)
+    """Verified keys or token subjects that approved: a quorum counts each once."""
+    outcome: Outcome | None = None
+    """How the request was settled; set with the DECIDED or TIMED_OUT state."""
     patched_args: dict[str, Any] | None = None
-    fallback_fired: bool = False
+
+    @property
+    def state(self) -> RequestState:
+        """Where the request is in its lifecycle (`workflows.gate.lifecycle`)."""
+        return self.request.state
 
     @property
     def is_open(self) -> bool:
-        return self.request.state is RequestState.OPEN and self.resolution_outcome is None
+        return self.request.state in OPEN_STATES
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """Where and when a decision arrived: the workflow's namespace, ids and clock."""
+
+    namespace: str
+    workflow_id: str
+    run_id: str
+    now: datetime
 
 
 @dataclass(frozen=True)
@@ -40,6 +67,8 @@ class Check:
     code: str = ""
     message: str = ""
     patched_args: dict[str, Any] | None = None
+    principal: str = ""
+    """The verified principal; empty when the decision is only asserted."""
 
     @property
     def refused(self) -> bool:
@@ -56,48 +85,69 @@ def check_decision(
     requests: dict[str, OpenRequest],
     policy: Policy,
     requester: str,
+    arrival: Arrival,
 ) -> Check:
-    """Validate a decision against the gate's requests and the reviewer directory.
+    """Validate a decision against the gate's requests, the policy and where it arrived.
 
     Returns:
-        The addressed request (and patched arguments for `modify`), or a refusal with a stable
-        code: `no_open_request`, `ambiguous_request`, `unknown_request`, `after_fallback`,
-        `request_closed`, `outcome_not_allowed`, `unknown_reviewer`, `self_decision`,
-        `outside_tier`, `duplicate_approver`, `invalid_patch`, `over_limit`.
+        The addressed request (with patched arguments for `modify` and the verified principal),
+        or a refusal with a stable code: `no_open_request`, `ambiguous_request`,
+        `unknown_request`, `after_fallback`, `request_closed`, `outcome_not_allowed`, the proof's
+        codes (`unverified` where the policy requires a proof; `policies.proof.check_proof`),
+        `unknown_reviewer`, `self_decision`, `outside_tier`, `duplicate_approver`, the patch's
+        codes (`workflows.gate.patching`), `over_limit`.
     """
-    found = _find_request(decision, requests)
+    found = _find_request(decision, requests, arrival.workflow_id)
     if found.refused or found.target is None:
         return found
     target = found.target
     request = target.request
-    if target.fallback_fired:
-        return refuse("after_fallback", f"{request.request_id} was settled by its fallback")
-    if not target.is_open:
-        return refuse("request_closed", f"{request.request_id} is already {request.state.value}")
+    closed = transition(request.state, Event.DECISION)
+    if closed.refused:
+        if closed.code == "after_fallback":
+            return refuse(closed.code, f"{request.request_id} was settled by its fallback")
+        return refuse(closed.code, f"{request.request_id} is already {request.state.value}")
     if decision.outcome not in request.allowed_outcomes:
         allowed = ", ".join(o.value for o in request.allowed_outcomes)
         return refuse(
             "outcome_not_allowed",
             f"{decision.outcome.value!r} is not allowed for {request.request_id} (allowed: {allowed})",
         )
-    who = _check_reviewer(decision, target, policy, requester)
+    principal = ""
+    if decision.proof is not None or policy.identity.requires_proof(request.verdict.risk_tier):
+        where = Target(
+            arrival.namespace, arrival.workflow_id, arrival.run_id, request.request_id, request.action_digest
+        )
+        proof = check_proof(decision, policy.identity, where, arrival.now)
+        if proof.refused:
+            return refuse(proof.code, proof.message)
+        principal = proof.principal
+    who = _check_reviewer(decision, target, policy, requester, principal)
     if who.refused:
         return who
     patched: dict[str, Any] | None = None
+    amount = request.verdict.required_limit
     if decision.outcome is Outcome.MODIFY:
-        patch_check = _apply_patch(decision, target)
+        patch_check = check_patch(decision.patch or {}, request, target.args_model, target.fixed, policy)
         if patch_check.refused:
-            return patch_check
-        patched = patch_check.patched_args
+            return refuse(patch_check.code, patch_check.message)
+        patched, amount = patch_check.args, patch_check.required_limit
     if decision.outcome in APPROVING:
-        limit_check = _check_limit(decision, target, policy, patched)
-        if limit_check.refused:
-            return limit_check
-    return Check(target=target, patched_args=patched)
+        limit = policy.approval_limit_of(decision.reviewer)
+        if amount is not None and limit is not None and amount > limit:
+            return refuse(
+                "over_limit", f"{decision.reviewer!r} may approve up to {limit:g}; this action is {amount:g}"
+            )
+    return Check(target=target, patched_args=patched, principal=principal)
 
 
-def _find_request(decision: Decision, requests: dict[str, OpenRequest]) -> Check:
-    if decision.request_id is None:
+def _find_request(decision: Decision, requests: dict[str, OpenRequest], workflow_id: str) -> Check:
+    request_id = decision.request_id
+    bound = decision.proof.target_in(workflow_id) if decision.proof is not None else None
+    if request_id is None and bound is not None:
+        # A batch decision names no request: its proof names this workflow's.
+        request_id = bound.request_id
+    if request_id is None:
         open_ids = [rid for rid, r in requests.items() if r.is_open]
         if not open_ids:
             return refuse("no_open_request", "there is no open request to decide")
@@ -107,15 +157,17 @@ def _find_request(decision: Decision, requests: dict[str, OpenRequest]) -> Check
                 f"{len(open_ids)} requests are open ({', '.join(open_ids)}): name one in request_id",
             )
         return Check(target=requests[open_ids[0]])
-    target = requests.get(decision.request_id)
+    target = requests.get(request_id)
     if target is None:
-        return refuse("unknown_request", f"no request {decision.request_id!r} in this task")
+        return refuse("unknown_request", f"no request {request_id!r} in this task")
     return Check(target=target)
 
 
-def _check_reviewer(decision: Decision, target: OpenRequest, policy: Policy, requester: str) -> Check:
+def _check_reviewer(
+    decision: Decision, target: OpenRequest, policy: Policy, requester: str, principal: str
+) -> Check:
     reviewer = decision.reviewer
-    if reviewer == requester:
+    if normalize_name(reviewer) == normalize_name(requester):
         return refuse("self_decision", f"{reviewer!r} requested this task and may not decide on it")
     groups = policy.groups_of(reviewer)
     if not groups:
@@ -127,7 +179,9 @@ def _check_reviewer(decision: Decision, target: OpenRequest, policy: Policy, req
             f"{reviewer!r} ({', '.join(groups)}) is not in the current tier or a higher one "
             f"({', '.join(eligible)})",
         )
-    if decision.outcome in APPROVING and reviewer in target.approvals:
+    if decision.outcome in APPROVING and (
+        normalize_name(reviewer) in target.approvals or (principal and principal in target.principals)
+    ):
         return refuse("duplicate_approver", f"{reviewer!r} already approved {target.request.request_id}")
     return Check(target=target)
 
@@ -138,36 +192,3 @@ def eligible_groups(request: ReviewRequest) -> list[str]:
     if not ladder:
         return list(request.assignees)
     return [rung.group for rung in ladder[request.tier :]]
-
-
-def _apply_patch(decision: Decision, target: OpenRequest) -> Check:
-    merged = {**target.request.action.args, **(decision.patch or {})}
-    if target.args_model is None:
-        return Check(target=target, patched_args=merged)
-    try:
-        validated = target.args_model.model_validate(merged)
-    except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
-        return refuse("invalid_patch", f"the patch does not fit {target.request.action.tool}: {problems}")
-    return Check(target=target, patched_args=validated.model_dump(mode="json"))
-
-
-def _check_limit(
-    decision: Decision,
-    target: OpenRequest,
-    policy: Policy,
-    patched: dict[str, Any] | None,
-) -> Check:
-    amount = target.request.verdict.required_limit
-    tool_rule = policy.tools.get(target.request.action.tool)
-    if patched is not None and tool_rule is not None and tool_rule.amount_arg:
-        value = patched.get(tool_rule.amount_arg)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            amount = float(value)
-    limit = policy.approval_limit_of(decision.reviewer)
-    if amount is not None and limit is not None and amount > limit:
-        return refuse(
-            "over_limit",
-            f"{decision.reviewer!r} may approve up to {limit:g}; this action is {amount:g}",
-        )
-    return Check(target=target)
