@@ -16,6 +16,7 @@ from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, TaskResult, TaskStatus, TaskStatusView
 from hitl.names import STATUS_QUERY
+from hitl.review.deciding import Answer, send_decision
 from tests.integration.inbox_support import InboxStack, Reviewer, card_path, inbox_live
 from tests.support import assert_eventually, unique
 
@@ -98,7 +99,11 @@ async def test_the_gate_refuses_what_the_page_would_not_offer_and_says_why(inbox
         "Refused, over_limit: the amount is above your approval limit "
         "('alice' may approve up to 1000; this action is 1500)."
     ]
-    assert (await decisions_of(handle)).decisions == []
+    status = await decisions_of(handle)
+    assert ([(r.code, r.reviewer, r.via) for r in status.refusals], status.decisions) == (
+        [("over_limit", "alice", "update")],
+        [],
+    )
 
 
 async def test_a_high_risk_approval_waits_for_confirmation_then_completes(inbox_live: InboxStack) -> None:
@@ -113,6 +118,10 @@ async def test_a_high_risk_approval_waits_for_confirmation_then_completes(inbox_
     finally:
         await bob.close()
     assert after.flashes == [f"Approved {handle.id} (approval-1): accepted."]
+    # The gate verified the inbox's token as bob's decision on this request (high-risk refunds
+    # count only verified decisions).
+    [applied] = (await decisions_of(handle)).decisions
+    assert (applied.decision.reviewer, applied.principal) == ("bob", "jwt:hitl-inbox#bob")
     result = await handle.result()
     assert (result.status, result.steps[1].decided_by) == (TaskStatus.COMPLETED, "bob")
 
@@ -186,3 +195,29 @@ async def test_answer_a_question(inbox_live: InboxStack) -> None:
     assert after.flashes == [f"Answered {handle.id} ({question.request_id}): accepted."]
     result = await handle.result()
     assert result.message == "no refund: the reviewer answered 'a replacement, no refund'"
+
+
+async def test_the_gate_refuses_the_inbox_proof_anywhere_else(inbox_live: InboxStack) -> None:
+    first = await inbox_live.waiting_refund(250)
+    second = await inbox_live.waiting_refund(250)
+    bob = await Reviewer.log_in(inbox_live, "bob")
+    try:
+        _, card = await bob.page(card_path(first.id))
+        await bob.post(card_path(first.id) + "/decide", {**card.forms["approve-form"], "confirm": "yes"})
+    finally:
+        await bob.close()
+    [applied] = (await decisions_of(first)).decisions
+    signed = applied.decision
+    tries = {
+        "replayed on another task": signed,
+        "named someone else": signed.model_copy(update={"reviewer": "carol"}),
+        "unsigned": signed.model_copy(update={"proof": None}),
+    }
+    answers = {name: await send_decision(inbox_live.client, second.id, d) for name, d in tries.items()}
+    assert {name: (a.answer, a.code) for name, a in answers.items()} == {
+        "replayed on another task": (Answer.REFUSED, "wrong_workflow"),
+        "named someone else": (Answer.REFUSED, "bad_signature"),
+        "unsigned": (Answer.REFUSED, "unverified"),
+    }
+    assert (await decisions_of(second)).decisions == []
+    await second.terminate("test done")
