@@ -43,8 +43,6 @@ from workers.stack import Stack
 
 RESULTS = Path(__file__).parent / "results" / "reviewer_speed.json"
 HITL = str(Path(sys.executable).parent / "hitl")
-WEB_UI_DECISION = '{"outcome": "approve", "reviewer": "alice"}'
-"""What a reviewer enters in the Web UI's signal dialog."""
 BATCH_QUERY = 'HitlAssignees = "support-leads" AND HitlActionType = "issue_refund" AND HitlAmount <= 500'
 
 
@@ -55,7 +53,13 @@ class Bench:
         self.stack = stack
         self.client = client
         self.pool = pool
-        self.env = {**os.environ, "TEMPORAL_ADDRESS": stack.address, **stack.codec.key_env}
+        # The state folder holds the demo reviewers' keys: the CLI signs with them.
+        self.env = {
+            **os.environ,
+            "TEMPORAL_ADDRESS": stack.address,
+            "HITL_STATE_DIR": str(stack.state),
+            **stack.codec.key_env,
+        }
         self.commands = 0
 
     def hitl(self, *args: str) -> str:
@@ -177,6 +181,16 @@ async def fresh(bench: Bench, prefix: str, count: int) -> list[WorkflowHandle[An
     return handles
 
 
+async def web_ui_one(bench: Bench, page: Any, handle: WorkflowHandle[Any, TaskResult]) -> Scenario:
+    """The Web UI's signal dialog, with the decision `hitl sign` prints pasted into it (a
+    high-risk refund counts only signed decisions)."""
+
+    async def sign() -> str:
+        return await asyncio.to_thread(bench.hitl, "sign", "approve", handle.id, "--as", "alice")
+
+    return await browser_scenarios.web_ui_one(page, bench.stack.ui_url, handle, sign)
+
+
 async def in_browser(bench: Bench, n: int) -> list[Scenario]:
     """The inbox (1, n one by one, n as a batch) and the Web UI's signal dialog (1), in Chromium."""
     if not chromium_found():
@@ -196,9 +210,7 @@ async def in_browser(bench: Bench, n: int) -> list[Scenario]:
                 await browser_scenarios.inbox_one(page, inbox, (await fresh(bench, "inbox-one", 1))[0]),
                 await browser_scenarios.inbox_each(page, inbox, await fresh(bench, "inbox-each", n)),
                 await browser_scenarios.inbox_batch(page, inbox, await fresh(bench, "inbox-batch", n)),
-                await browser_scenarios.web_ui_one(
-                    page, bench.stack.ui_url, (await fresh(bench, "ui-one", 1))[0], WEB_UI_DECISION
-                ),
+                await web_ui_one(bench, page, (await fresh(bench, "ui-one", 1))[0]),
             ]
         finally:
             await browser.close()

@@ -9,6 +9,7 @@ measured.
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from temporalio.client import WorkflowHandle
@@ -27,15 +28,15 @@ class Counted:
         self.page = page
         self.keys = 0
         self.clicks = 0
+        self.commands = 0
 
     async def press(self, key: str) -> None:
         self.keys += 1
         await self.page.keyboard.press(key)
 
-    async def type(self, text: str) -> None:
-        """Count `text` as typed, one key per character; it is inserted at once, because the Web
-        UI's editor closes brackets and quotes itself as a person types."""
-        self.keys += len(text)
+    async def paste(self, text: str) -> None:
+        """Paste `text` (one key: the Web UI's editor closes brackets itself as a person types)."""
+        self.keys += 1
         await self.page.keyboard.insert_text(text)
 
     async def click(self, locator: Any) -> None:
@@ -79,7 +80,7 @@ def scenario(
     return Scenario(
         name=name,
         requests=len(handles),
-        commands=0,
+        commands=page.commands,
         seconds_to_decided=decided - start,
         seconds_to_completed=done - start,
         seconds_per_request=(decided - start) / len(handles),
@@ -143,10 +144,11 @@ async def inbox_batch(page: Any, inbox: str, handles: list[WorkflowHandle[Any, T
 
 
 async def web_ui_one(
-    page: Any, ui_url: str, handle: WorkflowHandle[Any, TaskResult], decision: str
+    page: Any, ui_url: str, handle: WorkflowHandle[Any, TaskResult], sign: Callable[[], Awaitable[str]]
 ) -> Scenario:
-    """The Temporal Web UI: the card in User Metadata, then More Actions, Send a Signal, pick
-    `decide`, type the decision's JSON, submit."""
+    """The Temporal Web UI: the card in User Metadata; `sign` (the reviewer's `hitl sign` in a
+    terminal) makes the signed decision; then More Actions, Send a Signal, pick `decide`, paste
+    it, submit."""
     from playwright.async_api import expect
 
     counted = Counted(page)
@@ -156,15 +158,17 @@ async def web_ui_one(
         timeout=TIMEOUT_MS
     )
     start = time.monotonic()
+    decision = await sign()
+    counted.commands += 1
     await counted.click(page.get_by_role("button", name="More Actions"))
     await counted.click(page.get_by_role("menuitem", name="Send a Signal"))
     dialog = page.locator("dialog[open]")
     await counted.click(dialog.get_by_test_id("signal-select-button"))
     await counted.click(page.get_by_role("option", name="decide", exact=True))
     await counted.click(dialog.get_by_role("textbox", name="Data"))
-    await counted.type(decision)
+    await counted.paste(decision.strip())
     await counted.click(dialog.get_by_text("Single JSON payload supported."))
     await counted.click(dialog.get_by_role("button", name="Submit"))
     decided = await applied([handle])
-    name = "Web UI signal dialog, 1 request: 7 clicks, the JSON typed"
+    name = "Web UI signal dialog, 1 request: hitl sign, 7 clicks, paste"
     return scenario(name, [handle], counted, start, decided, await completed([handle]))
