@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hitl.contracts import Outcome, ReviewRequest
+from hitl.contracts.facts import claim_lines
 from hitl.contracts.verdict import RiskTier
 from hitl.inbox.reading import Item
 from hitl.reason_codes import REASON_CODES
@@ -40,7 +41,7 @@ def card_of(item: Item) -> Card:
     return Card(
         item=item,
         facts=facts(request),
-        rules=[(r.id, r.text, str(getattr(r, "basis", "") or "")) for r in request.verdict.reasons],
+        rules=[(r.id, r.text, r.basis) for r in request.verdict.reasons],
         args=[(k, _value(v)) for k, v in sorted(request.action.args.items())],
         outcomes=[o.value for o in request.allowed_outcomes],
         high_risk=request.verdict.risk_tier in HIGH_RISK,
@@ -48,18 +49,20 @@ def card_of(item: Item) -> Card:
 
 
 def facts(request: ReviewRequest) -> list[tuple[str, str]]:
-    """What the system established about the action (the verdict's facts where the policy
-    recorded them), then the agent's risk signals, labelled as its claims."""
+    """What the system established about the action (the verdict's facts, as the gate's card
+    words them), then the agent's claims about it, labelled as such."""
     shown: list[tuple[str, str]] = []
-    established = getattr(request.verdict, "facts", None)
-    if established is not None:
-        dumped = established.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-        shown += [(k.replace("_", " "), _value(v)) for k, v in sorted(dumped.items())]
-    signals = request.action.signals.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-    shown += [(f"{k.replace('_', ' ')} (agent's claim)", _value(v)) for k, v in sorted(signals.items())]
     if request.verdict.required_limit is not None:
-        shown.insert(0, ("approval limit needed", f"{request.verdict.required_limit:g}"))
+        shown.append(("approval limit needed", f"{request.verdict.required_limit:g}"))
+    if request.verdict.facts is not None:
+        shown += [_pair(line) for line in request.verdict.facts.lines()]
+    shown += [(f"{name} (agent's claim)", value) for name, value in map(_pair, claim_lines(request.action))]
     return shown
+
+
+def _pair(line: str) -> tuple[str, str]:
+    name, sep, value = line.partition(": ")
+    return (name, value) if sep else ("", line)
 
 
 def reason_codes() -> list[tuple[str, str]]:
