@@ -95,7 +95,10 @@ def processes_of(state: Path) -> list[psutil.Process]:
 
 async def all_stopped(state: Path) -> None:
     """Wait until no process of this state folder is left; fail naming those still running."""
-    await assert_eventually(lambda: asyncio.to_thread(processes_of, state), lambda alive: alive == [])
+    # Workers give in-flight activities up to 30 s to finish when stopped (workers/running.py).
+    await assert_eventually(
+        lambda: asyncio.to_thread(processes_of, state), lambda alive: alive == [], within=90
+    )
 
 
 def second_shell_env(**extra: str) -> dict[str, str]:

@@ -28,7 +28,7 @@ from store.signing import generate_key_file
 from tests.codec_keys import TEST_KEYS, TEST_KEYS_ENV
 from tests.deploy_manifests import container, deployments, environment, mounts, named
 from tests.otlp_collector import Collector
-from tests.support import assert_eventually, unique
+from tests.support import assert_eventually, pin_test_keys, signed_by_key, unique
 from workers.local.dev_server import dev_server, start_dev_server
 from workers.local.ports import free_port
 from workers.local.postgres import EmbeddedPostgres
@@ -136,6 +136,8 @@ async def test_the_manifests_workers_complete_a_gated_task(tmp_path: Path) -> No
             await asyncio.to_thread(run_migration_job, secrets, tmp_path / "migrate.log")
             standins = {"HITL_OTLP_ENDPOINT": collector.endpoint}
             agent = Pod("hitl-agent-worker", tmp_path / "agent", secrets, standins)
+            # The risk owner's part: pin the reviewers' keys in the policies (test keys here).
+            pin_test_keys(agent.file(agent.env["HITL_POLICY_DIR"]))
             notification = Pod("hitl-notification-worker", tmp_path / "notification", secrets, standins)
             pods = [agent, notification]
             for pod in pods:
@@ -161,7 +163,8 @@ async def test_the_manifests_workers_complete_a_gated_task(tmp_path: Path) -> No
             )
             handle = await start_task(client, task)
             assert await wait_for_review(handle) is not None
-            await decide(client, handle.id, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
+            approval = Decision(outcome=Outcome.APPROVE, reviewer="alice")
+            await decide(client, handle.id, await signed_by_key(client, handle.id, approval))
             assert (await handle.result()).status is TaskStatus.COMPLETED
             outbox = Path(notification.env["HITL_STATE_DIR"]) / "outbox.jsonl"
             assert task.task_id in outbox.read_text()

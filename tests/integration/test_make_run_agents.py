@@ -11,8 +11,10 @@ import pytest
 
 from hitl.client import connect
 from hitl.codec import load_codec_keys
-from hitl.contracts import StepStatus, TaskResult, TaskStatus
+from hitl.contracts import StepStatus, TaskResult, TaskStatusView
+from hitl.names import STATUS_QUERY
 from tests.integration.make_run import StackRun, all_stopped, second_shell_env, stack_env
+from tests.support import assert_eventually
 
 pytestmark = pytest.mark.integration
 
@@ -44,15 +46,18 @@ async def run_sample(tmp_path: Path, agent: str) -> dict[str, str]:
         assert approved.returncode == 0, approved.stderr
         keys = load_codec_keys({"HITL_CODEC_KEY_FILE": str(state / "codec-keys")})
         client = await connect(target_host=f"127.0.0.1:{env['HITL_TEMPORAL_PORT']}", codec_keys=keys)
-        done = await client.get_workflow_handle(gated, result_type=TaskResult).result()
-        assert (done.status, [(s.tool, s.status) for s in done.steps]) == (
-            TaskStatus.COMPLETED,
-            [
-                ("lookup_order", StepStatus.EXECUTED),
-                ("issue_refund", StepStatus.EXECUTED),
-                ("close_ticket", StepStatus.EXECUTED),
-            ],
+        handle = client.get_workflow_handle(gated, result_type=TaskResult)
+        # The approved refund runs (what follows may wait for reviews of its own on a fresh demo,
+        # where no human decision has calibrated the agent's confidence yet).
+        view = await assert_eventually(
+            lambda: handle.query(STATUS_QUERY, result_type=TaskStatusView),
+            lambda v: ("issue_refund", StepStatus.EXECUTED) in [(s.tool, s.status) for s in v.steps],
+            within=90,
         )
+        assert [(s.tool, s.status, s.decided_by) for s in view.steps][:2] == [
+            ("lookup_order", StepStatus.EXECUTED, None),
+            ("issue_refund", StepStatus.EXECUTED, "alice"),
+        ]
     finally:
         assert await run.stop(signal.SIGINT) == -signal.SIGINT
     await all_stopped(state)
@@ -68,9 +73,7 @@ async def test_make_run_openai_agents(tmp_path: Path) -> None:
 
 async def test_make_run_langgraph(tmp_path: Path) -> None:
     statuses = await run_sample(tmp_path, "langgraph")
-    # The first sample's email stops at the graph's own review interrupt, answered at the gate.
-    assert statuses == {
-        "demo-langgraph-1": "WAITING for support-leads - Send email_customer?",
-        "demo-langgraph-2": statuses["demo-langgraph-2"],
-    }
-    assert statuses["demo-langgraph-2"].startswith("WAITING for support-leads - issue_refund(")
+    # No human decision has calibrated the agent's confidence yet: the small refund waits too
+    # (once it runs, the graph's own review interrupt stops its email at the same gate).
+    assert sorted(statuses) == ["demo-langgraph-1", "demo-langgraph-2"]
+    assert all(s.startswith("WAITING for support-leads - issue_refund(") for s in statuses.values()), statuses
