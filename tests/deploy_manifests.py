@@ -10,7 +10,13 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
-from hitl.settings import AgentWorkerSettings, CodecServerSettings, HitlSettings, NotificationWorkerSettings
+from hitl.settings import (
+    AgentWorkerSettings,
+    CodecServerSettings,
+    HitlSettings,
+    InboxProcessSettings,
+    NotificationWorkerSettings,
+)
 
 ROOT = Path(__file__).parents[1]
 DEPLOY = ROOT / "deploy"
@@ -21,6 +27,7 @@ SETTINGS: dict[str, type[HitlSettings]] = {
     "workers.agent": AgentWorkerSettings,
     "workers.notification": NotificationWorkerSettings,
     "workers.codec_server": CodecServerSettings,
+    "hitl.inbox": InboxProcessSettings,
 }
 """The module each container runs, and the settings model that process reads."""
 

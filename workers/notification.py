@@ -45,7 +45,9 @@ def build_notification_worker(
     task_queue: str | None = None,
 ) -> Worker:
     """Build the notification worker with the channels `settings` configure."""
-    notifier = NotificationActivities(build_channels(settings), limiter=ChannelRateLimiter(settings.rates))
+    notifier = NotificationActivities(
+        build_channels(settings), limiter=ChannelRateLimiter(settings.rates), inbox_url=settings.inbox_url
+    )
     return Worker(
         client,
         task_queue=task_queue or settings.notify_task_queue,

@@ -4,11 +4,13 @@ Starts the embedded PostgreSQL (migrated by its migrator role; the workers conne
 role, and sign audit checkpoints with a key in the state folder), the codec server (payloads are
 encrypted: it lets the Web UI and the CLI read them, on :8234), the Temporal dev server (persisted
 to one SQLite file, Web UI on :8233 wired to the codec server, HITL search attributes registered),
-the agent worker and the notification worker as separate processes, then the sample refund tasks.
-For each task that waits, it prints the Web UI link and the `temporal workflow signal` command that
-approves it (through the codec server). Ctrl-C stops every process it started; the state folder
-keeps tasks (and the payload key) for the next run. While it runs, the `hitl` CLI finds it
-through `stack.env` in the state folder (`hitl.settings.stack_file`).
+the agent worker and the notification worker as separate processes, the reviewer inbox (:8235, a
+trusted issuer in the stack's policies, demo logins made at its start), then the sample refund
+tasks. For each task that waits, it prints the Web UI link and the `temporal workflow signal`
+command that approves it (through the codec server), and the inbox's address with a demo login.
+Ctrl-C stops every process it started; the state folder keeps tasks (and the payload key) for the
+next run. While it runs, the `hitl` CLI finds it through `stack.env` in the state folder
+(`hitl.settings.stack_file`).
 """
 
 import argparse
@@ -43,6 +45,7 @@ from workers.demo_keys import prepare_demo_policies
 from workers.framework_samples import FRAMEWORK_WORKFLOWS, framework_tasks, start_demo_model
 from workers.local.codec import StackCodec, stack_codec
 from workers.local.dev_server import dev_server, start_dev_server
+from workers.local.inbox import demo_login, inbox_url, pin_inbox, start_inbox
 from workers.local.make_parent import MakeParent
 from workers.local.ports import port_in_use, wait_for_port
 from workers.local.postgres import EmbeddedPostgres, start_migrated
@@ -68,10 +71,13 @@ class Stack:
         ui_port: int | None = UI_PORT,
         codec_port: int = CODEC_PORT,
         agent: str | None = None,
+        inbox_port: int | None = None,
     ) -> None:
         self.settings = settings
         self.agent = agent
         """Which agent framework's samples to start (`FRAMEWORK_WORKFLOWS`), or None for the default."""
+        self.inbox_port = inbox_port
+        """Where the reviewer inbox listens; None: no inbox."""
         self.temporal_port = temporal_port
         self.ui_port = ui_port
         self.codec_port = codec_port
@@ -85,13 +91,14 @@ class Stack:
         """The policies the workers run: a copy with the demo reviewers' keys pinned, once started."""
 
     async def start(self) -> Client:
-        """Start PostgreSQL, the codec server, Temporal and both workers; return a connected client.
+        """Start PostgreSQL, the codec server, Temporal, both workers and the inbox; return a
+        connected client.
 
         Raises:
             RuntimeError: A port is taken or a process did not start.
             ConfigError: The environment configures payload keys that do not load.
         """
-        for port in (self.temporal_port, self.ui_port, self.codec_port):
+        for port in (self.temporal_port, self.ui_port, self.codec_port, self.inbox_port):
             if port is not None and port_in_use(port):
                 raise RuntimeError(f"port {port} is in use: stop what runs there (another `make run`?)")
         self.state.mkdir(parents=True, exist_ok=True)
@@ -117,6 +124,8 @@ class Stack:
         log.info("Temporal dev server ready on %s, Web UI %s", self.address, self.ui_url)
         self.policy_dir = prepare_demo_policies(self.settings.policy_dir, self.state)
         log.info("policies with demo reviewer keys pinned: %s", self.policy_dir)
+        if self.inbox_port is not None:
+            pin_inbox(self.policy_dir, self.state)
         self.worker_env = {
             "TEMPORAL_ADDRESS": self.address,
             "HITL_DATABASE_URL": self.postgres.worker_dsn,
@@ -126,6 +135,7 @@ class Stack:
             "HITL_POLICY_DIR": str(self.policy_dir),
             "HITL_NOTIFY_TASK_QUEUE": self.settings.notify_task_queue,
             **self.codec.key_env,
+            **({"HITL_INBOX_URL": inbox_url(self.inbox_port)} if self.inbox_port else {}),
         }
         if self.settings.llm_base_url:
             self.worker_env["HITL_LLM_BASE_URL"] = self.settings.llm_base_url
@@ -143,6 +153,9 @@ class Stack:
             child = Child(name, [sys.executable, "-m", module], logs / f"{name}.log", self.worker_env)
             self.children.append(child.start())
             log.info("%s started (log: %s)", name, child.log_file)
+        if self.inbox_port is not None:
+            self.children.append(await start_inbox(self.state, self.inbox_port, self.worker_env))
+            log.info("reviewer inbox on %s", inbox_url(self.inbox_port))
         self.stack_file = write_stack_file(self.state, self.cli_env())
         return client
 
@@ -266,6 +279,7 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
     # Where `hitl` finds this stack (its address, keys, database) from any folder.
     here = f"HITL_STATE_DIR={quote(str(stack.state))}"
     lines = ["", "Sample refund tasks:"]
+    deciders: list[str] = []
     for task in tasks:
         handle = client.get_workflow_handle(task.task_id, result_type=TaskResult)
         state = await _settle(handle)
@@ -279,6 +293,7 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
             continue
         request = state.requests[0]
         reviewer = reviewer_for(request, policy) or "alice"
+        deciders.append(reviewer)
         outcome, also = "approve", ""
         if request.kind is RequestKind.QUESTION:
             outcome, also = "answer", f" --answer {quote(SAMPLE_ANSWER)}"
@@ -293,6 +308,9 @@ async def report(client: Client, tasks: list[AgentTaskInput], stack: Stack) -> N
             f'--workflow-id {task_id} --name decide --input "$({sign})"',
             f"    Or:      {here} {hitl} {outcome} {who}",
         ]
+    if stack.inbox_port is not None:
+        login = demo_login(stack.state, deciders[0] if deciders else "alice")
+        lines += ["", f"Reviewer inbox: {inbox_url(stack.inbox_port)}  (demo login: {login})"]
     lines += [
         "",
         f"Demo reviewers sign with the keys in {stack.state / 'reviewer-keys'} (pinned in {stack.policy_dir}).",
@@ -340,6 +358,7 @@ async def main(argv: list[str] | None = None) -> int:
         ui_port=settings.ui_port,
         codec_port=settings.codec_port,
         agent=args.agent,
+        inbox_port=settings.inbox_port,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -4,6 +4,7 @@ from temporalio import activity
 
 from activities.notify.channel import Channel
 from activities.notify.rate_limit import ChannelRateLimiter
+from activities.notify.render import with_inbox_link
 from hitl import activity_names
 from hitl.contracts import Notice, NotifyResult
 
@@ -17,12 +18,14 @@ class NotificationActivities:
         channels: dict[str, Channel],
         default: str = "console",
         limiter: ChannelRateLimiter | None = None,
+        inbox_url: str | None = None,
     ) -> None:
         if default not in channels:
             raise ValueError(f"default channel {default!r} is not configured")
         self._channels = channels
         self._default = default
         self._limiter = limiter or ChannelRateLimiter({})
+        self._inbox_url = inbox_url
 
     @activity.defn(name=activity_names.NOTIFY)
     async def notify(self, notice: Notice) -> NotifyResult:
@@ -32,6 +35,7 @@ class NotificationActivities:
         if channel is None:
             activity.logger.warning("channel %s is not configured; using %s", notice.channel, self._default)
             channel = self._channels[self._default]
+        notice = with_inbox_link(notice, self._inbox_url)
         waited = await self._limiter.acquire(channel.name)
         if waited:
             activity.logger.info("rate limit: waited %.2f s for %s", waited, channel.name)

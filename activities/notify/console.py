@@ -55,7 +55,8 @@ class ConsoleOutboxChannel:
 def _render(notice: Notice) -> str:
     bar = "=" * 78
     decide = f"  CLI: {notice.cli_command}\n" if notice.cli_command else ""
+    inbox = f"  Inbox: {notice.inbox_url}\n" if notice.inbox_url else ""
     return (
         f"\n{bar}\n[{notice.kind.value}] to {', '.join(notice.groups)}: {notice.title}\n"
-        f"  UI:  {notice.ui_url}\n{decide}{bar}\n"
+        f"{inbox}  UI:  {notice.ui_url}\n{decide}{bar}\n"
     )

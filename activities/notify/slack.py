@@ -64,19 +64,14 @@ def slack_message(notice: Notice) -> dict[str, Any]:
             },
         },
     ]
-    if notice.ui_url:
-        blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": "Open in the Temporal UI"},
-                        "url": notice.ui_url,
-                    }
-                ],
-            }
-        )
+    links = [("Decide in the inbox", notice.inbox_url), ("Open in the Temporal UI", notice.ui_url)]
+    buttons = [
+        {"type": "button", "text": {"type": "plain_text", "text": label}, "url": url}
+        for label, url in links
+        if url
+    ]
+    if buttons:
+        blocks.append({"type": "actions", "elements": buttons})
     return {"text": notice.title, "blocks": blocks}
 
 

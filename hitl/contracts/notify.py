@@ -29,6 +29,9 @@ class Notice(Contract):
     summary: str
     """The context card (markdown)."""
     ui_url: str = ""
+    inbox_url: str = ""
+    """The request's page in the reviewer inbox; the notification worker adds it when
+    `HITL_INBOX_URL` is set (empty otherwise, and for outcome notices)."""
     cli_command: str = ""
     channel: str = "console"
     """Delivery channel chosen by the policy for the reviewer group."""

@@ -6,6 +6,7 @@ be ordered by risk times uncertainty.
 """
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from temporalio.client import Client, WorkflowExecution, WorkflowQueryFailedError
@@ -23,6 +24,16 @@ PARALLEL_QUERIES = 8
 """Queries in flight at once: enough to read a page of the queue quickly, gentle on the server."""
 
 
+@dataclass(frozen=True)
+class QueuedRequest:
+    """One open request with the workflow run that holds it (for a front end that decides it)."""
+
+    workflow_id: str
+    run_id: str
+    workflow_type: str
+    request: ReviewRequest
+
+
 async def read_inbox(
     client: Client, filters: InboxFilter, now: datetime, by: str = "deadline"
 ) -> list[InboxEntry]:
@@ -32,28 +43,53 @@ async def read_inbox(
         hitl.review.queue.QueryValueError: A filter value cannot be used in a query.
         temporalio.service.RPCError: Temporal cannot be reached or refused the query.
     """
+    entries = [
+        [entry_of(e.id, r, now) for r in pending.requests] if pending else [_from_attributes(e, now)]
+        for e, pending in await _open_tasks(client, filters, now)
+    ]
+    return order([entry for found in entries for entry in found if matches(entry, filters)], by)
+
+
+async def read_requests(client: Client, filters: InboxFilter, now: datetime) -> list[QueuedRequest]:
+    """The open requests of the tasks `filters` select, with their runs; tasks whose worker does
+    not answer are left out (nothing could be decided on them).
+
+    Raises:
+        hitl.review.queue.QueryValueError: A filter value cannot be used in a query.
+        temporalio.service.RPCError: Temporal cannot be reached or refused the query.
+    """
+    return [
+        QueuedRequest(e.id, e.run_id, e.workflow_type, r)
+        for e, pending in await _open_tasks(client, filters, now)
+        if pending is not None
+        for r in pending.requests
+    ]
+
+
+async def _open_tasks(
+    client: Client, filters: InboxFilter, now: datetime
+) -> list[tuple[WorkflowExecution, PendingResult | None]]:
+    """The tasks `filters` select, each with its `pending` answer (None: its worker did not answer)."""
     query = build_query(filters, now)
     executions = [e async for e in client.list_workflows(query, limit=filters.limit)]
     gate = asyncio.Semaphore(PARALLEL_QUERIES)
-    per_task = await asyncio.gather(*(_entries(client, e, now, gate) for e in executions))
-    return order([entry for entries in per_task for entry in entries if matches(entry, filters)], by)
+
+    async def one(execution: WorkflowExecution) -> PendingResult | None:
+        handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
+        try:
+            async with gate:
+                pending: PendingResult = await handle.query(
+                    PENDING_QUERY, result_type=PendingResult, rpc_timeout=QUERY_TIMEOUT
+                )
+        except (RPCError, WorkflowQueryFailedError):
+            return None
+        return pending
+
+    return list(zip(executions, await asyncio.gather(*(one(e) for e in executions)), strict=True))
 
 
-async def _entries(
-    client: Client, execution: WorkflowExecution, now: datetime, gate: asyncio.Semaphore
-) -> list[InboxEntry]:
-    handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
-    try:
-        async with gate:
-            pending: PendingResult = await handle.query(
-                PENDING_QUERY, result_type=PendingResult, rpc_timeout=QUERY_TIMEOUT
-            )
-    except (RPCError, WorkflowQueryFailedError):
-        return [_from_attributes(execution, now)]
-    return [_from_request(execution.id, r, now) for r in pending.requests]
-
-
-def _from_request(workflow_id: str, request: ReviewRequest, now: datetime) -> InboxEntry:
+def entry_of(workflow_id: str, request: ReviewRequest, now: datetime) -> InboxEntry:
+    """The queue line of one open request."""
     risk = request.verdict.risk_tier.value
     return InboxEntry(
         workflow_id=workflow_id,

@@ -6,6 +6,7 @@
 | notification worker | `NotificationWorkerSettings` | `python -m workers.notification` |
 | command line | `CliSettings` | `hitl ...` |
 | local stack | `StackSettings` | `make run` (`python -m workers.stack`) |
+| reviewer inbox | `InboxProcessSettings` | `python -m hitl.inbox` |
 """
 
 from pathlib import Path
@@ -28,6 +29,7 @@ from hitl.settings.groups import (
     StateSettings,
     TelemetrySettings,
 )
+from hitl.settings.inbox import InboxLinkSettings, InboxPortSettings, InboxSettings
 
 
 class WorkerSettings(LoggingSettings, TelemetrySettings, CodecKeySettings, HealthSettings):
@@ -62,7 +64,9 @@ class AgentWorkerSettings(
     """Bearer key for the `HITL_SENTIMENT_BASE_URL` endpoint."""
 
 
-class NotificationWorkerSettings(WorkerSettings, OutboxSettings, NotifyQueueSettings, ChannelSettings):
+class NotificationWorkerSettings(
+    WorkerSettings, OutboxSettings, NotifyQueueSettings, ChannelSettings, InboxLinkSettings
+):
     """The notification worker: notification activities and their channels; no database."""
 
 
@@ -88,7 +92,12 @@ class CliSettings(
 
 
 class StackSettings(
-    LoggingSettings, OutboxSettings, PolicySettings, NotifyQueueSettings, AuditAnchorSettings
+    LoggingSettings,
+    OutboxSettings,
+    PolicySettings,
+    NotifyQueueSettings,
+    AuditAnchorSettings,
+    InboxPortSettings,
 ):
     """The local stack (`make run`): it hands these on to the workers it starts."""
 
@@ -126,11 +135,18 @@ class CodecServerSettings(LoggingSettings, CodecKeySettings):
         return value
 
 
+class InboxProcessSettings(
+    InboxSettings, LoggingSettings, TelemetrySettings, PolicySettings, CodecKeySettings
+):
+    """The reviewer inbox: the web app reviewers decide in; no database."""
+
+
 PROCESSES: dict[str, type[HitlSettings]] = {
     "agent worker": AgentWorkerSettings,
     "notification worker": NotificationWorkerSettings,
     "`hitl` CLI": CliSettings,
     "local stack": StackSettings,
     "codec server": CodecServerSettings,
+    "reviewer inbox": InboxProcessSettings,
 }
 """Every process kind and its settings model, in the order the configuration table names them."""

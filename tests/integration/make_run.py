@@ -61,6 +61,14 @@ class StackRun:
         found = (re.match(r"^    (?:Approve|Answer): +(.*)$", line) for line in self.lines)
         return [m.group(1) for m in found if m]
 
+    def inbox_login(self) -> tuple[str, str, str]:
+        """The printed inbox address and demo login (address, name, password)."""
+        found = [
+            re.match(r"^Reviewer inbox: (\S+)  \(demo login: (\S+) / (\S+)\)$", line) for line in self.lines
+        ]
+        [match] = [m for m in found if m]
+        return match.group(1), match.group(2), match.group(3)
+
     async def stop(self, sig: signal.Signals) -> int:
         """Send `sig` to `make` alone (not its process group); return make's exit code."""
         self.process.send_signal(sig)
@@ -117,4 +125,5 @@ def stack_env(state: Path) -> dict[str, str]:
         "HITL_TEMPORAL_PORT": str(free_port()),
         "HITL_UI_PORT": str(free_port()),
         "HITL_CODEC_PORT": str(free_port()),
+        "HITL_INBOX_PORT": str(free_port()),
     }

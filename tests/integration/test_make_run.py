@@ -1,13 +1,16 @@
 """`make run` as a user runs it: it prints the waiting sample tasks with the exact command that
-approves each; that command works as printed, and so do the CLI's commands from a second shell;
+approves each; that command works as printed, and so do the CLI's commands from a second shell
+and the printed inbox login;
 SIGINT or SIGTERM sent to `make` alone stops every process; a second run finds the state it left,
 waiting tasks still waiting."""
 
 import asyncio
+import re
 import signal
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
 from hitl.client import connect
@@ -75,6 +78,15 @@ async def test_the_main_job_prints_working_commands_stops_cleanly_and_keeps_its_
             assert shell.returncode == 0, (command, shell.stderr)
             if command == "hitl audit verify":
                 assert shell.stdout.startswith("audit chain intact: "), shell.stdout
+        # The inbox's root is its login page, and the printed demo login works.
+        url, name, password = first.inbox_login()
+        async with httpx.AsyncClient(base_url=url) as inbox:
+            page = await inbox.get("/")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+            assert (page.status_code, csrf is not None) == (200, True)
+            login = {"csrf": csrf.group(1) if csrf else "", "name": name, "password": password}
+            done = await inbox.post("/login", data=login)
+            assert (done.status_code, done.headers["location"]) == (303, "/queue")
         running = {p.name() for p in processes_of(state)}
         assert {"postgres", "temporal"} <= running, running  # the check below can see them
     finally:

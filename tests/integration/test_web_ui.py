@@ -9,11 +9,8 @@ with a message where it is missing.
 """
 
 import json
-import os
-import shutil
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -26,22 +23,11 @@ from tests.history_payloads import readable_text
 from tests.integration.cli_runner import hitl
 from tests.integration.conftest import LiveStack
 from tests.support import assert_eventually, policy_copy, unique
+from workers.local.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_found
 from workers.local.scratch import scratch_stack
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = os.environ.get("HITL_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    # Without these Chromium keeps calling home, which floods a closed network.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 UI_TIMEOUT_MS = 30_000
 ENCRYPTED = "YmluYXJ5L2VuY3J5cHRlZA=="  # base64 of binary/encrypted
 
@@ -49,7 +35,7 @@ ENCRYPTED = "YmluYXJ5L2VuY3J5cHRlZA=="  # base64 of binary/encrypted
 @pytest.fixture(scope="module")
 async def ui_live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveStack]:
     """The local stack with its Web UI on a free port."""
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+    if not chromium_found():
         pytest.skip(f"Web UI test needs Chromium at {CHROMIUM}: `apt-get install -y chromium` (.ci/run does)")
     pytest.importorskip("playwright.async_api", reason="the playwright package drives Chromium (dev extra)")
     state = tmp_path_factory.mktemp("ui-stack")

@@ -58,7 +58,7 @@ TEMPORAL_VARIABLES = {
 
 WORKERS = sorted(deployments())
 
-TEMPORAL_CLIENTS = {"workers.agent", "workers.notification"}
+TEMPORAL_CLIENTS = {"workers.agent", "workers.notification", "hitl.inbox"}
 """The processes that connect to Temporal (the codec server only converts payloads)."""
 
 
@@ -110,9 +110,8 @@ def test_every_path_is_where_a_volume_puts_it(name: str, monkeypatch: pytest.Mon
     if "outbox" in type(settings).model_fields:
         assert "emptyDir" in volumes[str(settings.outbox.parent)]  # written on a read-only root
     assert health_port(deployment, "readinessProbe") == health_port(deployment, "livenessProbe")
-    served = (
-        settings.health_port if "health_port" in type(settings).model_fields else settings.codec_server_port
-    )
+    ports = ("health_port", "codec_server_port", "inbox_port")
+    served = next(getattr(settings, port) for port in ports if port in type(settings).model_fields)
     assert health_port(deployment, "livenessProbe") == served
 
 
@@ -185,10 +184,10 @@ class NotInTheImage:
             raise ModuleNotFoundError(f"{name} is not in the image")
 
 sys.meta_path.insert(0, NotInTheImage())
-import workers.agent, workers.notification, hitl.cli
+import workers.agent, workers.notification, hitl.cli, hitl.inbox.app
 hitl.cli.build_parser()
 """
-"""Import the workers and every CLI command as if only the image's distributions were installed."""
+"""Import the workers, every CLI command and the inbox as if only the image's distributions were installed."""
 
 
 def test_the_workers_and_the_cli_import_with_the_image_requirements_alone() -> None:

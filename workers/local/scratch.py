@@ -45,20 +45,23 @@ async def scratch_stack(
     state_dir: Path,
     *,
     with_ui: bool = False,
+    with_inbox: bool = False,
     pool_size: int = 3,
     policy_dir: Path | None = None,
     llm_base_url: str | None = None,
 ) -> AsyncIterator[ScratchStack]:
     """Start the stack in `state_dir` on free ports; stop every process on exit.
 
-    With `with_ui`, the Web UI listens on a free port too (and the workers' links point at it).
-    `policy_dir` replaces the packaged policies; `llm_base_url` plans refunds with that model.
+    With `with_ui`, the Web UI listens on a free port too (and the workers' links point at it);
+    with `with_inbox`, so does the reviewer inbox (and notices link to it). `policy_dir` replaces
+    the packaged policies; `llm_base_url` plans refunds with that model.
     """
     stack = Stack(
         scratch_settings(state_dir, policy_dir, llm_base_url),
         temporal_port=free_port(),
         ui_port=free_port() if with_ui else None,
         codec_port=free_port(),
+        inbox_port=free_port() if with_inbox else None,
     )
     try:
         client = await stack.start()
