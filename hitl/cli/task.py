@@ -1,4 +1,9 @@
-"""`hitl start`: start an agent task from a JSON file or arguments, as a service would."""
+"""`hitl start`: start an agent task from a JSON file or arguments, as a service would.
+
+The start is signed with the requester's key when one is found (`HITL_REQUESTER_KEY`, else
+`<requester>.key` in `HITL_REVIEWER_KEY_DIR`, else the local stack's demo keys), so the task
+records its requester as verified; otherwise the requester is only asserted.
+"""
 
 import argparse
 import json
@@ -13,6 +18,7 @@ from hitl.cli import exit_codes
 from hitl.client import connect, start_task
 from hitl.contracts import AgentTaskInput
 from hitl.errors import ConfigError
+from hitl.review.signing import find_key, read_key
 from hitl.settings import CliSettings
 from hitl.telemetry import configure_telemetry
 
@@ -53,12 +59,17 @@ async def start_command(args: argparse.Namespace) -> int:
     except (ValueError, OSError, ValidationError) as err:
         print(f"hitl start: invalid task: {err}", file=sys.stderr)
         return exit_codes.USAGE
+    settings = CliSettings.from_env()
     # With an OTLP endpoint configured, the task's trace starts here, as it would in a service.
-    telemetry = configure_telemetry(CliSettings.from_env(), "hitl-cli")
+    telemetry = configure_telemetry(settings, "hitl-cli")
     try:
         try:
+            found = find_key(
+                task.requester, settings.requester_key, settings.reviewer_key_dir, settings.state_dir
+            )
+            key = read_key(found) if found is not None else None
             client = await connect()
-            handle = await start_task(client, task)
+            handle = await start_task(client, task, requester_key=key)
         except RPCError as err:
             print(f"hitl start: Temporal is unavailable: {err}", file=sys.stderr)
             return exit_codes.UNAVAILABLE

@@ -15,17 +15,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hitl.contracts import Decision, Proof, ProofTarget, ProofType
 from hitl.errors import ConfigError
-from policies.identity import ED25519_PREFIX, normalize_name
+from policies.identity import normalize_name
+from policies.identity import public_key_text as public_key_text  # re-exported for signers
 from policies.proof import decision_bytes
 
 DEFAULT_VALIDITY_SECONDS = 3600
 """How long a signed decision counts unless the signer says otherwise."""
-
-
-def public_key_text(key: Ed25519PrivateKey) -> str:
-    """The `ed25519:<base64url>` form of a key's public half, as the policy pins it."""
-    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return ED25519_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def directory_line(name: str, key: Ed25519PrivateKey) -> str:
