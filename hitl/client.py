@@ -12,7 +12,6 @@ against the keys pinned in the policy and records the requester as verified (doc
 """
 
 import asyncio
-import base64
 import contextlib
 import time
 from datetime import timedelta
@@ -39,6 +38,7 @@ from hitl.contracts import (
 from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, DECIDE, PENDING_QUERY
 from hitl.telemetry import tracing_interceptor
 from policies.identity import public_key_text
+from policies.proof import signature_text
 from policies.requester_proof import input_digest, start_bytes
 
 Input = TypeVar("Input", bound=GatedInput)
@@ -110,8 +110,9 @@ def sign_start(
         key=public_key_text(key),
         signature="",
     )
-    signature = key.sign(start_bytes(proof, task.requester, task.kind))
-    signed = proof.model_copy(update={"signature": base64.urlsafe_b64encode(signature).decode().rstrip("=")})
+    signed = proof.model_copy(
+        update={"signature": signature_text(key.sign(start_bytes(proof, task.requester, task.kind)))}
+    )
     return unsigned.model_copy(update={"requester_proof": signed})
 
 

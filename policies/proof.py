@@ -203,6 +203,11 @@ def _check_binding(decision: Decision, proof: Proof, target: Target, now: dateti
     return ProofCheck()
 
 
+def signature_text(signature: bytes) -> str:
+    """A raw signature as proofs carry it: unpadded base64url."""
+    return base64.urlsafe_b64encode(signature).decode().rstrip("=")
+
+
 def _unb64(text: str) -> bytes:
     """Decode unpadded base64url."""
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

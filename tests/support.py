@@ -24,7 +24,7 @@ from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, Decision, FeedbackRecord, TaskResult
 from hitl.review.signer import target_of
-from hitl.review.signing import directory_line, sign
+from hitl.review.signing import directory_line, key_file_name, sign, write_key
 from hitl.settings import AgentWorkerSettings, NotificationWorkerSettings
 from policies.identity import normalize_name
 from workers.agent import build_agent_worker
@@ -141,6 +141,16 @@ def pin_test_keys(policy_dir: Path) -> None:
         text = path.read_text()
         if "\n[identity.keys]\n" in text:
             path.write_text(text.replace("\n[identity.keys]\n", f"\n[identity.keys]\n{lines}", 1))
+
+
+def key_folder(folder: Path, *names: str) -> Path:
+    """Write the test keys of `names` into `folder` as `hitl keys new` would; return it (for
+    `HITL_REVIEWER_KEY_DIR`)."""
+    for name in names:
+        path = folder / key_file_name(name)
+        if not path.exists():
+            write_key(path, reviewer_key(name))
+    return folder
 
 
 async def signed_by_key(
