@@ -52,6 +52,14 @@ def _task_from(args: argparse.Namespace) -> AgentTaskInput:
     return AgentTaskInput.model_validate(data)
 
 
+def _requester_key(requester: str, settings: CliSettings) -> Path | None:
+    """Where the requester's key is; None when there is none (or the name cannot name a key file)."""
+    try:
+        return find_key(requester, settings.requester_key, settings.reviewer_key_dir, settings.state_dir)
+    except ConfigError:
+        return None
+
+
 async def start_command(args: argparse.Namespace) -> int:
     """Start the task; print its workflow id (and its result with --wait)."""
     try:
@@ -64,9 +72,7 @@ async def start_command(args: argparse.Namespace) -> int:
     telemetry = configure_telemetry(settings, "hitl-cli")
     try:
         try:
-            found = find_key(
-                task.requester, settings.requester_key, settings.reviewer_key_dir, settings.state_dir
-            )
+            found = _requester_key(task.requester, settings)
             key = read_key(found) if found is not None else None
             client = await connect()
             handle = await start_task(client, task, requester_key=key)
