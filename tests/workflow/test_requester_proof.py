@@ -12,11 +12,7 @@ from policies.identity import public_key_text
 from tests.support import assert_eventually, reviewer_key, unique
 from tests.workflow.conftest import Harness
 
-REQUIRED = {
-    'require_verified = ["high_risk_write", "irreversible"]': (
-        'require_verified = ["high_risk_write", "irreversible"]\nrequire_verified_requester = true'
-    )
-}
+REQUIRED = {"require_verified_requester = false": "require_verified_requester = true"}
 
 
 async def started_event(h: Harness, task_id: str, kind: str) -> dict[str, Any]:
