@@ -9,8 +9,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hitl.client import sign_start
 from hitl.contracts import AgentTaskInput
+from hitl.reporting.timeline import render_timeline
 from policies.identity import IdentityRules, public_key_text
 from policies.requester_proof import StartedAs, check_requester, input_digest, start_bytes
+from store.audit_read import StoredEvent
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 OTHER = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
@@ -88,3 +90,24 @@ def test_every_refusal_has_its_code() -> None:
         (signed(expires_at=int(NOW.timestamp())), "expired"),
     ]
     assert [code(t) for t, _ in cases] == [expected for _, expected in cases]
+
+
+def test_the_audit_timeline_says_how_the_requester_was_established() -> None:
+    def started(**data: Any) -> str:
+        event = StoredEvent(
+            chain_pos=1,
+            seq=1,
+            kind="task_started",
+            actor="svc-support",
+            occurred_at=NOW,
+            recorded_at=NOW,
+            data=data,
+        )
+        return render_timeline("refund-1", [event]).splitlines()[-1].strip()
+
+    key = public_key_text(KEY)
+    assert started(requester_verified=True, requester_principal=key) == f"requester verified ({key})"
+    assert started(requester_verified=False, requester_principal=None) == "requester asserted"
+    assert (
+        started(requester_verified=False, requester_refused="expired") == "requester proof refused: expired"
+    )
