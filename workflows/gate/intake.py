@@ -28,6 +28,7 @@ FIELD_CODES = {
     "too_long": "field_too_long",
     "control_character": "control_character",
     "invalid_unicode": "invalid_unicode",
+    "string_unicode": "invalid_unicode",
     "too_deep": "too_deep",
     "too_large": "too_large",
 }
