@@ -109,6 +109,12 @@ async def test_hostile_input_updates_answer_with_a_refusal_code(harness: Harness
         assert isinstance(cause, ApplicationError)
         assert (cause.type, cause.non_retryable) == (code, True)
 
+    # Too large to enter history: turned away by the validator, so nothing is recorded.
+    with pytest.raises(WorkflowUpdateFailedError) as too_large:
+        await handle.execute_update(DECIDE, raw(decision_json(reviewer="r" * 300_000)))
+    assert isinstance(too_large.value.cause, ApplicationError)
+    assert too_large.value.cause.type == "too_large"
+
     status = await handle.query(STATUS_QUERY, result_type=TaskStatusView)
     assert [(r.code, r.via) for r in status.refusals] == [(code, "update") for _, code in cases]
     await harness.decide(handle, outcome="reject", reviewer="alice", reason_code="fraud_risk")

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from hitl.names import DECIDE, PENDING_QUERY, STATUS_QUERY
 
 from workflows.gate.gate import HumanGate
-from workflows.gate.intake import Malformed, parse_decision
+from workflows.gate.intake import MAX_DECISION_BYTES, Malformed, parse_decision
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
@@ -78,9 +78,11 @@ class DecisionHandlers:
         with the refusal's code (a non-retryable `ApplicationError` whose type is the code), a
         payload that is not a decision included.
 
-        There is deliberately no validator: a refused update enters history and the audit trail
-        like a refused signal, so an attempt to forge a decision is on record whichever way it
-        came (docs/identity.md measures what that costs in history).
+        The validator only turns away a payload too large to enter history (`too_large`, before
+        anything is recorded: accepting it would fail every later workflow task). Every other
+        refused update enters history and the audit trail like a refused signal, so an attempt to
+        forge a decision is on record whichever way it came (docs/identity.md measures what that
+        costs in history).
         """
         decision = self._intake(args, via="update")
         if decision is None:
@@ -90,6 +92,18 @@ class DecisionHandlers:
         if not receipt.accepted:
             raise ApplicationError(receipt.message, type=receipt.code, non_retryable=True)
         return receipt
+
+    @decide_update.validator
+    @raw_payload
+    def decide_update_fits(self, *args: RawValue) -> None:
+        """Refuse an update whose payload is larger than a decision can be (`too_large`)."""
+        size = sum(a.payload.ByteSize() if isinstance(a, RawValue) else len(str(a)) for a in args)
+        if size > MAX_DECISION_BYTES:
+            raise ApplicationError(
+                f"the update carries {size} bytes; a decision is at most {MAX_DECISION_BYTES}",
+                type="too_large",
+                non_retryable=True,
+            )
 
     def _intake(self, args: Sequence[RawValue], via: str) -> Decision | None:
         """The decision the payload holds, or None once its refusal is recorded."""
