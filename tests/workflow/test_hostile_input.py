@@ -40,6 +40,7 @@ HOSTILE_SIGNALS: list[tuple[RawValue, str]] = [
     (raw(b'{"outcome": "appr\xffove"}'), "not_json"),
     (raw(b'{"outcome": "approve", '), "not_json"),
     (raw(b"[" * 150_000 + b"]" * 150_000), "too_large"),
+    (raw(decision_json(reviewer="r" * 1_000_000)), "too_large"),
     (raw(b"[" * 50_000 + b"]" * 50_000), "too_deep"),
     (raw(DEEP), "too_deep"),
     (raw(b'{"outcome":"approve","reviewer":"al\\ud800ice"}'), "invalid_unicode"),
