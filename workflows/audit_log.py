@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from hitl import activity_names
@@ -25,8 +26,10 @@ with workflow.unsafe.imports_passed_through():
         RecordEventsInput,
         RecordEventsResult,
     )
+    from hitl.errors import AUDIT_DATA_ERROR
 
 from workflows import options
+from workflows.audit_substitute import storable_event, storable_feedback
 
 
 class AuditLog:
@@ -89,16 +92,32 @@ class AuditLog:
             while self._pending():
                 events, self._buffer = self._buffer, []
                 feedback, self._feedback = self._feedback, []
-                first = events[0].kind.value if events else "feedback"
-                result = await workflow.execute_activity(
-                    activity_names.RECORD_AUDIT,
-                    RecordEventsInput(events=events, feedback=feedback),
-                    result_type=RecordEventsResult,
-                    start_to_close_timeout=options.AUDIT_TIMEOUT,
-                    retry_policy=options.AUDIT_RETRY,
-                    summary=f"audit {first} (+{len(events) + len(feedback) - 1})",
-                )
+                batch = RecordEventsInput(events=events, feedback=feedback)
+                try:
+                    result = await self._write(batch)
+                except ActivityError as err:
+                    if not (isinstance(err.cause, ApplicationError) and err.cause.type == AUDIT_DATA_ERROR):
+                        raise
+                    # PostgreSQL refused some content: the same keys, escaped (workflows.audit_substitute).
+                    result = await self._write(
+                        RecordEventsInput(
+                            events=[storable_event(e) for e in events],
+                            feedback=[storable_feedback(f) for f in feedback],
+                        )
+                    )
                 self.head = result.head or self.head
+
+    async def _write(self, batch: RecordEventsInput) -> RecordEventsResult:
+        first = batch.events[0].kind.value if batch.events else "feedback"
+        result: RecordEventsResult = await workflow.execute_activity(
+            activity_names.RECORD_AUDIT,
+            batch,
+            result_type=RecordEventsResult,
+            start_to_close_timeout=options.AUDIT_TIMEOUT,
+            retry_policy=options.AUDIT_RETRY,
+            summary=f"audit {first} (+{len(batch.events) + len(batch.feedback) - 1})",
+        )
+        return result
 
     async def close(self) -> None:
         """Flush what is left and stop the background writer."""
