@@ -18,10 +18,11 @@ from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, Decision, StepStatus, TaskStatus
 from hitl.contracts.carry import ContinuePolicy
 from hitl.names import DECIDE
+from hitl.review.signing import sign
 from store.chain import verify_chain
 from tests.fake_chat_server import FakeChatServer
 from tests.long_agent import long_script
-from tests.support import assert_eventually, running_workers, settings_for, unique
+from tests.support import assert_eventually, reviewer_key, running_workers, settings_for, unique
 from tests.workflow.conftest import Handle, Harness
 
 LONG_STEPS = 240
@@ -71,9 +72,11 @@ async def start(
 
 async def trail(pool: asyncpg.Pool, task_id: str) -> list[asyncpg.Record]:
     """The task's audit events in chain order."""
-    return await pool.fetch(
-        "SELECT seq, event_key, kind, data FROM audit_events WHERE task_id = $1 ORDER BY chain_pos", task_id
+    rows: list[asyncpg.Record] = await pool.fetch(
+        "SELECT seq, event_key, kind, data, occurred_at FROM audit_events WHERE task_id = $1 ORDER BY chain_pos",
+        task_id,
     )
+    return rows
 
 
 async def assert_one_chained_trail(pool: asyncpg.Pool, task_id: str, runs: int) -> list[asyncpg.Record]:
@@ -150,11 +153,21 @@ async def test_continue_as_new_keeps_a_flooded_gate_alive_and_its_decision_signe
     signed = await harness.sign(
         handle, Decision(outcome="approve", reviewer="alice", request_id="approval-1")
     )
+    assert signed.proof is not None
+    elsewhere = sign(
+        signed.model_copy(update={"proof": None}),
+        reviewer_key("alice"),
+        harness.client.namespace,
+        [signed.proof.targets[0].model_copy(update={"run_id": "another-run"})],
+        signed.proof.expires_at,
+    )
     await flood(harness, handle, 120)
     await assert_eventually(lambda: continued_runs(harness.pool, handle.id), lambda runs: runs >= 2)
     view = await harness.status(handle)
     assert [r.request_id for r in view.open_requests] == ["approval-1"]
     assert view.refusals_total == 120
+    await harness.decide(handle, signed=False, **elsewhere.model_dump())
+    assert (await harness.status(handle)).refusals[-1].code == "wrong_run"
     await handle.signal(DECIDE, signed)
     result = await handle.result()
 
@@ -168,5 +181,44 @@ async def test_continue_as_new_keeps_a_flooded_gate_alive_and_its_decision_signe
     runs = await continued_runs(harness.pool, handle.id)
     events = await assert_one_chained_trail(harness.pool, handle.id, runs)
     kinds = [e["kind"] for e in events]
-    assert kinds.count("decision_refused") == 120
+    assert kinds.count("decision_refused") == 121
     assert kinds.count("decision_accepted") == 1
+
+
+async def test_continue_as_new_loses_no_decision_sent_while_it_switches(harness: Harness) -> None:
+    handle, _ = await start(harness, ContinuePolicy(max_bytes=120_000), amount=150)
+    await harness.wait_request(handle, "approval-1")
+    signed = await harness.sign(
+        handle, Decision(outcome="approve", reviewer="alice", request_id="approval-1")
+    )
+    # The threshold is passed about halfway through the flood; the decision comes right after.
+    await flood(harness, handle, 60)
+    await handle.signal(DECIDE, signed)
+    await flood(harness, handle, 60)
+    result = await handle.result()
+
+    assert result.status is TaskStatus.COMPLETED
+    assert [s.status for s in result.steps[:2]] == [StepStatus.EXECUTED, StepStatus.EXECUTED]
+    runs = await continued_runs(harness.pool, handle.id)
+    assert runs >= 2
+    kinds = [e["kind"] for e in await assert_one_chained_trail(harness.pool, handle.id, runs)]
+    assert (kinds.count("decision_accepted"), kinds.count("decision_refused")) == (1, 120)
+
+
+async def test_continue_as_new_keeps_the_sla_timers_of_an_open_request(harness: Harness) -> None:
+    handle, _ = await start(harness, ContinuePolicy(max_bytes=100_000), amount=150)
+    opened = await harness.wait_request(handle, "approval-1")
+    await flood(harness, handle, 60)
+    await assert_eventually(lambda: continued_runs(harness.pool, handle.id), lambda runs: runs >= 2)
+    carried = await harness.wait_request(handle, "approval-1")
+    assert (carried.deadline, carried.tier, carried.opened_at) == (opened.deadline, 0, opened.opened_at)
+    result = await handle.result()
+
+    assert result.status is TaskStatus.REJECTED
+    assert result.reason == "no decision before the escalation ladder ran out (reject)"
+    events = await trail(harness.pool, handle.id)
+    ladder = [(e["kind"], e["occurred_at"]) for e in events if e["kind"] in ("escalated", "fallback")]
+    # The refund ladder: support leads 4 h, managers 8 h, directors 24 h, then the fallback.
+    assert [kind for kind, _ in ladder] == ["escalated", "escalated", "fallback"]
+    hours = [(at - opened.opened_at).total_seconds() / 3600 for _, at in ladder]
+    assert [round(h, 3) for h in hours] == [4.0, 12.0, 36.0]
