@@ -11,10 +11,12 @@ from typing import Any
 
 import asyncpg
 import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.tools.shop_seed import DemoOrder, seed_orders
-from hitl.client import start_task
+from hitl.client import decide, start_task
 from hitl.contracts import AgentTaskInput, Decision, StepStatus, TaskStatus
 from hitl.contracts.carry import ContinuePolicy
 from hitl.names import DECIDE
@@ -166,8 +168,11 @@ async def test_continue_as_new_keeps_a_flooded_gate_alive_and_its_decision_signe
     view = await harness.status(handle)
     assert [r.request_id for r in view.open_requests] == ["approval-1"]
     assert view.refusals_total == 120
-    await harness.decide(handle, signed=False, **elsewhere.model_dump())
-    assert (await harness.status(handle)).refusals[-1].code == "wrong_run"
+    # Updates by workflow id reach the new run: a proof bound to a run that is not this task's is refused.
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await decide(harness.client, handle.id, elsewhere)
+    assert isinstance(refused.value.cause, ApplicationError)
+    assert refused.value.cause.type == "wrong_run"
     await handle.signal(DECIDE, signed)
     result = await handle.result()
 
