@@ -10,7 +10,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.tools.toolset import Toolbox
-    from hitl.contracts import AuditKind, RequestKind
+    from hitl.contracts import AuditKind, Refusal, RequestKind
     from hitl.contracts.carry import CarriedRequest, CarriedStep, TaskCarry
     from policies.context import TaskContext
 
@@ -46,7 +46,7 @@ def snapshot(state: TaskState, next_step: int, reason: str) -> TaskCarry:
         parked=state.parked,
         requests=[_carried(entry) for entry in core.requests.values()],
         decisions=core.decisions,
-        refusals=core.refusals,
+        refusals=[_trimmed(r) for r in core.refusals],
         refusals_total=core.refusals_total,
         receipts=state.gate.desk.receipts,
     )
@@ -88,6 +88,16 @@ def resume(state: TaskState, reviews: PostReviews, toolbox: Toolbox, carry: Task
     )
     gate.idle_note = f"Task `{state.task.task_id}` ({state.task.kind}) is running; no decision pending."
     gate.publish()
+
+
+CARRIED_TEXT = 500
+"""Characters of a refusal's reviewer and message the next run keeps for the `status` query (the
+audit trail has them whole): a flood of oversized refusals must not outgrow the carry-over."""
+
+
+def _trimmed(refusal: Refusal) -> Refusal:
+    reviewer = refusal.reviewer[:CARRIED_TEXT] if refusal.reviewer is not None else None
+    return refusal.model_copy(update={"reviewer": reviewer, "message": refusal.message[:CARRIED_TEXT]})
 
 
 def _carried(entry: OpenRequest) -> CarriedRequest:
