@@ -100,6 +100,7 @@ async def assert_one_chained_trail(pool: asyncpg.Pool, task_id: str, runs: int) 
     return events
 
 
+@pytest.mark.timeout(900)  # hundreds of steps: a minute alone, several on a loaded machine
 async def test_continue_as_new_runs_hundreds_of_steps_and_compensates_in_reverse(long: Long) -> None:
     policy = ContinuePolicy(max_events=1500)
     handle, _ = await start(long, policy, max_steps=LONG_STEPS + 5, steps=LONG_STEPS, final_refund=150)
