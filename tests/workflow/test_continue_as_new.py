@@ -104,6 +104,10 @@ async def assert_one_chained_trail(pool: asyncpg.Pool, task_id: str, runs: int) 
 async def test_continue_as_new_runs_hundreds_of_steps_and_compensates_in_reverse(long: Long) -> None:
     policy = ContinuePolicy(max_events=1500)
     handle, _ = await start(long, policy, max_steps=LONG_STEPS + 5, steps=LONG_STEPS, final_refund=150)
+    await assert_eventually(lambda: continued_runs(long.pool, handle.id), lambda runs: runs >= 2, within=300)
+    # An edit that would let the final refund run alone reaches no run of the running task.
+    policy_file = long.policy_dir / "refund.toml"
+    policy_file.write_text(policy_file.read_text().replace("approve_above = 100", "approve_above = 1000"))
     # Hundreds of steps take a while on a shared machine: wait for the last one's gate.
     await assert_eventually(
         lambda: long.status(handle),
@@ -129,6 +133,8 @@ async def test_continue_as_new_runs_hundreds_of_steps_and_compensates_in_reverse
     assert undone == list(reversed(closures))
     executed = [e["data"]["step"] for e in events if e["kind"] == "executed"]
     assert executed == list(range(LONG_STEPS - 1))
+    pinned = {e["data"]["policy_hash"] for e in events if e["kind"] in ("task_started", "verdict")}
+    assert len(pinned) == 1
 
 
 async def continued_runs(pool: asyncpg.Pool, task_id: str) -> int:
