@@ -25,6 +25,7 @@ class AgentTaskWorkflow(GatedWorkflow):
 
     toolbox = REFUND_TOOLBOX
     revisable = True
+    continues = True
 
     @workflow.run
     async def run(self, task: AgentTaskInput) -> TaskResult:
@@ -34,7 +35,13 @@ class AgentTaskWorkflow(GatedWorkflow):
     async def _agent_loop(self, task: AgentTaskInput) -> str:
         """Ask the agent for actions until it is done; returns its closing message."""
         state = self._running()
-        for step in range(task.max_steps):
+        carried = task.carry
+        if carried is not None and carried.parked is not None:
+            # The earlier run continued as new while this step waited at a gate.
+            await self.flow.resume(carried.parked)
+        # `max_steps` caps the task's steps in total, across continuations.
+        for step in range(carried.next_step if carried is not None else 0, task.max_steps):
+            await self.continuation.between_steps(step)
             turn = await agent_calls.propose(state, step)
             if turn.kind is TurnKind.DONE or turn.action is None:
                 return turn.message

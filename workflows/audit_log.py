@@ -44,6 +44,7 @@ class AuditLog:
         self._closing = False
         self._waiting = 0
         self._flusher: asyncio.Task[None] | None = None
+        self._held = False
         self.head: ChainHead | None = None
         """The chain head the last write reached, as recorded in this workflow's history."""
 
@@ -86,10 +87,33 @@ class AuditLog:
     def _pending(self) -> bool:
         return bool(self._buffer or self._feedback)
 
-    async def flush(self) -> None:
-        """Write every queued event; returns once they are in the database."""
+    def hold(self) -> None:
+        """Stop background writes (the task is about to continue as new and carries what is left)."""
+        self._held = True
+
+    @property
+    def idle(self) -> bool:
+        """No write is in flight."""
+        return not self._lock.locked()
+
+    def carry(self) -> tuple[int, list[AuditEvent], list[FeedbackRecord]]:
+        """The last sequence number and what is recorded but not yet written, for the next run."""
+        return self._seq, list(self._buffer), list(self._feedback)
+
+    def resume(
+        self, seq: int, head: ChainHead | None, events: list[AuditEvent], feedback: list[FeedbackRecord]
+    ) -> None:
+        """Go on from an earlier run: its sequence, chain head and unwritten events (kept under their
+        own keys, so a write the earlier run started is not repeated)."""
+        self._seq, self.head = seq, head
+        self._buffer = [*events, *self._buffer]
+        self._feedback = [*feedback, *self._feedback]
+
+    async def flush(self, *, background: bool = False) -> None:
+        """Write every queued event; returns once they are in the database (a background write
+        stops early once `hold()` was called)."""
         async with self._lock:
-            while self._pending():
+            while self._pending() and not (background and self._held):
                 events, self._buffer = self._buffer, []
                 feedback, self._feedback = self._feedback, []
                 batch = RecordEventsInput(events=events, feedback=feedback)
@@ -130,7 +154,9 @@ class AuditLog:
         # Outside waits, events ride along with the next write-ahead flush: one audit activity
         # per side effect rather than one per event.
         while True:
-            await workflow.wait_condition(lambda: (self._pending() and self._waiting > 0) or self._closing)
+            await workflow.wait_condition(
+                lambda: (self._pending() and self._waiting > 0 and not self._held) or self._closing
+            )
             if self._closing and not self._pending():
                 return
-            await self.flush()
+            await self.flush(background=not self._closing)

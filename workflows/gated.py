@@ -32,8 +32,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.tools.toolset import Toolbox
     from hitl.contracts import GatedInput, ProposedAction, StepOutcome, StepRecord, TaskResult, TaskStatus
 
-from workflows import lifecycle
+from workflows import carry, lifecycle
 from workflows.audit_log import AuditLog
+from workflows.continuation import Continuation
 from workflows.gate.gate import HumanGate
 from workflows.gate.handlers import DecisionHandlers
 from workflows.post_review import PostReviews
@@ -53,6 +54,9 @@ class GatedWorkflow(DecisionHandlers):
     """Whether `reject` / `request_changes` return to the caller of `act()` as the step's result
     (agents that revise on their own, such as agent-framework agents) instead of ending the task."""
     cancelled_reason: ClassVar[str] = "the task was cancelled"
+    continues: ClassVar[bool] = False
+    """Whether the task continues as new when its history grows past its input's thresholds (the
+    workflow's steps must pick up from `AgentTaskInput.carry`, as the agent loop does)."""
 
     def __init__(self) -> None:
         # Built before `run` starts: a decision may arrive in the same workflow task as the start.
@@ -74,10 +78,16 @@ class GatedWorkflow(DecisionHandlers):
         self.flow = StepFlow(
             state, self.reviews, self.toolbox, revisable=self.revisable, sends_back=self.sends_back
         )
-        failed = await lifecycle.begin(state, self.toolbox.names(), request)
-        if failed is not None:
-            steps.close()
-            return await lifecycle.finish(state, failed)
+        self.continuation = Continuation(state, self.reviews, task.continue_policy)
+        if self.continues:
+            self.gate.core.continuer = self.continuation
+        if self.continues and task.carry is not None:
+            carry.resume(state, self.reviews, self.toolbox, task.carry)
+        else:
+            failed = await lifecycle.begin(state, self.toolbox.names(), request)
+            if failed is not None:
+                steps.close()
+                return await lifecycle.finish(state, failed)
         try:
             message = await steps
             await self.reviews.drain()

@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from hitl.contracts import (
         AuditKind,
         Fallback,
+        GateResolution,
         Outcome,
         ProposedAction,
         RequestKind,
@@ -32,10 +33,20 @@ class PostReviews:
     def __init__(self, state: TaskState) -> None:
         self._state = state
         self._running: list[asyncio.Task[None]] = []
+        self._reverting = 0
+
+    @property
+    def idle(self) -> bool:
+        """No revert is running (open reviews only wait)."""
+        return self._reverting == 0
 
     def open(self, action: ProposedAction, verdict: Verdict, executed: ExecutedStep) -> None:
         """Open a review of an executed step, in the background."""
         self._running.append(asyncio.create_task(self._review(action, verdict, executed)))
+
+    def resume(self, request_id: str, executed: ExecutedStep) -> None:
+        """Wait again, in the background, on a review an earlier run of the task opened."""
+        self._running.append(asyncio.create_task(self._rejoin(request_id, executed)))
 
     async def drain(self) -> None:
         """Wait until every review window is closed or decided."""
@@ -61,8 +72,22 @@ class PostReviews:
             resolution = await self._state.gate.ask(RequestKind.POST_REVIEW, action, window, REVIEW_OUTCOMES)
         except asyncio.CancelledError:
             return
+        await self._settled(resolution, executed)
+
+    async def _rejoin(self, request_id: str, executed: ExecutedStep) -> None:
+        try:
+            resolution = await self._state.gate.rejoin(request_id)
+        except asyncio.CancelledError:
+            return
+        await self._settled(resolution, executed)
+
+    async def _settled(self, resolution: GateResolution, executed: ExecutedStep) -> None:
         if resolution.outcome is not Outcome.REVERT or executed.undone:
             return
         reason = resolution.comment or f"reverted by {', '.join(resolution.decided_by)}"
-        await self._state.tools.undo(executed, reason, AuditKind.REVERTED)
-        self._state.mark(action.step, StepStatus.REVERTED, reason)
+        self._reverting += 1
+        try:
+            await self._state.tools.undo(executed, reason, AuditKind.REVERTED)
+        finally:
+            self._reverting -= 1
+        self._state.mark(executed.step, StepStatus.REVERTED, reason)

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         TurnKind,
         Verdict,
     )
+    from hitl.contracts.carry import ParkedStep
     from policies.evaluate import EvaluationContext, evaluate
 
 from workflows import agent_calls, facts, incidents
@@ -37,6 +38,7 @@ from workflows.shadow import Shadow
 from workflows.task_state import TaskEnded, TaskState
 
 QUESTION_OUTCOMES = [Outcome.ANSWER, Outcome.REJECT]
+DEFAULT_QUESTION = "The agent is unsure what is intended. What should it do?"
 
 
 class StepFlow:
@@ -146,9 +148,36 @@ class StepFlow:
         outcomes = [Outcome.APPROVE, Outcome.MODIFY, Outcome.REJECT]
         if self._revisable and revision < verdict.max_revision_rounds:
             outcomes.append(Outcome.REQUEST_CHANGES)
-        resolution = await self._state.gate.ask(
-            RequestKind.APPROVAL, action, verdict, outcomes, spec.args_model, spec.fixed
-        )
+        with self._state.parking(action, verdict, revision, would_be):
+            resolution = await self._state.gate.ask(
+                RequestKind.APPROVAL, action, verdict, outcomes, spec.args_model, spec.fixed, park=True
+            )
+        await self._approved(spec, action, verdict, revision, would_be, resolution)
+
+    async def resume(self, parked: ParkedStep) -> None:
+        """Carry on the step an earlier run of the task was waiting on at a gate: wait on the same
+        request, then follow its decision as `handle()` would have."""
+        action, verdict = parked.action, parked.verdict
+        with self._state.parking(action, verdict, parked.revision, parked.would_be):
+            resolution = await self._state.gate.rejoin(parked.request_id, park=True)
+        spec = self._toolbox.get(action.tool)
+        if (
+            self._state.gate.core.requests[parked.request_id].request.kind is RequestKind.QUESTION
+            or spec is None
+        ):
+            self._answered(action, verdict, resolution)
+            return
+        await self._approved(spec, action, verdict, parked.revision, parked.would_be, resolution)
+
+    async def _approved(
+        self,
+        spec: ToolSpec,
+        action: ProposedAction,
+        verdict: Verdict,
+        revision: int,
+        would_be: Verdict | None,
+        resolution: GateResolution,
+    ) -> None:
         if would_be is not None:
             await self._shadow.record(action, would_be, resolution)
         by = ",".join(resolution.decided_by)
@@ -183,9 +212,16 @@ class StepFlow:
         await self.handle(revised, revision + 1)
 
     async def _clarify(self, action: ProposedAction, verdict: Verdict) -> None:
-        question = action.question or "The agent is unsure what is intended. What should it do?"
+        question = action.question or DEFAULT_QUESTION
         asking = action.model_copy(update={"question": question})
-        resolution = await self._state.gate.ask(RequestKind.QUESTION, asking, verdict, QUESTION_OUTCOMES)
+        with self._state.parking(action, verdict):
+            resolution = await self._state.gate.ask(
+                RequestKind.QUESTION, asking, verdict, QUESTION_OUTCOMES, park=True
+            )
+        self._answered(action, verdict, resolution)
+
+    def _answered(self, action: ProposedAction, verdict: Verdict, resolution: GateResolution) -> None:
+        question = action.question or DEFAULT_QUESTION
         if resolution.outcome is not Outcome.ANSWER:
             self._end_rejected(action, verdict, resolution)
         by = ",".join(resolution.decided_by)

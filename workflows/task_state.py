@@ -3,6 +3,8 @@
 Shared by the step flow, post-hoc reviews and the workflow. All I/O happens in activities.
 """
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         TaskStatus,
         Verdict,
     )
+    from hitl.contracts.carry import ParkedStep
     from policies.context import TaskContext
 
 from workflows.audit_log import AuditLog
@@ -46,6 +49,22 @@ class TaskState:
     context: TaskContext | None = None
     steps: list[StepOutcome] = field(default_factory=list)
     history: list[StepRecord] = field(default_factory=list)
+    parked: ParkedStep | None = None
+    """The step the main line waits on at a gate (its request id is filled in when continuing)."""
+
+    @contextlib.contextmanager
+    def parking(
+        self, action: ProposedAction, verdict: Verdict, revision: int = 0, would_be: Verdict | None = None
+    ) -> Iterator[None]:
+        """Within this block the main line waits at a gate for this step: the task may continue
+        as new meanwhile, and the next run picks the step up from the same request."""
+        self.parked = ParkedStep(
+            request_id="", action=action, verdict=verdict, revision=revision, would_be=would_be
+        )
+        try:
+            yield
+        finally:
+            self.parked = None
 
     def settle(
         self,

@@ -30,6 +30,9 @@ class AuditKind(StrEnum):
     AUTONOMY_CHANGED = "autonomy_changed"
     KEY_CONFLICT = "key_conflict"
     """An event or feedback key arrived again with different content; holds what arrived."""
+    TASK_CONTINUED = "task_continued"
+    """The task continued as new: a fresh run of the same workflow id took over (run ids and the
+    history length and bytes at the switch)."""
     TASK_FINISHED = "task_finished"
 
 

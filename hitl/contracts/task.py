@@ -6,6 +6,10 @@ from typing import Any
 from pydantic import Field
 
 from hitl.contracts.base import Contract
+from hitl.contracts.carry import ContinuePolicy, TaskCarry
+from hitl.contracts.steps import StepOutcome, StepStatus
+
+__all__ = ["AgentTaskInput", "GatedInput", "StepOutcome", "StepStatus", "TaskResult", "TaskStatus"]
 
 
 class RequesterProof(Contract):
@@ -56,8 +60,13 @@ class AgentTaskInput(GatedInput):
     """Domain data the agent works from (order id, customer message, ...)."""
     policy: str = "refund"
     """Name of the policy file (without `.toml`) that governs this task."""
-    max_steps: int = Field(default=12, ge=1, le=200)
-    """Upper bound on agent steps: a runaway agent ends as `failed`, not in a loop."""
+    max_steps: int = Field(default=12, ge=1, le=5000)
+    """Upper bound on agent steps, in total across continuations: a runaway agent ends as
+    `failed`, not in a loop."""
+    continue_policy: ContinuePolicy = Field(default_factory=ContinuePolicy)
+    """History thresholds past which the task continues as new (a fresh run, same workflow id)."""
+    carry: TaskCarry | None = None
+    """Set by the task itself when it continues as new: what the next run takes over."""
 
     def as_task(self) -> "AgentTaskInput":
         """An agent task is its own task."""
@@ -72,35 +81,6 @@ class TaskStatus(StrEnum):
     FAILED = "failed"
     COMPENSATED = "compensated"
     ABORTED = "aborted"
-
-
-class StepStatus(StrEnum):
-    """What became of one proposed action."""
-
-    EXECUTED = "executed"
-    REJECTED = "rejected"
-    BLOCKED = "blocked"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    CLARIFIED = "clarified"
-    """The agent asked a question and a human answered it; nothing executed."""
-    COMPENSATED = "compensated"
-    REVERTED = "reverted"
-
-
-class StepOutcome(Contract):
-    """One step of a finished task."""
-
-    step: int
-    tool: str
-    status: StepStatus
-    mode: str
-    """Verdict mode the policy gave the step (`auto`, `approve`, ...)."""
-    args: dict[str, Any] = Field(default_factory=dict)
-    """Arguments that executed (after any reviewer patch), or were proposed."""
-    decided_by: str | None = None
-    """Reviewer whose decision settled the step, if a human decided."""
-    detail: str = ""
 
 
 class TaskResult(Contract):

@@ -76,6 +76,15 @@ class Harness:
         fixed, self.fixed_id = self.fixed_id, None
         return fixed or unique(prefix)
 
+    async def seed_order(self, total: float = 500.0) -> str:
+        """Seed an order (its own customer) and return its id."""
+        order_id = unique("ord")
+        email = f"kim-{order_id}@example.com"
+        await seed_orders(
+            self.pool, [DemoOrder(order_id=order_id, customer_email=email, total=Decimal(str(total)))]
+        )
+        return order_id
+
     async def refund_task(
         self,
         amount: float,

@@ -9,7 +9,10 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from hitl.client import start_task
-from hitl.contracts import AgentTaskInput
+from hitl.contracts import AgentTaskInput, Decision, TaskResult
+from hitl.contracts.carry import ContinuePolicy
+from hitl.names import DECIDE
+from tests.support import assert_eventually
 from tests.workflow.conftest import Handle, Harness
 from tests.workflow.test_resilience import EMAIL_GATED, REVIEWED
 from tests.workflow.test_shadow import SHADOW
@@ -109,6 +112,37 @@ async def verified_after_forgery(h: Harness) -> Handle:
     return handle
 
 
+async def continued_resumed(h: Harness) -> Handle:
+    """A gated refund whose gate a flood of refused signals pushes past a small byte threshold: the
+    task continues as new while it waits, and the approval comes in the next run."""
+    task = AgentTaskInput(
+        task_id=h.task_id("cont"),
+        kind="refund",
+        requester="svc-support",
+        subject={"order_id": (await h.seed_order()), "amount": 150, "customer_message": "please refund"},
+        continue_policy=ContinuePolicy(max_bytes=100_000),
+    )
+    handle = await start_task(h.client, task, task_queue=h.task_queue)
+    h.started.append(handle)
+    await h.wait_request(handle, "approval-1")
+    for n in range(60):
+        await handle.signal(DECIDE, Decision(outcome="approve", reviewer=f"mallory-{n}", comment="x" * 2000))
+    switched = "SELECT count(*) FROM audit_events WHERE task_id = $1 AND kind = 'task_continued'"
+    await assert_eventually(lambda: h.pool.fetchval(switched, handle.id), lambda n: n == 1)
+    await h.wait_request(handle, "approval-1")
+    await h.decide(handle, outcome="approve", reviewer="alice")
+    return handle
+
+
+async def continued_switch(h: Harness) -> Handle:
+    """The run that continued as new (its history ends with the switch)."""
+    handle = await continued_resumed(h)
+    first: Handle = h.client.get_workflow_handle(
+        handle.id, run_id=handle.first_execution_run_id, result_type=TaskResult
+    )
+    return first
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
     "approved": approved,
     "modified": modified,
@@ -123,5 +157,7 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
     "approved_encrypted": approved,
     "verified_after_forgery": verified_after_forgery,
     "agent_incident": agent_incident,
+    "continued_switch": continued_switch,
+    "continued_resumed": continued_resumed,
 }
 """Every scenario by the name of its history file."""

@@ -5,7 +5,7 @@ and the SLA ladder (`ladder.py`). Every change of a request's state goes through
 which asks the lifecycle's transition function (`lifecycle.py`). All I/O happens in activities.
 """
 
-from typing import Any
+from typing import Any, NoReturn, Protocol
 
 from temporalio import workflow
 
@@ -31,6 +31,18 @@ KEPT_REFUSALS = 100
 the query answer (and the workflow's memory) without bound."""
 
 
+class Continuer(Protocol):
+    """What lets a task continue as new while its main line waits at this gate."""
+
+    def ready(self) -> bool:
+        """The history passed its threshold and nothing is in flight."""
+        ...
+
+    def go(self) -> NoReturn:
+        """Continue as new now (raises `ContinueAsNewError`)."""
+        ...
+
+
 class GateCore:
     """Requests and their publication; the parts of the gate every other part uses."""
 
@@ -50,6 +62,15 @@ class GateCore:
         self.status = "running"
         self.idle_note = ""
         self.notifier = Notifier(task_id, audit)
+        self.earlier_runs: list[str] = []
+        """Run ids of this task's earlier runs (it continued as new): proofs bound to them count."""
+        self.parked: OpenRequest | None = None
+        """The request the task's main line waits on, when it may continue as new while waiting."""
+        self.continuer: Continuer | None = None
+
+    def continuing(self, entry: OpenRequest) -> bool:
+        """Whether the task should continue as new now, instead of waiting on `entry` any longer."""
+        return self.parked is entry and self.continuer is not None and self.continuer.ready()
 
     def configure(self, context: TaskContext, task_kind: str) -> None:
         """Set the policy, UI address, notification queue and task kind from the pinned context."""

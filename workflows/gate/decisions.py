@@ -97,6 +97,11 @@ class DecisionDesk:
             self._receipts[decision.decision_id] = receipt
         return receipt
 
+    @property
+    def receipts(self) -> dict[str, DecisionReceipt]:
+        """Receipts of applied decisions by decision id (carried when the task continues as new)."""
+        return self._receipts
+
     def record_refusal(self, refusal: Refusal) -> None:
         """Keep a refusal queryable and write it to the audit trail, every field it quotes
         bounded (`hitl.contracts.text.excerpt`): a hostile value never enters history whole."""
@@ -126,7 +131,13 @@ class DecisionDesk:
     def _validate(self, decision: Decision) -> Check:
         core = self._core
         info = workflow.info()
-        arrival = Arrival(info.namespace, info.workflow_id, info.run_id, workflow.now())
+        run_id = info.run_id
+        bound = decision.proof.target_in(info.workflow_id) if decision.proof is not None else None
+        if bound is not None and bound.run_id in core.earlier_runs:
+            # Signed against an earlier run of this same task (it continued as new since): the
+            # run is this task's; any other run is still refused as `wrong_run`.
+            run_id = bound.run_id
+        arrival = Arrival(info.namespace, info.workflow_id, run_id, workflow.now())
         return check_decision(decision, core.requests, core.policy, core.requester, arrival)
 
     def _apply(self, entry: OpenRequest, decision: Decision, result: Check) -> None:

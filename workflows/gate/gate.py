@@ -99,6 +99,8 @@ class HumanGate:
         allowed: list[Outcome],
         args_model: type[BaseModel] | None = None,
         fixed: frozenset[str] = frozenset(),
+        *,
+        park: bool = False,
     ) -> GateResolution:
         """Open a request and wait until a human (or the fallback) settles it.
 
@@ -109,10 +111,21 @@ class HumanGate:
             allowed: Outcomes a reviewer may choose.
             args_model: The model a `modify` patch must fit.
             fixed: Arguments a `modify` may not change (the tool declares them).
+            park: The task's main line waits here and may continue as new while it does (the
+                next run waits on the same request through `rejoin()`).
         """
-        core = self.core
         entry = self._open(kind, action, verdict, allowed, args_model)
         entry.fixed = fixed
+        return await self._wait(entry, park)
+
+    async def rejoin(self, request_id: str, *, park: bool = False) -> GateResolution:
+        """Wait on a request an earlier run of the task opened (no new notice: it was sent)."""
+        return await self._wait(self.core.requests[request_id], park)
+
+    async def _wait(self, entry: OpenRequest, park: bool) -> GateResolution:
+        core = self.core
+        if park:
+            core.parked = entry
         try:
             with core.audit.waiting():
                 await self.ladder.wait(entry)
@@ -127,6 +140,9 @@ class HumanGate:
                 tool=request.action.tool,
             )
             raise
+        finally:
+            if park:
+                core.parked = None
         resolution = resolution_of(entry, core.decisions)
         core.audit.feedback(
             feedback_of(

@@ -33,18 +33,26 @@ class SlaLadder:
     async def wait(self, entry: OpenRequest) -> None:
         """Return once the request is settled, by a human or by its fallback."""
         ladder = entry.request.verdict.ladder
+        core = self._core
+
+        def settled_or_continuing() -> bool:
+            return not entry.is_open or core.continuing(entry)
+
         while entry.is_open:
             deadline = entry.request.deadline
             if entry.state is RequestState.HOLDING or deadline is None:
-                await workflow.wait_condition(lambda: not entry.is_open)
+                await workflow.wait_condition(settled_or_continuing)
+                self._continue_if_open(entry)
                 return
+            # Deadlines are absolute: after a continue-as-new the timer runs for what is left.
             remaining = max(deadline - workflow.now(), timedelta(seconds=0))
             try:
                 await workflow.wait_condition(
-                    lambda: not entry.is_open,
+                    settled_or_continuing,
                     timeout=remaining,
                     timeout_summary=f"SLA {entry.request.request_id} tier {entry.request.tier + 1}",
                 )
+                self._continue_if_open(entry)
                 return
             except TimeoutError:
                 pass
@@ -53,6 +61,11 @@ class SlaLadder:
                 self._escalate(entry)
             else:
                 self._fall_back(entry)
+
+    def _continue_if_open(self, entry: OpenRequest) -> None:
+        # Woken with the request still open: the task continues as new and waits on it there.
+        if entry.is_open and self._core.continuer is not None:
+            self._core.continuer.go()
 
     def _escalate(self, entry: OpenRequest) -> None:
         request = entry.request

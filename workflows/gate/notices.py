@@ -61,6 +61,11 @@ class Notifier:
                 f"ended: {resolution.outcome.value} by {', '.join(resolution.decided_by)}",
             )
 
+    @property
+    def idle(self) -> bool:
+        """No notice is in flight."""
+        return all(task.done() for task in self._in_flight)
+
     async def drain(self) -> None:
         """Wait for every notice in flight (each is bounded by its schedule-to-close timeout)."""
         if self._in_flight:
