@@ -3,9 +3,12 @@ and the write-ahead audit; one audit write between a decision and its action, an
 once while a task waits."""
 
 import json
+from pathlib import Path
 
+import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from activities.tools.refund import ISSUE_REFUND
@@ -92,3 +95,20 @@ async def test_a_refused_decision_is_written_while_the_task_still_waits(harness:
     assert len((await harness.wait_pending(handle)).requests) == 1
     await harness.decide(handle, outcome="reject", reviewer="alice")
     assert (await handle.result()).status is TaskStatus.REJECTED
+
+
+BEFORE = sorted((Path(__file__).parents[1] / "histories" / "before_local_writes").glob("*.json"))
+"""Histories recorded before `patches.LOCAL_WRITES_AND_QUEUE_MEMO`: regular activities for the
+policy load and audit writes, every upsert repeated, no queue memo. Kept as they are when the
+replay gate's histories are re-recorded, so that runs open across the upgrade stay covered."""
+
+
+@pytest.mark.parametrize("path", BEFORE, ids=[p.stem for p in BEFORE])
+async def test_runs_from_before_the_local_writes_replay(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    assert [e for e in history.events if scheduled(e, RECORD_AUDIT)]  # the old path indeed
+    replayer = Replayer(
+        workflows=WORKFLOWS, data_converter=TEST_CONVERTER, workflow_runner=SANDBOX, namespace="default"
+    )
+    replayed = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert replayed.replay_failure is None
