@@ -4,7 +4,7 @@ takes the old path to its end). Never reuse or rename an id once it has shipped.
 """
 
 LOCAL_WRITES_AND_QUEUE_MEMO = "local-writes-queue-memo"
-"""Audit writes and the policy load run as local activities (`workflows.local_first`); a
-decision's audit events ride with the write-ahead flush that follows (`workflows.audit_log`);
-the gate publishes its open requests in a memo and upserts only search attributes that changed
+"""Audit writes, the policy load and the facts of each action run as local activities
+(`workflows.local_first`); a decision's audit events ride with the write-ahead flush that follows
+(`workflows.audit_log`); the gate publishes its open requests in a memo and upserts only search attributes that changed
 (`workflows.gate.visibility`)."""

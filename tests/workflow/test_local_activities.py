@@ -1,5 +1,5 @@
-"""Local activities where a trip through the server buys nothing (issue 15): loading the policy
-and the write-ahead audit; one audit write between a decision and its action, and writes at
+"""Local activities where a trip through the server buys nothing (issue 15): loading the policy,
+establishing each action's facts and the write-ahead audit; one audit write between a decision and its action, and writes at
 once while a task waits."""
 
 import json
@@ -12,7 +12,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from activities.tools.refund import ISSUE_REFUND
-from hitl.activity_names import LOAD_TASK_CONTEXT, RECORD_AUDIT
+from hitl.activity_names import ESTABLISH_FACTS, LOAD_TASK_CONTEXT, RECORD_AUDIT
 from hitl.contracts import TaskStatus
 from tests.codec_keys import TEST_CONVERTER
 from tests.support import assert_eventually
@@ -57,10 +57,11 @@ async def test_policy_and_audit_are_local_and_the_decision_rides_with_the_refund
 
     history = await handle.fetch_history()
     events = list(history.events)
-    assert not [e for e in events if scheduled(e, RECORD_AUDIT) or scheduled(e, LOAD_TASK_CONTEXT)]
+    local = (RECORD_AUDIT, LOAD_TASK_CONTEXT, ESTABLISH_FACTS)
+    assert not [e for e in events if any(scheduled(e, name) for name in local)]
     locals_run = [local_type(e) for e in events if local_write(e)]
     assert locals_run[0] == LOAD_TASK_CONTEXT
-    assert set(locals_run) == {LOAD_TASK_CONTEXT, RECORD_AUDIT}
+    assert set(locals_run) == set(local)
     signal = next(e for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
     refund = next(e for e in events if scheduled(e, ISSUE_REFUND))
     between = [e for e in events if signal.event_id < e.event_id < refund.event_id]
