@@ -3,15 +3,21 @@
 ```python
 client = await connect()
 handle = await start(client, AgentTaskWorkflow, AgentTaskInput(task_id="refund-42", kind="refund",
-                                                              requester="svc-support", subject={...}))
+                                                              requester="svc-support", subject={...}),
+                     requester_key=read_key(Path("svc-support.key")))   # optional: a verified start
 ```
+
+With `requester_key`, the start carries a requester proof (`sign_start`): the workflow verifies it
+against the keys pinned in the policy and records the requester as verified (docs/identity.md).
 """
 
 import asyncio
 import contextlib
+import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from opentelemetry.trace import TracerProvider
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.common import HeaderCodecBehavior, WorkflowIDConflictPolicy
@@ -25,11 +31,21 @@ from hitl.contracts import (
     DecisionReceipt,
     GatedInput,
     PendingResult,
+    RequesterProof,
     ReviewRequest,
     TaskResult,
 )
 from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, DECIDE, PENDING_QUERY
 from hitl.telemetry import tracing_interceptor
+from policies.identity import public_key_text
+from policies.proof import signature_text
+from policies.requester_proof import input_digest, start_bytes
+
+Input = TypeVar("Input", bound=GatedInput)
+
+START_VALIDITY_SECONDS = 300
+"""How long a signed start counts: the workflow checks it against the time its start was accepted.
+Short, because a task id may be started again once its run has ended."""
 
 DEFAULT_ADDRESS = "localhost:7233"
 
@@ -72,12 +88,41 @@ async def connect(
     return await Client.connect(data_converter=converter, interceptors=interceptors, **config)
 
 
+def sign_start(
+    request: Input,
+    key: Ed25519PrivateKey,
+    *,
+    namespace: str,
+    workflow_type: str,
+    expires_at: int | None = None,
+) -> Input:
+    """`request` with a requester proof: signed by the requester's key for this namespace,
+    workflow id (the task id) and type, and task input, until `expires_at` (Unix seconds;
+    default `START_VALIDITY_SECONDS` from now)."""
+    task = request.as_task()
+    unsigned = request.model_copy(update={"requester_proof": None})
+    proof = RequesterProof(
+        namespace=namespace,
+        workflow_id=task.task_id,
+        workflow_type=workflow_type,
+        input_digest=input_digest(unsigned),
+        expires_at=int(time.time()) + START_VALIDITY_SECONDS if expires_at is None else expires_at,
+        key=public_key_text(key),
+        signature="",
+    )
+    signed = proof.model_copy(
+        update={"signature": signature_text(key.sign(start_bytes(proof, task.requester, task.kind)))}
+    )
+    return unsigned.model_copy(update={"requester_proof": signed})
+
+
 async def start(
     client: Client,
     workflow: type[Any],
     request: GatedInput,
     *,
     task_queue: str = AGENT_TASK_QUEUE,
+    requester_key: Ed25519PrivateKey | None = None,
 ) -> WorkflowHandle[Any, TaskResult]:
     """Start any gated workflow by its class, with its input; the workflow id is the task id.
 
@@ -89,8 +134,12 @@ async def start(
         workflow: A `GatedWorkflow` subclass (its `run` method is started).
         request: Its input; `request.as_task()` names the task.
         task_queue: The agent worker's task queue.
+        requester_key: The requester's private key: the start is signed (`sign_start`).
     """
     task = request.as_task()
+    if requester_key is not None:
+        workflow_type = getattr(workflow, "__temporal_workflow_definition").name
+        request = sign_start(request, requester_key, namespace=client.namespace, workflow_type=workflow_type)
     handle: WorkflowHandle[Any, TaskResult] = await client.start_workflow(
         workflow.run,
         request,
@@ -108,9 +157,13 @@ async def start_task(
     task: AgentTaskInput,
     *,
     task_queue: str = AGENT_TASK_QUEUE,
+    requester_key: Ed25519PrivateKey | None = None,
 ) -> WorkflowHandle[Any, TaskResult]:
     """Start an agent task by workflow type name, for services that do not import workflow code
-    (otherwise `start(client, AgentTaskWorkflow, task)` does the same)."""
+    (otherwise `start(client, AgentTaskWorkflow, task)` does the same); signed with
+    `requester_key` when given."""
+    if requester_key is not None:
+        task = sign_start(task, requester_key, namespace=client.namespace, workflow_type=AGENT_TASK_WORKFLOW)
     return await client.start_workflow(
         AGENT_TASK_WORKFLOW,
         task,

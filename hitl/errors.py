@@ -5,7 +5,8 @@
 - `ConfigError`: a setting is missing or invalid at process start.
 - `CodecError`: an encrypted payload cannot be read: its key id is not held (`CodecKeyError`)
   or it fails authentication (`CodecDecryptError`).
-- `ApplicationError.type` names: `TOOL_*` (tool activities), `POLICY_*`, `AUDIT_KEY_CONFLICT`, so
+- `ApplicationError.type` names: `TOOL_*` (tool activities), `POLICY_*`, `AUDIT_KEY_CONFLICT`,
+  `AUDIT_DATA_ERROR`, so
   workflows and callers can tell a permanent failure from a transient one.
 """
 
@@ -44,3 +45,6 @@ POLICY_INVALID = "PolicyInvalid"
 """The policy file does not validate."""
 AUDIT_KEY_CONFLICT = "AuditKeyConflict"
 """An audit key is taken by other content and so is the key its conflict record would use."""
+AUDIT_DATA_ERROR = "AuditDataError"
+"""PostgreSQL refused a row's content (a NUL, an unencodable character): retrying cannot help; the
+workflow writes an escaped substitute instead (`workflows.audit_log`)."""

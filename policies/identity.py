@@ -4,8 +4,11 @@
 [identity]
 require_verified = ["high_risk_write", "irreversible"]
 
-[identity.keys]          # reviewer -> pinned Ed25519 public keys (`hitl keys new --as alice`)
-alice = ["ed25519:3q2-7w..."]
+require_verified_requester = false   # true: a task starts only with a signed requester proof
+
+[identity.keys]          # name -> pinned Ed25519 public keys (`hitl keys new --as alice`)
+alice = ["ed25519:3q2-7w..."]          # reviewers, and requesters that sign their starts
+svc-support = ["ed25519:9x8-Aq..."]    # a requesting service: it may start tasks, not decide
 
 [identity.issuers.corp]  # an OIDC provider, or a decision front end trusted the same way
 issuer = "https://login.example.com"
@@ -19,9 +22,12 @@ Every name is compared normalized (`normalize_name`: Unicode NFKC, casefold, tri
 and JWKS are in the policy, so they are pinned in workflow history with the policy hash. Pure.
 """
 
+import base64
 import unicodedata
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import Field, field_validator, model_validator
 
 from hitl.contracts.base import Contract
@@ -37,6 +43,12 @@ DEFAULT_ALGORITHMS = ("Ed25519", "ES256", "RS256")
 def normalize_name(name: str) -> str:
     """The form every reviewer and requester name is compared in: NFKC, casefolded, trimmed."""
     return unicodedata.normalize("NFKC", name).casefold().strip()
+
+
+def public_key_text(key: Ed25519PrivateKey) -> str:
+    """The `ed25519:<base64url>` form of a key's public half, as the policy pins it."""
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return ED25519_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 class TrustedIssuer(Contract):
@@ -75,8 +87,13 @@ class IdentityRules(Contract):
 
     require_verified: list[RiskTier] = Field(default_factory=list)
     """Risk tiers whose requests count only decisions with a verified proof."""
+    require_verified_requester: bool = False
+    """Whether a task starts only with a requester proof signed by a key pinned for the requester
+    in `keys` (`policies.requester_proof`); otherwise an unsigned start is recorded as asserted."""
     keys: dict[str, list[str]] = Field(default_factory=dict)
-    """Reviewer name -> pinned Ed25519 public keys (`ed25519:<base64url>`); several while rotating."""
+    """Name -> pinned Ed25519 public keys (`ed25519:<base64url>`); several while rotating. Reviewers
+    sign decisions and stage pins with them, requesters sign task starts; a name with keys but in
+    no reviewer group may start tasks, never decide."""
     issuers: dict[str, TrustedIssuer] = Field(default_factory=dict)
 
     @field_validator("keys")

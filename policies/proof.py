@@ -123,14 +123,22 @@ def _check_signature(decision: Decision, proof: Proof, identity: IdentityRules) 
     pinned = identity.keys_of(decision.reviewer)
     if proof.key not in pinned:
         return _refuse("unknown_key", f"the key is not pinned for {decision.reviewer!r} in the policy")
-    try:
-        public = Ed25519PublicKey.from_public_bytes(_unb64(proof.key.removeprefix(ED25519_PREFIX)))
-        public.verify(_unb64(proof.signature or ""), decision_bytes(decision, proof))
-    except (InvalidSignature, ValueError, binascii.Error):
+    if not signed_by(proof.key, proof.signature or "", decision_bytes(decision, proof)):
         return _refuse(
             "bad_signature", f"the signature does not match this decision by {decision.reviewer!r}"
         )
     return ProofCheck(principal=proof.key)
+
+
+def signed_by(key: str, signature: str, message: bytes) -> bool:
+    """True when `signature` (base64url) is the Ed25519 signature of `message` by `key`
+    (`ed25519:<base64url>`); False for a wrong signature or a malformed key or signature."""
+    try:
+        public = Ed25519PublicKey.from_public_bytes(_unb64(key.removeprefix(ED25519_PREFIX)))
+        public.verify(_unb64(signature), message)
+    except (InvalidSignature, ValueError, binascii.Error):
+        return False
+    return True
 
 
 def _check_token(decision: Decision, proof: Proof, identity: IdentityRules, now: datetime) -> ProofCheck:
@@ -193,6 +201,11 @@ def _check_binding(decision: Decision, proof: Proof, target: Target, now: dateti
         moment = datetime.fromtimestamp(proof.expires_at, tz=UTC).isoformat()
         return _refuse("expired", f"the proof expired at {moment}")
     return ProofCheck()
+
+
+def signature_text(signature: bytes) -> str:
+    """A raw signature as proofs carry it: unpadded base64url."""
+    return base64.urlsafe_b64encode(signature).decode().rstrip("=")
 
 
 def _unb64(text: str) -> bytes:

@@ -16,6 +16,7 @@ from hitl.search_attributes import ALL_KEYS, CLI_TYPE_NAMES
 from store.db import create_pool
 from tests.codec_keys import TEST_CONVERTER, TEST_KEYS_ENV
 from workers.local.binaries import temporal_cli, temporal_test_server
+from workers.local.dev_server import blob_limit_flags
 from workers.local.postgres import EmbeddedPostgres, start_migrated
 
 INDEXED_TYPES = {
@@ -66,6 +67,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()),
         ip="127.0.0.1",
+        dev_server_extra_args=blob_limit_flags(),
         data_converter=TEST_CONVERTER,
         search_attributes=ALL_KEYS,
     )

@@ -24,7 +24,7 @@ from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, Decision, FeedbackRecord, TaskResult
 from hitl.review.signer import target_of
-from hitl.review.signing import directory_line, sign
+from hitl.review.signing import directory_line, key_file_name, sign, write_key
 from hitl.settings import AgentWorkerSettings, NotificationWorkerSettings
 from policies.identity import normalize_name
 from workers.agent import build_agent_worker
@@ -124,8 +124,9 @@ def policy_copy(folder: Path) -> Path:
 DEMO_REVIEWERS = ("alice", "bob", "carol", "dave", "erin", "sam", "riley", "noor", "lee", "kai", "dana")
 """Every reviewer in the shipped policies' directories; tests pin a key for each."""
 
-TEST_VALIDITY_SECONDS = 30 * 86_400
-"""Test proofs outlive any time skipping a test does."""
+TEST_VALIDITY_SECONDS = 100 * 365 * 86_400
+"""Test proofs outlive any time skipping a test does: the time-skipping server is shared by the
+session, and tests that run SLA ladders out move its clock years ahead (2036 was seen)."""
 
 
 def reviewer_key(name: str) -> Ed25519PrivateKey:
@@ -141,6 +142,16 @@ def pin_test_keys(policy_dir: Path) -> None:
         text = path.read_text()
         if "\n[identity.keys]\n" in text:
             path.write_text(text.replace("\n[identity.keys]\n", f"\n[identity.keys]\n{lines}", 1))
+
+
+def key_folder(folder: Path, *names: str) -> Path:
+    """Write the test keys of `names` into `folder` as `hitl keys new` would; return it (for
+    `HITL_REVIEWER_KEY_DIR`)."""
+    for name in names:
+        path = folder / key_file_name(name)
+        if not path.exists():
+            write_key(path, reviewer_key(name))
+    return folder
 
 
 async def signed_by_key(

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from hitl import activity_names
@@ -32,8 +33,10 @@ with workflow.unsafe.imports_passed_through():
         RecordEventsInput,
         RecordEventsResult,
     )
+    from hitl.errors import AUDIT_DATA_ERROR
 
 from workflows import options, patches
+from workflows.audit_substitute import storable_event, storable_feedback
 from workflows.local_first import run_local_first
 
 
@@ -97,10 +100,34 @@ class AuditLog:
             while self._pending():
                 events, self._buffer = self._buffer, []
                 feedback, self._feedback = self._feedback, []
-                first = events[0].kind.value if events else "feedback"
-                summary = f"audit {first} (+{len(events) + len(feedback) - 1})"
-                result = await _write(RecordEventsInput(events=events, feedback=feedback), summary)
+                batch = RecordEventsInput(events=events, feedback=feedback)
+                try:
+                    result = await self._write(batch)
+                except ActivityError as err:
+                    if not (isinstance(err.cause, ApplicationError) and err.cause.type == AUDIT_DATA_ERROR):
+                        raise
+                    # PostgreSQL refused some content: the same keys, escaped (workflows.audit_substitute).
+                    result = await self._write(
+                        RecordEventsInput(
+                            events=[storable_event(e) for e in events],
+                            feedback=[storable_feedback(f) for f in feedback],
+                        )
+                    )
                 self.head = result.head or self.head
+
+    async def _write(self, batch: RecordEventsInput) -> RecordEventsResult:
+        """Write one batch: locally, or through the server when the database is slow to answer."""
+        first = batch.events[0].kind.value if batch.events else "feedback"
+        result: RecordEventsResult = await run_local_first(
+            activity_names.RECORD_AUDIT,
+            batch,
+            patch=patches.LOCAL_WRITES_AND_QUEUE_MEMO,
+            result_type=RecordEventsResult,
+            start_to_close_timeout=options.AUDIT_TIMEOUT,
+            retry_policy=options.AUDIT_RETRY,
+            summary=f"audit {first} (+{len(batch.events) + len(batch.feedback) - 1})",
+        )
+        return result
 
     async def close(self) -> None:
         """Flush what is left and stop the background writer."""
@@ -123,17 +150,3 @@ class AuditLog:
                 if self._waiting == 0 and not self._closing:
                     continue
             await self.flush()
-
-
-async def _write(batch: RecordEventsInput, summary: str) -> RecordEventsResult:
-    """Write one batch: locally, or through the server when the database is slow to answer."""
-    result: RecordEventsResult = await run_local_first(
-        activity_names.RECORD_AUDIT,
-        batch,
-        patch=patches.LOCAL_WRITES_AND_QUEUE_MEMO,
-        result_type=RecordEventsResult,
-        start_to_close_timeout=options.AUDIT_TIMEOUT,
-        retry_policy=options.AUDIT_RETRY,
-        summary=summary,
-    )
-    return result

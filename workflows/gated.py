@@ -74,7 +74,7 @@ class GatedWorkflow(DecisionHandlers):
         self.flow = StepFlow(
             state, self.reviews, self.toolbox, revisable=self.revisable, sends_back=self.sends_back
         )
-        failed = await lifecycle.begin(state, self.toolbox.names())
+        failed = await lifecycle.begin(state, self.toolbox.names(), request)
         if failed is not None:
             steps.close()
             return await lifecycle.finish(state, failed)

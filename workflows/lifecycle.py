@@ -1,7 +1,8 @@
 """Start and finish of a gated task, shared by every workflow built on the gate.
 
 `begin()` loads the task context through a local activity (so the policy and its hash are pinned
-in history), configures the gate and audits the start; `finish()` publishes the final status,
+in history), configures the gate, checks the requester's proof against the pinned policy (a refused
+one ends the task as `rejected` with its code) and audits the start; `finish()` publishes the final status,
 audits it, waits for notices and handlers, and flushes the audit log. All I/O happens in
 activities.
 """
@@ -11,8 +12,9 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from hitl import activity_names
-    from hitl.contracts import AuditKind, TaskResult, TaskStatus
+    from hitl.contracts import AuditKind, GatedInput, TaskResult, TaskStatus
     from policies.context import LoadTaskContextInput, TaskContext
+    from policies.requester_proof import StartedAs, check_requester
 
 from workflows import options, patches
 from workflows.local_first import run_local_first
@@ -20,8 +22,13 @@ from workflows.post_review import PostReviews
 from workflows.task_state import TaskState
 
 
-async def begin(state: TaskState, action_types: list[str]) -> TaskResult | None:
-    """Pin the task context. Returns a failed result when the policy cannot be loaded."""
+async def begin(state: TaskState, action_types: list[str], request: GatedInput) -> TaskResult | None:
+    """Pin the task context and check who requested it (`request` is the workflow's input).
+
+    Returns:
+        None to run the task; a failed result when the policy cannot be loaded, a rejected one
+        (with the proof's refusal code) when the requester proof is refused.
+    """
     task = state.task
     state.gate.idle_note = f"Task `{task.task_id}` ({task.kind}) is running; no decision pending."
     state.gate.publish()
@@ -41,9 +48,16 @@ async def begin(state: TaskState, action_types: list[str]) -> TaskResult | None:
         return state.result(TaskStatus.FAILED, f"policy {task.policy!r}: {err.cause or err}")
     state.context = context
     state.gate.configure(context, task.kind)
+    info = workflow.info()
+    started = StartedAs(info.namespace, info.workflow_id, info.workflow_type)
+    # The proof authorizes the start: it must not have expired when the server accepted it.
+    requester = check_requester(request, context.policy.policy.identity, started, info.workflow_start_time)
     state.audit.record(
         AuditKind.TASK_STARTED,
         task.requester,
+        requester_verified=bool(requester.principal),
+        requester_principal=requester.principal or None,
+        requester_refused=requester.code or None,
         kind=task.kind,
         subject=task.subject,
         policy=context.policy.name,
@@ -52,6 +66,9 @@ async def begin(state: TaskState, action_types: list[str]) -> TaskResult | None:
         novel_action_types=context.novel_action_types,
         calibration={tool: table.decisions for tool, table in context.calibration.items()},
     )
+    if requester.refused:
+        refused = state.result(TaskStatus.REJECTED, f"the requester proof was refused: {requester.message}")
+        return refused.model_copy(update={"code": requester.code})
     return None
 
 
@@ -66,6 +83,7 @@ async def finish(state: TaskState, result: TaskResult) -> TaskResult:
         "system",
         status=result.status.value,
         reason=result.reason,
+        code=result.code or None,
         message=result.message,
         steps=len(result.steps),
     )

@@ -1,5 +1,6 @@
 """The autonomy ledger: stages per task kind and action type, recomputed from the track record,
-set or pinned by people, every change recorded with its evidence and audited.
+set or pinned by people (signed with a key pinned in the policy, verified here), every change
+recorded with its evidence and audited.
 
 A stage moves at most one step per recomputation, and the track record restarts after every
 change (`record_from`), so one revert demotes once. Recomputation runs when a task loads its
@@ -19,8 +20,10 @@ import asyncpg
 
 from activities.autonomy.evidence import AnchorSource, evidence_check, failure
 from activities.autonomy.track_record import track_record
-from hitl.contracts.autonomy import StageChangeEntry, StageEntry
-from policies.autonomy import MAX_STAGE, MIN_STAGE, POLICY_STAGE, AutonomyRules, StageChange, assess
+from hitl.contracts.autonomy import StageChangeEntry, StageEntry, StagePin
+from policies.autonomy import POLICY_STAGE, AutonomyRules, StageChange, assess
+from policies.identity import IdentityRules
+from policies.stage_pin import check_pin
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,16 @@ VALUES ($1, $2, '', $3, 'autonomy_changed', $4, $5, $6)
 
 class UnknownStage(LookupError):
     """There is no ledger entry for that task kind and action type."""
+
+
+class PinRefused(Exception):
+    """A stage set by a person whose signature does not verify; `code` says why
+    (`policies.stage_pin.check_pin`)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 async def refresh(
@@ -111,34 +124,52 @@ async def stage_of(conn: asyncpg.Connection, task_kind: str, action_type: str, i
 
 async def set_stage(
     conn: asyncpg.Connection,
-    task_kind: str,
-    action_type: str,
-    stage: int,
+    pin: StagePin,
+    identity: IdentityRules,
     *,
-    actor: str,
-    reason: str,
-    pin: bool = True,
     initial_stage: int = POLICY_STAGE,
+    now: datetime | None = None,
 ) -> StageChangeEntry:
-    """A person sets (and by default pins) a stage; the track record restarts from now.
+    """A person sets (and unless `pin.pinned` is false, pins) a stage; the track record restarts.
 
-    `initial_stage` is the stage tasks decide at while the pair has no ledger entry (the
-    policy's `[autonomy] initial_stage`): the change is recorded as from it.
+    The pin must be signed by a key pinned for its actor in `identity` (the policy's
+    `[identity.keys]`), before `pin.expires_at` by `now` (default: this machine's clock); the
+    change records the verified key, the signature and its expiry in its evidence, so anyone can
+    check who set it again later. `initial_stage` is the stage tasks decide at while the pair has
+    no ledger entry (the policy's `[autonomy] initial_stage`): the change is recorded as from it.
+
+    Raises:
+        PinRefused: The pin is unsigned or its signature does not verify; nothing is written.
     """
-    if not MIN_STAGE <= stage <= MAX_STAGE:
-        raise ValueError(f"stage must be between {MIN_STAGE} and {MAX_STAGE}, not {stage}")
+    checked = check_pin(pin, identity, now or datetime.now(UTC))
+    if checked.refused:
+        raise PinRefused(checked.code, checked.message)
     async with conn.transaction():
         # Without an entry, tasks have decided at the policy's initial stage.
-        await conn.execute(LOCK_ROW, task_kind, action_type, initial_stage)
+        await conn.execute(LOCK_ROW, pin.task_kind, pin.action_type, initial_stage)
         row = await conn.fetchrow(
             "SELECT stage FROM autonomy_stages WHERE task_kind = $1 AND action_type = $2 FOR UPDATE",
-            task_kind,
-            action_type,
+            pin.task_kind,
+            pin.action_type,
         )
         assert row is not None
-        change = StageChange(from_stage=row["stage"], to_stage=stage, rule="set", evidence={"reason": reason})
+        evidence = {
+            "reason": pin.reason,
+            "verified": True,
+            "principal": checked.principal,
+            "signature": pin.signature,
+            "expires_at": pin.expires_at,
+        }
+        change = StageChange(from_stage=row["stage"], to_stage=pin.stage, rule="set", evidence=evidence)
         return await _apply(
-            conn, task_kind, action_type, change, actor, pinned=pin, record_from=None, reason=reason
+            conn,
+            pin.task_kind,
+            pin.action_type,
+            change,
+            pin.actor,
+            pinned=pin.pinned,
+            record_from=None,
+            reason=pin.reason,
         )
 
 

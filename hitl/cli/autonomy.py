@@ -2,6 +2,9 @@
 
 A stage set here is pinned (not recomputed from the track record) until `unpin`; like every
 stage change it is recorded with its reason and audited, and applies to tasks started afterwards.
+`set` is signed with the key of `--by` (found as the `hitl` CLI finds a reviewer's key) and the
+ledger verifies it against the policy's `[identity.keys]`: an unsigned or wrongly signed stage is
+refused (exit 3, with its code), and the verified key is recorded in the change's evidence.
 Raising a stage is refused (exit 3) while the evidence chain does not verify against its
 checkpoints (`hitl audit verify` names what is wrong); lowering one never is.
 """
@@ -9,6 +12,7 @@ checkpoints (`hitl audit verify` names what is wrong); lowering one never is.
 import argparse
 import json
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,11 +24,17 @@ from activities.autonomy import ledger
 from activities.autonomy.evidence import evidence_check, failure
 from hitl.cli import exit_codes
 from hitl.cli.policy import load as load_policy
+from hitl.contracts.autonomy import StagePin
 from hitl.errors import ConfigError, PolicyError
+from hitl.review.signing import find_key, read_key, sign_pin
 from hitl.settings import CliSettings
-from policies.autonomy import POLICY_STAGE, STAGE_NAMES, AutonomyRules
+from policies.autonomy import STAGE_NAMES
+from policies.model import Policy
 from store.anchors import Anchors
 from store.db import create_pool
+
+PIN_VALIDITY_SECONDS = 300
+"""How long a signed stage change counts: it is verified by the ledger at once."""
 
 
 def register(commands: Any) -> None:
@@ -41,7 +51,9 @@ def register(commands: Any) -> None:
     put.add_argument("kind", help="task kind, e.g. refund")
     put.add_argument("action_type", help="action type (tool), e.g. issue_refund")
     put.add_argument("stage", type=int, choices=sorted(STAGE_NAMES))
-    put.add_argument("--by", required=True, help="who sets it (recorded in the audit trail)")
+    put.add_argument(
+        "--by", required=True, help="who sets it: signed with their key, verified against the policy's keys"
+    )
     put.add_argument("--reason", required=True, help="why (recorded in the audit trail)")
     put.add_argument("--no-pin", action="store_true", help="set without pinning: recomputation continues")
     put.add_argument(
@@ -111,8 +123,8 @@ async def show_command(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
-def _policy_autonomy(args: argparse.Namespace) -> AutonomyRules | None:
-    """The autonomy rules of the policy the stage is for (None: no such default policy).
+def _policy(args: argparse.Namespace) -> Policy | None:
+    """The policy the stage is for (None: no such default policy).
 
     Raises:
         PolicyError: `--policy` names a file that is missing or broken.
@@ -125,26 +137,60 @@ def _policy_autonomy(args: argparse.Namespace) -> AutonomyRules | None:
     )
     if args.policy is None and not path.is_file():
         return None
-    return load_policy(path).policy.autonomy
+    return load_policy(path).policy
+
+
+def _pin(args: argparse.Namespace) -> StagePin:
+    """The stage change as `--by` signs it (with their key when one is found; else unsigned, and
+    the ledger refuses it).
+
+    Raises:
+        ConfigError: The key file cannot be read.
+    """
+    pin = StagePin(
+        task_kind=args.kind,
+        action_type=args.action_type,
+        stage=args.stage,
+        pinned=not args.no_pin,
+        actor=args.by,
+        reason=args.reason,
+    )
+    settings = CliSettings.from_env()
+    path = find_key(args.by, settings.reviewer_key, settings.reviewer_key_dir, settings.state_dir)
+    return pin if path is None else sign_pin(pin, read_key(path), int(time.time()) + PIN_VALIDITY_SECONDS)
+
+
+def _refused(err: ledger.PinRefused, actor: str) -> int:
+    hint = f"; set HITL_REVIEWER_KEY or run `hitl keys new --as {actor}`" if err.code == "unverified" else ""
+    print(f"hitl autonomy set: refused ({err.code}): {err.message}{hint}", file=sys.stderr)
+    return exit_codes.REFUSED
 
 
 async def set_command(args: argparse.Namespace) -> int:
-    """Set a stage, pinned unless --no-pin."""
+    """Set a stage, pinned unless --no-pin, signed with the key of `--by`."""
     try:
-        rules = _policy_autonomy(args)
+        policy = _policy(args)
     except PolicyError as err:
         print(f"hitl autonomy set: {err}", file=sys.stderr)
         return exit_codes.NOT_FOUND
-    if rules is not None and not rules.enabled:
+    if policy is None:
+        print(
+            f"hitl autonomy set: refused (no_policy): no policy {args.kind!r} to verify the signer "
+            "against: name it with --policy",
+            file=sys.stderr,
+        )
+        return exit_codes.REFUSED
+    rules = policy.autonomy
+    if not rules.enabled:
         print(
             f"hitl autonomy set: note: autonomy is off in the {args.policy or args.kind} policy "
             "([autonomy] enabled = false): the stage applies once it is on",
             file=sys.stderr,
         )
-    initial = rules.initial_stage if rules is not None else POLICY_STAGE
     try:
+        pin = _pin(args)
         async with _connection(args) as conn:
-            if args.stage > await ledger.stage_of(conn, args.kind, args.action_type, initial):
+            if args.stage > await ledger.stage_of(conn, args.kind, args.action_type, rules.initial_stage):
                 async with conn.transaction(isolation="repeatable_read", readonly=True):
                     report = await evidence_check(conn, lambda: Anchors.load(CliSettings.from_env()))
                 if not report.ok:
@@ -154,16 +200,9 @@ async def set_command(args: argparse.Namespace) -> int:
                         file=sys.stderr,
                     )
                     return exit_codes.REFUSED
-            change = await ledger.set_stage(
-                conn,
-                args.kind,
-                args.action_type,
-                args.stage,
-                actor=args.by,
-                reason=args.reason,
-                pin=not args.no_pin,
-                initial_stage=initial,
-            )
+            change = await ledger.set_stage(conn, pin, policy.identity, initial_stage=rules.initial_stage)
+    except ledger.PinRefused as err:
+        return _refused(err, args.by)
     except ConfigError as err:
         print(f"hitl autonomy set: {err}", file=sys.stderr)
         return exit_codes.USAGE

@@ -1,4 +1,9 @@
-"""`hitl start`: start an agent task from a JSON file or arguments, as a service would."""
+"""`hitl start`: start an agent task from a JSON file or arguments, as a service would.
+
+The start is signed with the requester's key when one is found (`HITL_REQUESTER_KEY`, else
+`<requester>.key` in `HITL_REVIEWER_KEY_DIR`, else the local stack's demo keys), so the task
+records its requester as verified; otherwise the requester is only asserted.
+"""
 
 import argparse
 import json
@@ -13,6 +18,7 @@ from hitl.cli import exit_codes
 from hitl.client import connect, start_task
 from hitl.contracts import AgentTaskInput
 from hitl.errors import ConfigError
+from hitl.review.signing import find_key, read_key
 from hitl.settings import CliSettings
 from hitl.telemetry import configure_telemetry
 
@@ -46,6 +52,14 @@ def _task_from(args: argparse.Namespace) -> AgentTaskInput:
     return AgentTaskInput.model_validate(data)
 
 
+def _requester_key(requester: str, settings: CliSettings) -> Path | None:
+    """Where the requester's key is; None when there is none (or the name cannot name a key file)."""
+    try:
+        return find_key(requester, settings.requester_key, settings.reviewer_key_dir, settings.state_dir)
+    except ConfigError:
+        return None
+
+
 async def start_command(args: argparse.Namespace) -> int:
     """Start the task; print its workflow id (and its result with --wait)."""
     try:
@@ -53,12 +67,15 @@ async def start_command(args: argparse.Namespace) -> int:
     except (ValueError, OSError, ValidationError) as err:
         print(f"hitl start: invalid task: {err}", file=sys.stderr)
         return exit_codes.USAGE
+    settings = CliSettings.from_env()
     # With an OTLP endpoint configured, the task's trace starts here, as it would in a service.
-    telemetry = configure_telemetry(CliSettings.from_env(), "hitl-cli")
+    telemetry = configure_telemetry(settings, "hitl-cli")
     try:
         try:
+            found = _requester_key(task.requester, settings)
+            key = read_key(found) if found is not None else None
             client = await connect()
-            handle = await start_task(client, task)
+            handle = await start_task(client, task, requester_key=key)
         except RPCError as err:
             print(f"hitl start: Temporal is unavailable: {err}", file=sys.stderr)
             return exit_codes.UNAVAILABLE

@@ -42,7 +42,15 @@ from hitl.contracts.review import (
     ReviewRequest,
 )
 from hitl.contracts.status import TaskStatusView
-from hitl.contracts.task import AgentTaskInput, GatedInput, StepOutcome, StepStatus, TaskResult, TaskStatus
+from hitl.contracts.task import (
+    AgentTaskInput,
+    GatedInput,
+    RequesterProof,
+    StepOutcome,
+    StepStatus,
+    TaskResult,
+    TaskStatus,
+)
 from hitl.contracts.tools import ToolCall, ToolResult, ToolSpec, UndoCall
 from hitl.contracts.verdict import Fallback, FiredRule, LadderTier, Mode, RiskTier, Verdict
 
@@ -82,6 +90,7 @@ __all__ = [
     "Refusal",
     "RequestKind",
     "RequestState",
+    "RequesterProof",
     "ReviewRequest",
     "ReviseInput",
     "RiskSignals",

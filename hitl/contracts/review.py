@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from hitl.contracts.actions import ProposedAction
 from hitl.contracts.base import Contract
+from hitl.contracts.text import BoundedJson, LongName, Name, Text, Token
 from hitl.contracts.verdict import Verdict
 
 
@@ -86,10 +87,10 @@ class ProofType(StrEnum):
 class ProofTarget(Contract):
     """One request a proof is bound to."""
 
-    workflow_id: str
-    run_id: str
-    request_id: str
-    action_digest: str
+    workflow_id: LongName
+    run_id: Name
+    request_id: Name
+    action_digest: Name
     """SHA-256 of the canonical tool, step and arguments the card shows."""
 
 
@@ -102,15 +103,15 @@ class Proof(Contract):
     """
 
     type: ProofType
-    namespace: str
+    namespace: Name
     targets: list[ProofTarget] = Field(min_length=1, max_length=1000)
     expires_at: int
     """Unix seconds after which the proof no longer counts (against the workflow's clock)."""
-    key: str | None = Field(default=None, max_length=200)
+    key: Name | None = None
     """`ed25519`: the public key that signed (`ed25519:<base64url>`)."""
-    signature: str | None = Field(default=None, max_length=200)
+    signature: Name | None = None
     """`ed25519`: the signature over the canonical bytes, base64url."""
-    token: str | None = Field(default=None, max_length=8192)
+    token: Token | None = None
     """`jwt`: a compact JWT whose `hitl_decision` claim is the SHA-256 of the canonical bytes."""
 
     def target_in(self, workflow_id: str) -> ProofTarget | None:
@@ -123,21 +124,23 @@ class Decision(Contract):
 
     Example (Temporal CLI):
     `temporal workflow signal -w refund-1 --name decide --input '{"outcome":"approve","reviewer":"alice"}'`
+
+    Every text field is bounded and refuses control characters (`hitl.contracts.text`).
     """
 
     outcome: Outcome
-    reviewer: str = Field(min_length=1)
-    request_id: str | None = None
+    reviewer: Name = Field(min_length=1)
+    request_id: Name | None = None
     """May be omitted when exactly one request is open."""
-    reason_code: str | None = None
-    comment: str = ""
-    patch: dict[str, Any] | None = None
+    reason_code: Name | None = None
+    comment: Text = ""
+    patch: BoundedJson = None
     """Argument changes for `modify`, merged over the proposed arguments."""
-    answer: str | None = None
+    answer: Text | None = None
     """Reply to a question gate."""
-    decision_id: str | None = None
+    decision_id: Name | None = None
     """Idempotency key: the same id twice is applied once."""
-    signature: str | None = Field(default=None, max_length=8192)
+    signature: Token | None = None
     """Free-form evidence from the system the reviewer decided in, stored with the decision in
     the audit trail and never checked; what the gate checks is `proof`."""
     proof: Proof | None = None

@@ -8,8 +8,34 @@ from pydantic import Field
 from hitl.contracts.base import Contract
 
 
+class RequesterProof(Contract):
+    """Evidence that the requester asked for exactly this task: an Ed25519 signature by a key
+    pinned for the requester in the policy's `[identity.keys]`.
+
+    It covers the canonical bytes of `policies.requester_proof.start_bytes`: the namespace,
+    workflow id and type, the requester and task kind, the digest of the input (without this
+    proof) and the expiry. `hitl.client.sign_start` (and `hitl start`) make one.
+    """
+
+    namespace: str = Field(max_length=200)
+    workflow_id: str = Field(max_length=200)
+    workflow_type: str = Field(max_length=200)
+    input_digest: str = Field(max_length=64)
+    """SHA-256 (hex) of the canonical task input without `requester_proof`."""
+    expires_at: int
+    """Unix seconds after which the proof no longer starts a task (against the workflow's clock)."""
+    key: str = Field(max_length=200)
+    """The public key that signed (`ed25519:<base64url>`)."""
+    signature: str = Field(max_length=200)
+    """The signature over the canonical bytes, base64url."""
+
+
 class GatedInput(Contract):
     """Base of every gated workflow's input: it says which task it is (`as_task()`)."""
+
+    requester_proof: RequesterProof | None = None
+    """Proof that the requester started this task (docs/identity.md); without one the requester
+    is only asserted. The policy's `[identity] require_verified_requester` says whether it must."""
 
     def as_task(self) -> "AgentTaskInput":
         """The task this input starts: its id (also the workflow id), kind, requester, subject
@@ -87,3 +113,5 @@ class TaskResult(Contract):
     """Why the task ended this way, in one sentence (rejection comment, failure, ...)."""
     message: str = ""
     """The agent's closing message, written after it saw how its last step ended."""
+    code: str = ""
+    """Stable code when the task was refused before any step (e.g. `unverified_requester`)."""

@@ -12,10 +12,18 @@ def _args(value: Any) -> str:
 
 
 def _started(d: dict[str, Any]) -> list[str]:
-    return [
+    lines = [
         f"{d.get('kind', '?')} task under policy {d.get('policy')} ({_short(d.get('policy_hash'))})",
         f"subject: {_args(d.get('subject', {}))}",
     ]
+    if d.get("requester_refused"):
+        lines.append(f"requester proof refused: {d['requester_refused']}")
+    elif "requester_verified" in d:
+        verified = d["requester_verified"]
+        lines.append(
+            f"requester verified ({d.get('requester_principal')})" if verified else "requester asserted"
+        )
+    return lines
 
 
 def _proposed(d: dict[str, Any]) -> list[str]:

@@ -1,12 +1,13 @@
 """Reviewer keys and signed decisions, on the reviewer's side (the `hitl` CLI, `hitl sign`).
 
+It also signs the autonomy stages a person sets (`sign_pin`, for `hitl autonomy set`).
+
 A reviewer's private key is an Ed25519 key in PEM (PKCS#8) in a file only its owner can read
 (mode 0600); its public half goes into the policy's `[identity.keys]` as `ed25519:<base64url>`.
 Where a reviewer's key is found: `HITL_REVIEWER_KEY` (a file), else `<HITL_REVIEWER_KEY_DIR>/<name>.key`
 (default `~/.config/hitl/keys`), else the local stack's demo keys `<HITL_STATE_DIR>/reviewer-keys/`.
 """
 
-import base64
 import os
 from pathlib import Path
 
@@ -14,18 +15,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hitl.contracts import Decision, Proof, ProofTarget, ProofType
+from hitl.contracts.autonomy import StagePin
 from hitl.errors import ConfigError
-from policies.identity import ED25519_PREFIX, normalize_name
-from policies.proof import decision_bytes
+from policies.identity import normalize_name
+from policies.identity import public_key_text as public_key_text  # re-exported for signers
+from policies.proof import decision_bytes, signature_text
+from policies.stage_pin import pin_bytes
 
 DEFAULT_VALIDITY_SECONDS = 3600
 """How long a signed decision counts unless the signer says otherwise."""
-
-
-def public_key_text(key: Ed25519PrivateKey) -> str:
-    """The `ed25519:<base64url>` form of a key's public half, as the policy pins it."""
-    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return ED25519_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def directory_line(name: str, key: Ed25519PrivateKey) -> str:
@@ -44,11 +42,16 @@ def sign(
         expires_at=expires_at,
         key=public_key_text(key),
     )
-    signature = key.sign(decision_bytes(decision, unsigned))
     proof = unsigned.model_copy(
-        update={"signature": base64.urlsafe_b64encode(signature).decode().rstrip("=")}
+        update={"signature": signature_text(key.sign(decision_bytes(decision, unsigned)))}
     )
     return decision.model_copy(update={"proof": proof})
+
+
+def sign_pin(pin: StagePin, key: Ed25519PrivateKey, expires_at: int) -> StagePin:
+    """Return `pin` signed with `key` until `expires_at` (Unix seconds), as `hitl autonomy set` sends it."""
+    unsigned = pin.model_copy(update={"expires_at": expires_at, "key": public_key_text(key), "signature": ""})
+    return unsigned.model_copy(update={"signature": signature_text(key.sign(pin_bytes(unsigned)))})
 
 
 def key_file_name(reviewer: str) -> str:

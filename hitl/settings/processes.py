@@ -89,6 +89,9 @@ class CliSettings(
         Path("~/.config/hitl/keys").expanduser(), json_schema_extra={DOC_DEFAULT: "`~/.config/hitl/keys`"}
     )
     """Where `hitl keys new` writes `<reviewer>.key` files and the `hitl` CLI looks for them."""
+    requester_key: Path | None = Field(None, json_schema_extra={DOC_DEFAULT: "none: `HITL_REVIEWER_KEY_DIR`"})
+    """The Ed25519 private key file `hitl start` signs a task's start with (else `<requester>.key` in
+    the key folder; no key: the start is unsigned and the requester only asserted)."""
 
 
 class StackSettings(

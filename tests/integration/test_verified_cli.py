@@ -2,7 +2,8 @@
 
 The plainest forgery first: an unsigned JSON decision that only names a directory reviewer never
 moves a waiting high-risk task. Then signed decisions from `hitl sign`, replayed, tampered, signed
-with the wrong key or expired: each refused with its code, audited, nothing executed.
+with the wrong key or expired: each refused with its code, audited, nothing executed. And `hitl
+start` signs a task's start with the requester's key, which the task verifies.
 """
 
 import json
@@ -13,10 +14,11 @@ from temporalio.client import WorkflowHandle
 
 from hitl.contracts import TaskResult, TaskStatus, TaskStatusView
 from hitl.names import STATUS_QUERY
-from hitl.review.signing import key_file_name
+from hitl.review.signing import key_file_name, read_key
+from policies.identity import public_key_text
 from tests.integration.cli_runner import hitl
 from tests.integration.conftest import LiveStack
-from tests.support import assert_eventually
+from tests.support import assert_eventually, unique
 
 pytestmark = pytest.mark.integration
 
@@ -95,3 +97,35 @@ async def test_forgeries_through_the_temporal_cli_are_refused_and_a_signed_decis
     approved = await hitl(live, "approve", other.id, "--as", "carol")
     assert approved.returncode == 0, approved.stderr
     assert (await other.result()).status is TaskStatus.COMPLETED
+
+
+async def started(live: LiveStack, task_id: str, *args: str, **env: str) -> dict[str, Any]:
+    """`hitl start` a refund as alice; return its `task_started` audit event."""
+    subject = json.dumps({"order_id": unique("ord"), "amount": 10})
+    run = await hitl(
+        live, "start", "--task-id", task_id, "--requester", "alice", "--subject", subject, *args, **env
+    )
+    assert run.returncode == 0, run.stderr
+    data: dict[str, Any] = await assert_eventually(
+        lambda: live.pool.fetchval(
+            "SELECT data FROM audit_events WHERE task_id = $1 AND kind = 'task_started'", task_id
+        ),
+        lambda row: row is not None,
+    )
+    return data
+
+
+async def test_hitl_start_signs_with_the_requesters_key_and_the_task_verifies_it(live: LiveStack) -> None:
+    keys = live.stack.state / "reviewer-keys"
+    verified_id = unique("refund")
+    data = await started(live, verified_id)
+    alice = public_key_text(read_key(keys / key_file_name("alice")))
+    assert (data["requester_verified"], data["requester_principal"]) == (True, alice)
+    await live.client.get_workflow_handle(verified_id).terminate(reason="test done")
+
+    # Signed with bob's key in alice's name: the task refuses its start and runs nothing.
+    forged_id = unique("refund")
+    data = await started(live, forged_id, HITL_REQUESTER_KEY=str(keys / key_file_name("bob")))
+    assert (data["requester_verified"], data["requester_refused"]) == (False, "unknown_key")
+    result = await live.client.get_workflow_handle(forged_id, result_type=TaskResult).result()
+    assert (result.status, result.code, result.steps) == (TaskStatus.REJECTED, "unknown_key", [])

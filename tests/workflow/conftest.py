@@ -1,6 +1,7 @@
 """Fixtures for workflow tests on the time-skipping server with real activities and PostgreSQL."""
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -9,16 +10,18 @@ from typing import Any
 
 import asyncpg
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.tools.shop_seed import DemoOrder, seed_orders
-from hitl.client import start, start_task
+from hitl.client import sign_start, start, start_task
 from hitl.contracts import AgentTaskInput, Decision, PendingResult, ReviewRequest, TaskResult, TaskStatusView
 from hitl.contracts.config_change import ConfigChangeInput
-from hitl.names import DECIDE, PENDING_QUERY, STATUS_QUERY
+from hitl.names import AGENT_TASK_WORKFLOW, DECIDE, PENDING_QUERY, STATUS_QUERY
 from tests.support import (
+    TEST_VALIDITY_SECONDS,
     assert_eventually,
     running_workers,
     settings_for,
@@ -82,9 +85,11 @@ class Harness:
         policy: str = "refund",
         order_id: str | None = None,
         task_id: str | None = None,
+        requester_key: Ed25519PrivateKey | None = None,
         **subject: Any,
     ) -> Handle:
-        """Seed an order and start a refund task for `amount` on it."""
+        """Seed an order and start a refund task for `amount` on it (a signed start with
+        `requester_key`)."""
         order_id = order_id or unique("ord")
         await seed_orders(
             self.pool,
@@ -102,9 +107,20 @@ class Harness:
             policy=policy,
             subject={"order_id": order_id, "amount": amount, "customer_message": "please refund", **subject},
         )
+        if requester_key is not None:
+            task = self.signed_start(task, requester_key)
         handle = await start_task(self.client, task, task_queue=self.task_queue)
         self.started.append(handle)
         return handle
+
+    def signed_start(self, task: AgentTaskInput, key: Ed25519PrivateKey, **fields: Any) -> AgentTaskInput:
+        """`task` signed by `key` for an agent task in this namespace, valid beyond any time skipping."""
+        values: dict[str, Any] = {
+            "namespace": self.client.namespace,
+            "workflow_type": AGENT_TASK_WORKFLOW,
+            "expires_at": int(time.time()) + TEST_VALIDITY_SECONDS,
+        }
+        return sign_start(task, key, **{**values, **fields})
 
     async def config_change(self, value: Any, *, requester: str = "jo", key: str | None = None) -> Handle:
         """Start a configuration change on a fresh key."""

@@ -24,6 +24,7 @@ from tests.workflow.conftest import Handle, Harness
 from workers.agent import build_agent_worker
 from workers.local.binaries import temporal_cli
 from workers.local.demo_model import refund_loop
+from workers.local.dev_server import blob_limit_flags
 from workers.notification import build_notification_worker
 
 
@@ -109,6 +110,7 @@ async def frameworks_dev(pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[Fr
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()),
         ip="127.0.0.1",
+        dev_server_extra_args=blob_limit_flags(),
         data_converter=pydantic_data_converter,
         search_attributes=ALL_KEYS,
     )

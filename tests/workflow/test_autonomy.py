@@ -7,6 +7,7 @@ so the shared session database (where other tests reject and revert refunds) wou
 depend on test order.
 """
 
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,12 @@ from temporalio.testing import WorkflowEnvironment
 from activities.autonomy.ledger import refresh, set_stage
 from hitl.cli import build_parser, exit_codes
 from hitl.contracts import StepStatus, TaskStatus
+from hitl.contracts.autonomy import StagePin
+from hitl.review.signing import sign_pin
 from policies.autonomy import AutonomyRules
+from policies.identity import IdentityRules, public_key_text
 from store.db import create_pool, migrate
-from tests.support import running_workers, settings_for, unique
+from tests.support import key_folder, reviewer_key, running_workers, settings_for, unique
 from tests.workflow.conftest import Handle, Harness
 from workers.local.postgres import MIGRATOR, WORKER, EmbeddedPostgres
 
@@ -194,8 +198,15 @@ async def run_cli(*argv: str) -> int:
 
 
 async def test_a_pinned_stage_is_not_recomputed_until_unpinned(
-    h: Harness, own_db: str, capsys: pytest.CaptureFixture[str]
+    h: Harness,
+    own_db: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # erin signs the pin with her key; the ledger checks it against the keys in the test's policy.
+    monkeypatch.setenv("HITL_REVIEWER_KEY_DIR", str(key_folder(tmp_path / "keys", "erin")))
+    monkeypatch.delenv("HITL_REVIEWER_KEY", raising=False)
     code = await run_cli(
         "autonomy",
         "set",
@@ -203,9 +214,11 @@ async def test_a_pinned_stage_is_not_recomputed_until_unpinned(
         "issue_refund",
         "1",
         "--by",
-        "risk-owner",
+        "erin",
         "--reason",
         "incident 42",
+        "--policy",
+        str(h.policy_dir / "refund.toml"),
         "--dsn",
         own_db,
     )
@@ -232,10 +245,7 @@ async def test_a_pinned_stage_is_not_recomputed_until_unpinned(
         "refund/lookup_order: stage 3 (policy), computed",
     ]
 
-    assert (
-        await run_cli("autonomy", "unpin", "refund", "issue_refund", "--by", "risk-owner", "--dsn", own_db)
-        == 0
-    )
+    assert await run_cli("autonomy", "unpin", "refund", "issue_refund", "--by", "erin", "--dsn", own_db) == 0
     capsys.readouterr()
     # The track record restarts at the unpin: the six approvals before it do not count.
     unpinned = await refund_40(h)
@@ -247,8 +257,8 @@ async def test_a_pinned_stage_is_not_recomputed_until_unpinned(
     # Stage 2 (reviewed): the refund runs alone and is reviewed afterwards.
     assert await refund_mode(h, promoted) == (TaskStatus.COMPLETED, "auto_then_review")
     assert [(c[0], c[1], c[2], c[3], c[4]) for c in await stage_changes(h.pool)] == [
-        (3, 1, "set", "risk-owner", True),
-        (1, 1, "unpin", "risk-owner", False),
+        (3, 1, "set", "erin", True),
+        (1, 1, "unpin", "erin", False),
         (1, 2, "promote.approval_rate", "system", False),
     ]
 
@@ -256,7 +266,13 @@ async def test_a_pinned_stage_is_not_recomputed_until_unpinned(
 async def test_a_pinned_stage_never_exceeds_the_policys_max_stage(pool: asyncpg.Pool) -> None:
     kind = unique("kind")
     async with pool.acquire() as conn:
-        await set_stage(conn, kind, "issue_refund", 5, actor="pat", reason="trusted for the holidays")
+        pin = StagePin(task_kind=kind, action_type="issue_refund", stage=5, actor="pat", reason="holidays")
+        pat = reviewer_key("pat")
+        await set_stage(
+            conn,
+            sign_pin(pin, pat, int(time.time()) + 60),
+            IdentityRules(keys={"pat": [public_key_text(pat)]}),
+        )
         capped = AutonomyRules(initial_stage=3, max_stage=3)
         assert await refresh(conn, kind, "issue_refund", capped) == 3
         assert await refresh(conn, kind, "issue_refund", AutonomyRules()) == 5

@@ -10,6 +10,17 @@ from workers.local.processes import Child
 SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
 """WAL doubled workflow throughput on the SQLite store here (26/s to 57/s)."""
 
+BLOB_LIMITS = {"limit.blobSize.error": "524288", "limit.blobSize.warn": "262144"}
+"""The largest payload the server accepts (512 KiB; Temporal's default is 2 MiB): twice the largest
+valid decision (`workflows.gate.intake.MAX_DECISION_BYTES`, a 1,000-target batch proof), so a 1 MB
+signal is refused by the server and never enters history. On a cluster, set the same keys in the
+dynamic config file (docs/security.md)."""
+
+
+def blob_limit_flags() -> list[str]:
+    """`BLOB_LIMITS` as `temporal server start-dev` flags."""
+    return [arg for key, value in BLOB_LIMITS.items() for arg in ("--dynamic-config-value", f"{key}={value}")]
+
 
 def dev_server(
     *,
@@ -27,7 +38,7 @@ def dev_server(
         log_file: Where the server's output goes.
         db_file: SQLite file to persist to; in memory when None.
         ui_port: Web UI port; headless when None.
-        dynamic_config: Extra `--dynamic-config-value` entries (values are JSON).
+        dynamic_config: Extra `--dynamic-config-value` entries (values are JSON), after `BLOB_LIMITS`.
         ui_codec_endpoint: Remote codec the Web UI decodes and encodes payloads through.
     """
     argv = [str(temporal_cli()), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port)]
@@ -40,7 +51,7 @@ def dev_server(
         argv += ["--ui-port", str(ui_port), "--ui-disable-news-fetch"]
         if ui_codec_endpoint is not None:
             argv += ["--ui-codec-endpoint", ui_codec_endpoint]
-    for key, value in (dynamic_config or {}).items():
+    for key, value in {**BLOB_LIMITS, **(dynamic_config or {})}.items():
         argv += ["--dynamic-config-value", f"{key}={value}"]
     return Child("temporal", argv, log_file)
 

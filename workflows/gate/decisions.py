@@ -16,11 +16,15 @@ with workflow.unsafe.imports_passed_through():
         Outcome,
         Refusal,
     )
+    from hitl.contracts.text import excerpt
     from policies.identity import normalize_name
 
 from workflows.gate.core import KEPT_REFUSALS, GateCore
 from workflows.gate.lifecycle import Event
 from workflows.gate.validation import Arrival, Check, OpenRequest, check_decision
+
+MAX_REFUSAL_MESSAGE = 1000
+"""Characters of a refusal's message kept in history and the audit trail."""
 
 
 class DecisionDesk:
@@ -94,8 +98,19 @@ class DecisionDesk:
         return receipt
 
     def record_refusal(self, refusal: Refusal) -> None:
-        """Keep a refusal queryable and write it to the audit trail."""
+        """Keep a refusal queryable and write it to the audit trail, every field it quotes
+        bounded (`hitl.contracts.text.excerpt`): a hostile value never enters history whole."""
         core = self._core
+        refusal = refusal.model_copy(
+            update={
+                "message": excerpt(refusal.message, MAX_REFUSAL_MESSAGE),
+                **{
+                    name: excerpt(value)
+                    for name in ("reviewer", "request_id", "decision_id", "via")
+                    if isinstance(value := getattr(refusal, name), str)
+                },
+            }
+        )
         core.refusals = [*core.refusals[-(KEPT_REFUSALS - 1) :], refusal]
         core.refusals_total += 1
         core.audit.record(

@@ -6,8 +6,9 @@ accepts decisions as the `decide` signal (Temporal CLI, Web UI, batch signal) an
 One validation function serves both ways in. All I/O happens in activities.
 """
 
-from collections.abc import Sequence
-from typing import Any
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RawValue
@@ -23,10 +24,31 @@ with workflow.unsafe.imports_passed_through():
         StepOutcome,
         TaskStatusView,
     )
+    from hitl.contracts.text import excerpt
     from hitl.names import DECIDE, PENDING_QUERY, STATUS_QUERY
 
 from workflows.gate.gate import HumanGate
-from workflows.gate.intake import Malformed, parse_decision, reviewer_hint
+from workflows.gate.intake import MAX_DECISION_BYTES, Malformed, parse_decision
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def raw_payload(handler: Handler) -> Handler:
+    """Have the SDK hand `handler` its payload undecoded (a `RawValue`, decrypted by the codec).
+
+    The SDK passes raw values only to a handler whose parameters are typed `RawValue`, one per
+    payload; the handler itself takes `*args`, so no argument, one or several all reach it (with
+    several the SDK decodes them without a type, and the handler refuses them by count). The
+    signature shown to the SDK is one optional `RawValue` parameter.
+    """
+    handler.__annotations__ = {"payload": RawValue, "return": handler.__annotations__.get("return")}
+    handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            inspect.Parameter("payload", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=RawValue),
+        ]
+    )
+    return handler
 
 
 class DecisionHandlers:
@@ -39,39 +61,59 @@ class DecisionHandlers:
     gate: HumanGate
 
     @workflow.signal(name=DECIDE)
-    def decide_signal(self, *args: Any) -> None:
+    @raw_payload
+    def decide_signal(self, *args: RawValue) -> None:
         """Apply a decision sent as a signal, or record why it was refused.
 
-        The arguments are deliberately untyped: see `workflows.gate.intake`.
+        The payload arrives raw and is decoded here: see `workflows.gate.intake`.
         """
-        try:
-            decision = parse_decision(args)
-        except Malformed as err:
-            self.gate.record_refusal(
-                Refusal(
-                    code=err.code,
-                    message=err.message,
-                    reviewer=reviewer_hint(args),
-                    via="signal",
-                    at=workflow.now(),
-                )
-            )
-            return
-        self.gate.submit(decision, via="signal")
+        decision = self._intake(args, via="signal")
+        if decision is not None:
+            self.gate.submit(decision, via="signal")
 
     @workflow.update(name=DECIDE)
-    def decide_update(self, decision: Decision) -> DecisionReceipt:
+    @raw_payload
+    def decide_update(self, *args: RawValue) -> DecisionReceipt:
         """Apply a decision sent as an update, or record why it was refused and fail the update
-        with the refusal's code (an `ApplicationError` whose type is the code).
+        with the refusal's code (a non-retryable `ApplicationError` whose type is the code), a
+        payload that is not a decision included.
 
-        There is deliberately no validator: a refused update enters history and the audit trail
-        like a refused signal, so an attempt to forge a decision is on record whichever way it
-        came (docs/identity.md measures what that costs in history).
+        The validator only turns away a payload too large to enter history (`too_large`, before
+        anything is recorded: accepting it would fail every later workflow task). Every other
+        refused update enters history and the audit trail like a refused signal, so an attempt to
+        forge a decision is on record whichever way it came (docs/identity.md measures what that
+        costs in history).
         """
+        decision = self._intake(args, via="update")
+        if decision is None:
+            refusal = self.gate.refusals[-1]
+            raise ApplicationError(refusal.message, type=refusal.code, non_retryable=True)
         receipt = self.gate.submit(decision, via="update")
         if not receipt.accepted:
             raise ApplicationError(receipt.message, type=receipt.code, non_retryable=True)
         return receipt
+
+    @decide_update.validator
+    @raw_payload
+    def decide_update_fits(self, *args: RawValue) -> None:
+        """Refuse an update whose payload is larger than a decision can be (`too_large`)."""
+        size = sum(a.payload.ByteSize() if isinstance(a, RawValue) else len(str(a)) for a in args)
+        if size > MAX_DECISION_BYTES:
+            raise ApplicationError(
+                f"the update carries {size} bytes; a decision is at most {MAX_DECISION_BYTES}",
+                type="too_large",
+                non_retryable=True,
+            )
+
+    def _intake(self, args: Sequence[RawValue], via: str) -> Decision | None:
+        """The decision the payload holds, or None once its refusal is recorded."""
+        try:
+            return parse_decision(args)
+        except Malformed as err:
+            self.gate.record_refusal(
+                Refusal(code=err.code, message=err.message, reviewer=err.reviewer, via=via, at=workflow.now())
+            )
+            return None
 
     @workflow.signal(dynamic=True)
     def unknown_signal(self, name: str, args: Sequence[RawValue]) -> None:
@@ -80,7 +122,7 @@ class DecisionHandlers:
         self.gate.record_refusal(
             Refusal(
                 code="unknown_signal",
-                message=f"this workflow takes decisions as the {DECIDE!r} signal, not {name!r}",
+                message=f"this workflow takes decisions as the {DECIDE!r} signal, not {excerpt(name, 80)!r}",
                 via="signal",
                 at=workflow.now(),
             )
