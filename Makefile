@@ -35,6 +35,7 @@ pytest: venv
 
 bench: venv
 	$(BIN)/python -m bench.gate_vs_bare
+	$(BIN)/python -m bench.profile_task
 	$(BIN)/python -m bench.reviewer_speed
 	$(BIN)/python -m bench.policy_eval
 	$(BIN)/python -m bench.audit_chain

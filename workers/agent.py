@@ -41,16 +41,34 @@ from workflows.registry import WORKFLOWS
 
 log = logging.getLogger("hitl.agent_worker")
 
+MAX_CACHED_WORKFLOWS = 1000
+"""Workflow runs kept in memory (about 0.18 MB each): however many tasks wait, the worker stays
+near 300 MB; a decision for a run no longer cached replays its history first (docs/performance.md)."""
 STICKY_TIMEOUT = timedelta(seconds=3)
 """After a worker dies, its workflows move to another worker after this long (default 10 s)."""
 
 SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
-        "hitl", "policies", "pydantic", "cryptography", "joserfc"
+        "hitl", "policies", "pydantic", "cryptography", "joserfc", "workflows"
     )
 )
-"""Contracts, pure policy code and the libraries that verify decisions' proofs are shared with the
-sandbox rather than re-imported per run (cryptography's native code must see one module set)."""
+"""Contracts, pure policy code, the workflow code itself and the libraries that verify decisions'
+proofs are shared with the sandbox rather than re-imported for every workflow run (cryptography's
+native code must see one module set), as Temporal advises for deterministic modules in their
+own files: a cached run costs about a quarter of the memory and starts without compiling the
+workflow package again (docs/performance.md). The sandbox still isolates each run's state and
+restricts builtins; the clock, randomness and environment bans for `workflows/` are enforced by
+ruff (`workflows/ruff.toml`)."""
+
+
+def worker_tuning() -> dict[str, Any]:
+    """Worker options that decide speed and memory (docs/performance.md), shared with the bench's
+    bare worker so that the two are compared on equal terms."""
+    return {
+        "max_cached_workflows": MAX_CACHED_WORKFLOWS,
+        "sticky_queue_schedule_to_start_timeout": STICKY_TIMEOUT,
+        "graceful_shutdown_timeout": GRACEFUL_SHUTDOWN,
+    }
 
 
 def tool_activities(pool: asyncpg.Pool) -> list[Callable[..., Awaitable[ToolResult]]]:
@@ -102,9 +120,8 @@ def build_agent_worker(
         workflows=WORKFLOWS,
         activities=agent_activities(pool, settings, meter_provider, checkpointer),
         workflow_runner=SANDBOX,
-        sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
-        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         plugins=framework_plugins(settings),
+        **worker_tuning(),
     )
 
 

@@ -3,9 +3,16 @@
 Workflow code records events into a buffer, written in batches through the audit activity:
 callers `flush()` before every side effect and before the workflow returns, so the trail holds
 what led to an action before the action happens. While the workflow waits for a human
-(`waiting()`), events that signal and update handlers record are written at once. Event keys are deterministic
-(workflow id, run id, sequence), so a retried or replayed write never duplicates a row.
-All I/O happens in activities.
+(`waiting()`), events that signal and update handlers record are written at once, unless the
+wait ends in the same workflow task: then they ride along with the write-ahead flush that
+follows (one write, not two). Event keys are deterministic (workflow id, run id, sequence), so
+a retried or replayed write never duplicates a row.
+
+A write runs as a local activity (`workflows.local_first`): the worker writes the batch itself
+and the workflow carries on in the same workflow task, with no round trip through the server. A
+write the database does not take within the local attempts goes to the server, which retries it
+without limit while the workflow waits. Runs started before this (no `patches.LOCAL_WRITES_AND_QUEUE_MEMO`
+marker in their history) keep writing through regular activities. All I/O happens in activities.
 """
 
 import asyncio
@@ -28,8 +35,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from hitl.errors import AUDIT_DATA_ERROR
 
-from workflows import options
+from workflows import options, patches
 from workflows.audit_substitute import storable_event, storable_feedback
+from workflows.local_first import run_local_first
 
 
 class AuditLog:
@@ -132,10 +140,12 @@ class AuditLog:
                 self.head = result.head or self.head
 
     async def _write(self, batch: RecordEventsInput) -> RecordEventsResult:
+        """Write one batch: locally, or through the server when the database is slow to answer."""
         first = batch.events[0].kind.value if batch.events else "feedback"
-        result: RecordEventsResult = await workflow.execute_activity(
+        result: RecordEventsResult = await run_local_first(
             activity_names.RECORD_AUDIT,
             batch,
+            patch=patches.LOCAL_WRITES_AND_QUEUE_MEMO,
             result_type=RecordEventsResult,
             start_to_close_timeout=options.AUDIT_TIMEOUT,
             retry_policy=options.AUDIT_RETRY,
@@ -159,4 +169,10 @@ class AuditLog:
             )
             if self._closing and not self._pending():
                 return
+            # Let the rest of this workflow task run first (conditions are checked once nothing
+            # else can run): if the wait just ended, the flush before the next action takes these.
+            if workflow.patched(patches.LOCAL_WRITES_AND_QUEUE_MEMO):
+                await workflow.wait_condition(lambda: True)
+                if self._waiting == 0 and not self._closing:
+                    continue
             await self.flush(background=not self._closing)

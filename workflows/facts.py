@@ -1,6 +1,8 @@
 """Establishing the facts of a proposed action, through the facts activity, before the policy
 judges it. The task's own spend against per-task budgets comes from its executed steps (in
-history); everything else is read by the activity. All I/O happens in activities.
+history); everything else is read by the activity, run as a local activity where the run has the
+`patches.LOCAL_WRITES_AND_QUEUE_MEMO` marker (`workflows.local_first`: database reads need no trip
+through the server). All I/O happens in activities.
 """
 
 from temporalio import workflow
@@ -12,7 +14,8 @@ with workflow.unsafe.imports_passed_through():
     from policies.budgets import TASK, task_spend
     from policies.facts import EstablishFactsInput
 
-from workflows import options
+from workflows import options, patches
+from workflows.local_first import run_local_first
 from workflows.task_state import TaskState
 
 
@@ -43,9 +46,10 @@ async def establish(state: TaskState, spec: ToolSpec, action: ProposedAction) ->
         novelty_subject=policy.triggers.novelty_subject if policy.triggers.novelty is not None else None,
     )
     try:
-        facts: Facts = await workflow.execute_activity(
+        facts: Facts = await run_local_first(
             activity_names.ESTABLISH_FACTS,
             request,
+            patch=patches.LOCAL_WRITES_AND_QUEUE_MEMO,
             result_type=Facts,
             start_to_close_timeout=options.FACTS_TIMEOUT,
             retry_policy=options.FACTS_RETRY,

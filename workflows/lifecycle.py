@@ -1,7 +1,7 @@
 """Start and finish of a gated task, shared by every workflow built on the gate.
 
-`begin()` loads the task context through an activity (so the policy and its hash are pinned in
-history), configures the gate, checks the requester's proof against the pinned policy (a refused
+`begin()` loads the task context through a local activity (so the policy and its hash are pinned
+in history), configures the gate, checks the requester's proof against the pinned policy (a refused
 one ends the task as `rejected` with its code) and audits the start; `finish()` publishes the final status,
 audits it, waits for notices and handlers, and flushes the audit log. All I/O happens in
 activities.
@@ -16,7 +16,8 @@ with workflow.unsafe.imports_passed_through():
     from policies.context import LoadTaskContextInput, TaskContext
     from policies.requester_proof import StartedAs, check_requester
 
-from workflows import options
+from workflows import options, patches
+from workflows.local_first import run_local_first
 from workflows.post_review import PostReviews
 from workflows.task_state import TaskState
 
@@ -32,11 +33,12 @@ async def begin(state: TaskState, action_types: list[str], request: GatedInput) 
     state.gate.idle_note = f"Task `{task.task_id}` ({task.kind}) is running; no decision pending."
     state.gate.publish()
     try:
-        context: TaskContext = await workflow.execute_activity(
+        context: TaskContext = await run_local_first(
             activity_names.LOAD_TASK_CONTEXT,
             LoadTaskContextInput(
                 policy=task.policy, task_kind=task.kind, action_types=action_types, subject=task.subject
             ),
+            patch=patches.LOCAL_WRITES_AND_QUEUE_MEMO,
             result_type=TaskContext,
             start_to_close_timeout=options.SETUP_TIMEOUT,
             summary=f"load policy {task.policy}",

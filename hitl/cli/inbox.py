@@ -1,6 +1,12 @@
-"""`hitl inbox`: the open review requests, filtered and in the order to work through them."""
+"""`hitl inbox`: the open review requests, filtered and in the order to work through them.
+
+A page at a time (`--limit` tasks, 100 by default): when more wait, the command says how to ask
+for the next page (`--page-token`); `--all` reads every page and orders them together.
+"""
 
 import argparse
+import base64
+import binascii
 import json
 import sys
 from datetime import UTC, datetime
@@ -12,7 +18,7 @@ from temporalio.service import RPCError
 from hitl.cli import exit_codes
 from hitl.cli.connection import connect_or_explain, temporal_failed
 from hitl.contracts.inbox import InboxEntry, InboxFilter
-from hitl.review.inbox import read_inbox
+from hitl.review.inbox import InboxPage, read_all, read_page
 from hitl.review.queue import QueryValueError, build_query
 
 
@@ -25,7 +31,9 @@ def register(commands: Any) -> None:
     inbox.add_argument("--action", help="only this tool, e.g. issue_refund")
     inbox.add_argument("--overdue", action="store_true", help="only requests past their SLA deadline")
     inbox.add_argument("--sort", choices=("deadline", "priority"), default="deadline")
-    inbox.add_argument("--limit", type=int, default=100, help="read at most this many tasks")
+    inbox.add_argument("--limit", type=int, default=100, help="tasks per page (at most 1000)")
+    inbox.add_argument("--page-token", help="continue after the page that printed this token")
+    inbox.add_argument("--all", action="store_true", help="read every page")
     inbox.add_argument("--json", action="store_true", help="one JSON object per line")
     inbox.add_argument("--print-query", action="store_true", help="print the visibility query and exit")
     inbox.set_defaults(handler=inbox_command)
@@ -44,7 +52,8 @@ async def inbox_command(args: argparse.Namespace) -> int:
             limit=args.limit,
         )
         query = build_query(filters, now)
-    except (ValidationError, QueryValueError) as err:
+        token = _decode_token(args.page_token)
+    except (ValidationError, QueryValueError, ValueError) as err:
         print(f"hitl inbox: {err}", file=sys.stderr)
         return exit_codes.USAGE
     if args.print_query:
@@ -54,15 +63,30 @@ async def inbox_command(args: argparse.Namespace) -> int:
     if client is None:
         return exit_codes.UNAVAILABLE
     try:
-        entries = await read_inbox(client, filters, now, by=args.sort)
+        if args.all:
+            page = InboxPage(await read_all(client, filters, now, by=args.sort), None)
+        else:
+            page = await read_page(client, filters, now, by=args.sort, page_token=token)
     except RPCError as err:
         return temporal_failed("inbox", err)
     if args.json:
-        for entry in entries:
+        for entry in page.entries:
             print(json.dumps(entry.model_dump(mode="json"), sort_keys=True))
     else:
-        print(render_table(entries, now))
+        print(render_table(page.entries, now))
+    if page.next_page_token is not None:
+        more = base64.urlsafe_b64encode(page.next_page_token).decode()
+        print(f"more wait: add --page-token {more} for the next page, or --all", file=sys.stderr)
     return exit_codes.OK
+
+
+def _decode_token(token: str | None) -> bytes | None:
+    if token is None:
+        return None
+    try:
+        return base64.urlsafe_b64decode(token.encode())
+    except (binascii.Error, UnicodeEncodeError) as err:
+        raise ValueError(f"--page-token {token!r} is not a token this command printed") from err
 
 
 def render_table(entries: list[InboxEntry], now: datetime) -> str:

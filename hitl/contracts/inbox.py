@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import Field
 
 from hitl.contracts.base import Contract
+from hitl.contracts.review import ReviewRequest
 
 
 class InboxFilter(Contract):
@@ -24,10 +25,14 @@ class InboxFilter(Contract):
     """At most this many workflows are read."""
 
 
-class InboxEntry(Contract):
-    """One open review request in the queue."""
+QUEUE_MEMO = "hitl_queue"
+"""Memo key under which a waiting task lists its open requests (a list of `QueueItem`)."""
 
-    workflow_id: str
+
+class QueueItem(Contract):
+    """One open request as its task publishes it in its memo: what the inbox shows, read with
+    the visibility listing instead of a query to the task's worker."""
+
     request_id: str
     kind: str
     summary: str
@@ -38,8 +43,34 @@ class InboxEntry(Contract):
     amount: float | None = None
     deadline: datetime | None = None
     confidence: float | None = None
-    """The agent's confidence in the action; None when the workflow could not be queried."""
-    priority: float
-    """Risk weight times uncertainty (1 - confidence); higher is more urgent."""
-    overdue: bool = False
+    """The agent's confidence in the action; None when the task could not be read."""
     ui_url: str = ""
+    quorum: int = 1
+    """Approvals the request needs (a two-person rule ranks above a single approval)."""
+
+    @classmethod
+    def of(cls, request: ReviewRequest) -> "QueueItem":
+        """The queue's view of an open request."""
+        return cls(
+            request_id=request.request_id,
+            kind=request.kind.value,
+            summary=request.action.summary or request.action.tool,
+            tool=request.action.tool,
+            risk_tier=request.verdict.risk_tier.value,
+            tier=request.tier,
+            assignees=request.assignees,
+            amount=request.verdict.required_limit,
+            deadline=request.deadline,
+            confidence=request.action.confidence,
+            ui_url=request.ui_url,
+            quorum=request.verdict.quorum,
+        )
+
+
+class InboxEntry(QueueItem):
+    """One open review request in the queue: its task's item, ranked."""
+
+    workflow_id: str
+    priority: float
+    """`hitl.review.queue.priority` of the risk tier, confidence and quorum; higher is more urgent."""
+    overdue: bool = False

@@ -28,8 +28,11 @@ from hitl.names import DECIDE, STATUS_QUERY
 
 POLL_INTERVAL = 0.5
 """Seconds between progress reads of the batch job."""
-REPORT_WITHIN = 15.0
-"""Seconds to wait for a task's worker to apply a delivered signal before reporting it unknown."""
+REPORT_WITHIN = 120.0
+"""Seconds to wait for a task's worker to apply a delivered signal before reporting it unknown:
+a batch of 1,000 decisions queues up on the worker, and the last ones apply a minute later."""
+PARALLEL_QUERIES = 32
+"""Status queries in flight at once."""
 QUERY_TIMEOUT = timedelta(seconds=5)
 
 
@@ -123,7 +126,7 @@ async def wait(client: Client, job_id: str, on_progress: Callable[[BatchProgress
 
 async def collect(client: Client, workflow_ids: list[str], decision_id: str) -> list[BatchItem]:
     """Each task's answer to the decision `decision_id`, from its `status` query."""
-    gate = asyncio.Semaphore(8)
+    gate = asyncio.Semaphore(PARALLEL_QUERIES)
 
     async def one(workflow_id: str) -> BatchItem:
         async with gate:

@@ -284,3 +284,28 @@ async def test_a_task_whose_worker_does_not_answer_exits_5(live: LiveStack) -> N
     assert shown.returncode == 5, shown.stderr
     assert shown.stderr.startswith("hitl show: no answer in time (is the task's worker running?)")
     await handle.terminate(reason="test finished")
+
+
+async def test_inbox_pages_through_the_queue(live: LiveStack) -> None:
+    mine = {(await live.waiting_refund(250)).id for _ in range(3)}
+    everything = await assert_eventually(
+        lambda: hitl(live, "inbox", "--all", "--json"),
+        lambda run: mine <= {json.loads(line)["workflow_id"] for line in run.stdout.splitlines()},
+    )
+    listed = [json.loads(line)["workflow_id"] for line in everything.stdout.splitlines()]
+
+    paged: list[str] = []
+    token: list[str] = []
+    while True:
+        page = await hitl(live, "inbox", "--json", "--limit", "1", *token)
+        assert page.returncode == 0, page.stderr
+        paged += [json.loads(line)["workflow_id"] for line in page.stdout.splitlines()]
+        more = [w for w in page.stderr.split() if w.startswith("--page-token")]
+        if not more:
+            break
+        token = ["--page-token", page.stderr.split("--page-token ")[1].split()[0]]
+    assert len(paged) >= len(mine)
+    assert sorted(paged) == sorted(listed)
+
+    bad = await hitl(live, "inbox", "--page-token", "not a token!")
+    assert (bad.returncode, bad.stdout) == (2, "")

@@ -1,7 +1,9 @@
 """Keep the Temporal UI and CLI true: search attributes and current details at every change.
 
 The search attributes make `temporal workflow list --query 'HitlStatus="waiting"'` a review
-queue; the current details show the context cards in the UI and in `temporal workflow metadata`.
+queue; the current details show the context cards in the UI and in `temporal workflow metadata`;
+the memo lists the open requests (`QueueItem`), so `hitl inbox` reads a page of the queue with
+one visibility call instead of a query to every task's worker.
 """
 
 from typing import Any
@@ -11,23 +13,30 @@ from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from hitl import search_attributes as sa
+    from hitl.contracts.inbox import QUEUE_MEMO, QueueItem
     from hitl.contracts.review import ReviewRequest
+
+from workflows import patches
 
 
 def publish(open_requests: list[ReviewRequest], status: str, idle_note: str) -> None:
-    """Upsert the HITL search attributes and current details for the open requests.
+    """Upsert the HITL search attributes, current details and queue memo for the open requests.
 
     With several requests open, the one with the earliest deadline leads (tier, deadline,
     action type); assignees are the union, the amount the largest.
     """
+    current = workflow.patched(patches.LOCAL_WRITES_AND_QUEUE_MEMO)
+    if current:
+        _publish_queue(open_requests)
     if not open_requests:
-        workflow.upsert_search_attributes(
+        _upsert(
             [
                 sa.HITL_STATUS.value_set(status),
                 sa.HITL_ASSIGNEES.value_unset(),
                 sa.HITL_DEADLINE.value_unset(),
                 sa.HITL_TIER.value_unset(),
-            ]
+            ],
+            only_changes=current,
         )
         workflow.set_current_details(idle_note)
         return
@@ -45,8 +54,26 @@ def publish(open_requests: list[ReviewRequest], status: str, idle_note: str) -> 
         if lead.deadline is not None
         else sa.HITL_DEADLINE.value_unset(),
     ]
-    workflow.upsert_search_attributes(updates)
+    _upsert(updates, only_changes=current)
     workflow.set_current_details("\n\n---\n\n".join(r.card for r in open_requests))
+
+
+def _publish_queue(open_requests: list[ReviewRequest]) -> None:
+    """Upsert the queue memo when it changed (no memo yet reads as an empty queue)."""
+    queue = [QueueItem.of(r).model_dump(mode="json") for r in open_requests]
+    if queue != workflow.memo_value(QUEUE_MEMO, default=[]):
+        workflow.upsert_memo({QUEUE_MEMO: queue})
+
+
+def _upsert(updates: list[SearchAttributeUpdate[Any]], *, only_changes: bool) -> None:
+    """Upsert the search attributes; with `only_changes`, those whose value differs from the
+    workflow's current one, and nothing at all when none does (each upsert is a history event
+    and a visibility write)."""
+    if only_changes:
+        present = workflow.info().typed_search_attributes
+        updates = [u for u in updates if present.get(u.key) != u.value]
+    if updates:
+        workflow.upsert_search_attributes(updates)
 
 
 def _deadline_order(request: ReviewRequest) -> tuple[int, str]:

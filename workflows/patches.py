@@ -1,0 +1,10 @@
+"""`workflow.patched()` ids: each names a change to the commands workflows issue, so that runs
+recorded before it keep replaying the commands their history holds (a run without the marker
+takes the old path to its end). Never reuse or rename an id once it has shipped.
+"""
+
+LOCAL_WRITES_AND_QUEUE_MEMO = "local-writes-queue-memo"
+"""Audit writes, the policy load and the facts of each action run as local activities
+(`workflows.local_first`); a decision's audit events ride with the write-ahead flush that follows
+(`workflows.audit_log`); the gate publishes its open requests in a memo and upserts only search attributes that changed
+(`workflows.gate.visibility`)."""
