@@ -23,6 +23,7 @@ from activities.agent.activities import AgentActivities
 from activities.agent.registry import planners
 from activities.autonomy.shadow_store import ShadowStore
 from activities.facts.registry import fact_activities
+from activities.heartbeat import HeartbeatInterceptor
 from activities.store.audit import AuditActivities
 from activities.store.audit_metrics import AuditMetrics
 from activities.store.checkpointer import Checkpointer
@@ -40,9 +41,6 @@ from workers.running import GRACEFUL_SHUTDOWN, configure_logging, run_until_stop
 from workflows.registry import WORKFLOWS
 
 log = logging.getLogger("hitl.agent_worker")
-
-STICKY_TIMEOUT = timedelta(seconds=3)
-"""After a worker dies, its workflows move to another worker after this long (default 10 s)."""
 
 SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
@@ -102,7 +100,9 @@ def build_agent_worker(
         workflows=WORKFLOWS,
         activities=agent_activities(pool, settings, meter_provider, checkpointer),
         workflow_runner=SANDBOX,
-        sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
+        # After a worker dies, its workflows move to another worker after this long (SDK default 10 s).
+        sticky_queue_schedule_to_start_timeout=timedelta(seconds=settings.sticky_schedule_to_start_seconds),
+        interceptors=[HeartbeatInterceptor()],
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         plugins=framework_plugins(settings),
     )

@@ -95,6 +95,7 @@ class AuditLog:
                     RecordEventsInput(events=events, feedback=feedback),
                     result_type=RecordEventsResult,
                     start_to_close_timeout=options.AUDIT_TIMEOUT,
+                    heartbeat_timeout=options.AUDIT_HEARTBEAT,
                     retry_policy=options.AUDIT_RETRY,
                     summary=f"audit {first} (+{len(events) + len(feedback) - 1})",
                 )

@@ -48,6 +48,7 @@ async def establish(state: TaskState, spec: ToolSpec, action: ProposedAction) ->
             request,
             result_type=Facts,
             start_to_close_timeout=options.FACTS_TIMEOUT,
+            heartbeat_timeout=options.FACTS_HEARTBEAT,
             retry_policy=options.FACTS_RETRY,
             summary=f"facts of step {action.step}: {action.tool}",
         )
