@@ -1,0 +1,98 @@
+"""The stack `bench.faults` breaks: the local stack's processes (as `make run` starts them), with
+extra worker replicas, and the faults it injects into them.
+
+Every fault is a real one: SIGKILL of a worker's process group, SIGKILL of the Temporal dev
+server followed by a restart on its SQLite file, `pg_ctl stop` of PostgreSQL and a start on
+the same folder. Each returns the wall-clock moments it began and ended, which the history
+analysis (`bench.fault_checks`) measures recovery from.
+"""
+
+import asyncio
+import sys
+import time
+from dataclasses import dataclass, field
+
+from workers.local.dev_server import start_dev_server
+from workers.local.processes import Child
+from workers.local.scratch import ScratchStack
+
+WORKER_MODULES = {"agent-worker": "workers.agent", "notification-worker": "workers.notification"}
+
+
+@dataclass
+class Fault:
+    """One injected fault: what, and when it began and ended (wall clock, seconds)."""
+
+    name: str
+    began: float
+    ended: float
+    replaced: bool
+    """Whether a new process replaced the killed one (False: the replicas carried on alone)."""
+
+
+@dataclass
+class FaultStack:
+    """A started scratch stack with `replicas` agent and notification workers."""
+
+    live: ScratchStack
+    replicas: int = 1
+    faults: list[Fault] = field(default_factory=list)
+
+    def add_replicas(self) -> None:
+        """Start the replicas beyond the first of each worker kind (same queues, same settings)."""
+        stack = self.live.stack
+        logs = stack.state / "logs"
+        for kind, module in WORKER_MODULES.items():
+            for n in range(2, self.replicas + 1):
+                child = Child(f"{kind}-{n}", [sys.executable, "-m", module], logs / f"{kind}-{n}.log")
+                child.env = stack.worker_env
+                stack.children.append(child.start())
+
+    def workers(self, kind: str) -> list[Child]:
+        """The processes of one worker kind (`agent-worker`, `notification-worker`)."""
+        return [c for c in self.live.stack.children if c.name == kind or c.name.startswith(f"{kind}-")]
+
+    async def kill_worker(self, kind: str) -> Fault:
+        """SIGKILL one worker of `kind`. Alone, it is replaced at once (as an orchestrator
+        would); with replicas the survivors carry on and it comes back a few seconds later."""
+        victim = self.workers(kind)[0]
+        began = time.time()
+        await asyncio.to_thread(victim.kill)
+        if self.replicas == 1:
+            victim.start()
+            fault = Fault(f"SIGKILL {kind}", began, time.time(), replaced=True)
+        else:
+            fault = Fault(f"SIGKILL {kind} (1 of {self.replicas})", began, time.time(), replaced=False)
+            asyncio.get_running_loop().call_later(5.0, victim.start)
+        self.faults.append(fault)
+        return fault
+
+    async def kill_server(self) -> Fault:
+        """SIGKILL the Temporal dev server and start it again on its SQLite file."""
+        stack = self.live.stack
+        server = stack.child("temporal")
+        began = time.time()
+        await asyncio.to_thread(server.kill)
+        await asyncio.to_thread(start_dev_server, server, stack.temporal_port)
+        fault = Fault("SIGKILL Temporal server, restart on its db file", began, time.time(), replaced=True)
+        self.faults.append(fault)
+        return fault
+
+    async def stop_postgres(self, seconds: float) -> Fault:
+        """Stop PostgreSQL for `seconds`, then start it again on the same folder."""
+        postgres = self.live.stack.postgres
+        assert postgres is not None
+        began = time.time()
+        await asyncio.to_thread(postgres.pause)
+        await asyncio.sleep(seconds)
+        await asyncio.to_thread(postgres.resume)
+        fault = Fault(f"PostgreSQL stopped {seconds:g} s", began, time.time(), replaced=True)
+        self.faults.append(fault)
+        return fault
+
+    def revive(self) -> list[str]:
+        """Restart worker processes that exited on their own; return their names."""
+        dead = [c for name in WORKER_MODULES for c in self.workers(name) if not c.running]
+        for child in dead:
+            child.start()
+        return [c.name for c in dead]
