@@ -4,7 +4,8 @@ and the rows in PostgreSQL.
 - Recovery: a task is *in flight* at a fault when, at that moment, it had a workflow task or an
   activity on the agent queue scheduled and not finished (a task waiting for a human, a timer or
   only a notice is not). Its recovery is the time from the fault's start to the next event of
-  progress in its history (a workflow task or an activity completed, or the task closed).
+  progress in its history (a workflow task or an activity completed, or the task closed) once the
+  broken part is back; also given counted from that moment.
 - Side effects: every task refunds and emails on its own order, so a second refund or email row
   on an order is a duplicate, whatever its idempotency key.
 - Audit: per task, positions `seq` must run without gaps, the start and (once closed) the end must
@@ -75,23 +76,27 @@ class History:
 
     def in_flight(self, at: float, notify_prefix: str) -> bool:
         """Whether a workflow task or a non-notification activity was open at `at`."""
-        open_ids: set[int] = set()
+        return bool(self.open_at(at, notify_prefix))
+
+    def open_at(self, at: float, notify_prefix: str) -> list[str]:
+        """The workflow task and non-notification activities (by type) open at `at`."""
+        open_ids: dict[int, str] = {}
         for event in self.events:
             if _at(event) > at:
                 break
             kind = event.event_type
             if kind in CLOSED:
-                return False
+                return []
             if kind == E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
-                open_ids.add(event.event_id)
+                open_ids[event.event_id] = "workflow task"
             elif kind == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-                queue = event.activity_task_scheduled_event_attributes.task_queue.name
-                if not queue.startswith(notify_prefix):
-                    open_ids.add(event.event_id)
+                attrs = event.activity_task_scheduled_event_attributes
+                if not attrs.task_queue.name.startswith(notify_prefix):
+                    open_ids[event.event_id] = attrs.activity_type.name
             elif kind in ACTIVITY_ENDS or kind in WFT_ENDS:
-                attrs = getattr(event, ACTIVITY_ENDS.get(kind) or WFT_ENDS[kind])
-                open_ids.discard(attrs.scheduled_event_id)
-        return bool(open_ids) and bool(self.events) and _at(self.events[0]) <= at
+                ended = getattr(event, ACTIVITY_ENDS.get(kind) or WFT_ENDS[kind])
+                open_ids.pop(ended.scheduled_event_id, None)
+        return sorted(open_ids.values()) if self.events and _at(self.events[0]) <= at else []
 
     def next_progress(self, after: float) -> float | None:
         """When the first event of progress after `after` was written."""
@@ -120,14 +125,17 @@ def recovery(histories: list[History], fault: Fault, notify_prefix: str) -> dict
     were in flight when it began; also counted from when the broken part was back."""
     waits: list[float] = []
     never = 0
+    slowest: tuple[float, str, list[str]] = (0.0, "", [])
     for history in histories:
-        if not history.in_flight(fault.began, notify_prefix):
+        waiting_on = history.open_at(fault.began, notify_prefix)
+        if not waiting_on:
             continue
-        next_at = history.next_progress(fault.began)
+        next_at = history.next_progress(fault.ended)
         if next_at is None:
             never += 1
-        else:
-            waits.append(next_at - fault.began)
+            continue
+        waits.append(next_at - fault.began)
+        slowest = max(slowest, (waits[-1], history.task_id, waiting_on))
     back = [max(0.0, w - (fault.ended - fault.began)) for w in waits]
     return {
         "fault": fault.name,
@@ -138,6 +146,7 @@ def recovery(histories: list[History], fault: Fault, notify_prefix: str) -> dict
         "max_seconds": _r(max(waits)) if waits else None,
         "median_seconds_after_back": _r(statistics.median(back)) if back else None,
         "max_seconds_after_back": _r(max(back)) if back else None,
+        "slowest": {"task": slowest[1], "open_at_fault": slowest[2]},
     }
 
 

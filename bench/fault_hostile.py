@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from temporalio.api.common.v1 import Payload
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import RawValue
 from temporalio.service import RPCError
 
@@ -75,12 +75,12 @@ class Hostile:
     """By `<channel>: <answer>`: accepted / refused / no answer / exit N."""
 
     async def signed_cases(self) -> dict[str, Decision]:
-        """Properly signed approvals aimed at the wrong task, and an expired one."""
+        """Approvals signed with alice's key for the first target: one sent to the others, and one
+        expired (`send` sends that one to the first target only)."""
         settings = CliSettings.from_env()
-        first, second = self.targets[0], self.targets[1]
         approve = Decision(outcome=Outcome.APPROVE, reviewer="alice")
-        other, _ = await signed_for(self.client, settings, [second], approve)
-        expired, _ = await signed_for(self.client, settings, [first], approve, validity=-60)
+        other, _ = await signed_for(self.client, settings, [self.targets[0]], approve)
+        expired, _ = await signed_for(self.client, settings, [self.targets[0]], approve, validity=-60)
         return {"signed for another task": other, "expired proof": expired}
 
     async def send(self, total: int, cli: int, big: int) -> None:
@@ -89,13 +89,12 @@ class Hostile:
         cases: dict[str, Decision | Payload | None] = {**DECISIONS, **RAW, **await self.signed_cases()}
         semaphore = asyncio.Semaphore(8)
         jobs: list[asyncio.Task[None]] = []
-        targets = itertools.cycle(self.targets[1:])  # the first keeps the signed-for-another case honest
+        targets = itertools.cycle(self.targets[1:])  # the first is what the signed cases are bound to
         for i, (name, case) in zip(
             range(total - 2 * cli - big), itertools.cycle(cases.items()), strict=False
         ):
-            jobs.append(
-                asyncio.create_task(self._client_send(semaphore, next(targets), name, case, i % 2 == 0))
-            )
+            target = self.targets[0] if name == "expired proof" else next(targets)
+            jobs.append(asyncio.create_task(self._client_send(semaphore, target, name, case, i % 2 == 0)))
         for i in range(big):
             jobs.append(
                 asyncio.create_task(
@@ -137,7 +136,7 @@ class Hostile:
                 answer = "refused"
             except RPCError as err:
                 answer = f"rpc error {err.status.name}"
-            except TimeoutError:
+            except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
                 answer = "no answer in 15 s"
         self.answers[f"{channel}: {answer}"] += 1
         if answer == "accepted":

@@ -1,7 +1,8 @@
 """The work `bench.faults` runs while it breaks things: refund tasks of three kinds, and a
 reviewer who decides the gated ones as their notices arrive.
 
-- `auto`: a refund of 40, which runs alone (look up, refund, email, close);
+- `auto`: a refund of 40, which runs alone once the agent's confidence is calibrated (until
+  then it stops at the gate like the others, and the reviewer approves it);
 - `approve`: a refund of 250, which stops at the gate; the reviewer approves it;
 - `reject`: the same, rejected by the reviewer (nothing is refunded).
 Each task has its own order and customer, so the per-customer budget never gates a task and
@@ -108,7 +109,7 @@ class Load:
             task.cancel()
 
     async def _decide(self, tid: str, semaphore: asyncio.Semaphore) -> None:
-        outcome = Outcome.APPROVE if self.kinds[tid] == "approve" else Outcome.REJECT
+        outcome = Outcome.REJECT if self.kinds[tid] == "reject" else Outcome.APPROVE
         decision = Decision(
             outcome=outcome,
             reviewer="alice",

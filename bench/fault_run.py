@@ -41,6 +41,12 @@ class Run:
     revived: list[str] = field(default_factory=list)
     """Workers that died on their own during the run (restarted)."""
 
+    started: float = field(default_factory=time.monotonic)
+
+    def note(self, what: str) -> None:
+        """Print progress to stderr."""
+        print(f"[{time.monotonic() - self.started:6.0f} s] {what}", file=sys.stderr, flush=True)
+
     @property
     def client(self) -> Client:
         return self.live.client
@@ -65,15 +71,18 @@ class Run:
         while not done():
             await self.tick(0.5)
 
-    async def closed(self, task_ids: list[str]) -> None:
-        """Wait until none of `task_ids` runs (read from visibility, which lags a little)."""
-        wanted = set(task_ids)
-        while True:
+    async def closed(self, task_ids: list[str], within: float) -> None:
+        """Wait until none of `task_ids` runs (read from visibility, which lags a little), at most
+        `within` seconds: the tasks still open then are counted as stuck at the end."""
+        wanted = running = set(task_ids)
+        give_up = time.monotonic() + within
+        while time.monotonic() < give_up:
             with contextlib.suppress(RPCError):
                 running = {w.id async for w in self.client.list_workflows('ExecutionStatus="Running"')}
                 if not running & wanted:
                     return
             await self.tick(1.0)
+        self.note(f"{len(running & wanted)} tasks still open after {within:g} s; going on")
 
     async def hitl(self, args: list[str]) -> int:
         """Run a `hitl` decision command against this stack (found through its `stack.env`)."""

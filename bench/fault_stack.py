@@ -16,6 +16,10 @@ from workers.local.dev_server import start_dev_server
 from workers.local.processes import Child
 from workers.local.scratch import ScratchStack
 
+RESTART_WAIT = 120.0
+"""Seconds a replaced worker may take to poll again before the bench goes on regardless."""
+READY_LINE = b"is running"
+"""What a worker logs once it polls (`workers.running`)."""
 WORKER_MODULES = {"agent-worker": "workers.agent", "notification-worker": "workers.notification"}
 
 
@@ -26,6 +30,8 @@ class Fault:
     name: str
     began: float
     ended: float
+    """When the broken part was back: a replaced worker polling, the server's port open, the
+    database started (with surviving replicas: the moment of the kill)."""
     replaced: bool
     """Whether a new process replaced the killed one (False: the replicas carried on alone)."""
 
@@ -59,7 +65,9 @@ class FaultStack:
         began = time.time()
         await asyncio.to_thread(victim.kill)
         if self.replicas == 1:
+            polling = _polling(victim)
             victim.start()
+            await _until_polling(victim, polling)
             fault = Fault(f"SIGKILL {kind}", began, time.time(), replaced=True)
         else:
             fault = Fault(f"SIGKILL {kind} (1 of {self.replicas})", began, time.time(), replaced=False)
@@ -96,3 +104,16 @@ class FaultStack:
         for child in dead:
             child.start()
         return [c.name for c in dead]
+
+
+def _polling(worker: Child) -> int:
+    """How many times the worker's log says it started polling."""
+    return worker.log_file.read_bytes().count(READY_LINE) if worker.log_file.exists() else 0
+
+
+async def _until_polling(worker: Child, before: int) -> None:
+    """Wait until the worker logs that it polls again (at most `RESTART_WAIT`)."""
+    for _ in range(int(RESTART_WAIT / 0.2)):
+        if _polling(worker) > before:
+            return
+        await asyncio.sleep(0.2)

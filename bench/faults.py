@@ -53,14 +53,34 @@ class Plan:
     """Hostile decisions through each of the `hitl` and `temporal` CLIs (a process each)."""
     big: int
     """Hostile decisions with a 1 MB reviewer id."""
+    settle: float
+    """Seconds each phase waits for its tasks to close before it goes on."""
     deadline: float
 
 
 FULL = Plan(
-    tasks=500, kills=3, waiting=100, running=50, pg_seconds=30, hostile=2000, cli=50, big=10, deadline=3600
+    tasks=500,
+    kills=3,
+    waiting=100,
+    running=50,
+    pg_seconds=30,
+    hostile=2000,
+    cli=50,
+    big=10,
+    settle=600,
+    deadline=3600,
 )
 QUICK = Plan(
-    tasks=60, kills=3, waiting=20, running=10, pg_seconds=10, hostile=200, cli=8, big=2, deadline=900
+    tasks=60,
+    kills=3,
+    waiting=20,
+    running=10,
+    pg_seconds=10,
+    hostile=200,
+    cli=8,
+    big=2,
+    settle=90,
+    deadline=900,
 )
 TARGETS = 10
 """Waiting tasks the hostile decisions are aimed at."""
@@ -69,27 +89,32 @@ TARGETS = 10
 async def phases(run: Run, plan: Plan) -> None:
     """The four faults, in order, each waiting (within the deadline) for its tasks to close."""
     load, stack = run.load, run.faults
+    run.note(f"{plan.tasks} mixed tasks, {plan.kills} worker kills")
     mixed = await load.start("mix", [MIX[i % len(MIX)] for i in range(plan.tasks)])
     gated = sum(load.kinds[t] != "auto" for t in mixed)
     for k in range(plan.kills):
         share = gated * (k + 1) / (plan.kills + 1)
         await run.until(lambda share=share: len(load.decided) >= share)  # type: ignore[misc]
         await stack.kill_worker("agent-worker")
+        run.note(f"killed an agent worker with {len(load.decided)} of {gated} decided")
         if stack.replicas > 1:
             await stack.kill_worker("notification-worker")
-    await run.closed(mixed)
+    await run.closed(mixed, plan.settle)
 
+    run.note(f"{plan.waiting} waiting and {plan.running} running tasks, Temporal server killed")
     waiting = await load.start("wait", ["approve"] * plan.waiting, hold=True)
     await run.until(lambda: set(waiting) <= load.notified)
     running = await load.start("run", ["auto"] * plan.running)
     await stack.kill_server()
     load.held -= set(waiting)
-    await run.closed(waiting + running)
+    await run.closed(waiting + running, plan.settle)
 
+    run.note(f"PostgreSQL stopped {plan.pg_seconds:g} s")
     during = await load.start("pg", [MIX[i % len(MIX)] for i in range(plan.running)])
     await stack.stop_postgres(plan.pg_seconds)
-    await run.closed(during)
+    await run.closed(during, plan.settle)
 
+    run.note(f"{plan.hostile} hostile decisions")
     targets = await load.start("hostile", ["approve"] * TARGETS, hold=True)
     await run.until(lambda: set(targets) <= load.notified)
     run.result["history_bytes_per_refused_signal"] = await history_bytes_added(
@@ -105,7 +130,7 @@ async def phases(run: Run, plan: Plan) -> None:
     run.result["hostile"]["wrongly_accepted_by_update"] = hostile.answers["update: accepted"]
     run.result["hostile"]["targets_decided_by_hostile"] = await run.requests_closed(targets)
     load.held -= set(targets)
-    await run.closed(targets)
+    await run.closed(targets, plan.settle)
 
 
 async def measure(run: Run) -> None:
@@ -140,9 +165,12 @@ async def bench(plan: Plan, replicas: int, state: Path) -> dict[str, Any]:
             await phases(run, plan)
         except TimeoutError:
             run.result["deadline_hit"] = True
+        except Exception as err:  # report what was seen up to here, and what broke the run
+            run.result["error"] = repr(err)
         finally:
             stop.set()
             await reviewer
+        run.note("measuring")
         await measure(run)
     run.result["elapsed_seconds"] = round(time.monotonic() - started, 1)
     return run.result
