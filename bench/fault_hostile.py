@@ -23,6 +23,8 @@ from hitl.names import DECIDE
 from hitl.review.signer import signed_for
 from hitl.settings import CliSettings
 
+ANSWER_SECONDS = 5.0
+"""How long an update may go unanswered (a wedged task never answers) before it counts as such."""
 JSON = {"encoding": b"json/plain"}
 RAW: dict[str, Payload | None] = {
     "no argument": None,
@@ -87,7 +89,7 @@ class Hostile:
         """Send `total` hostile decisions: `cli` through each CLI, `big` 1 MB ones, the rest
         alternately as signals and updates."""
         cases: dict[str, Decision | Payload | None] = {**DECISIONS, **RAW, **await self.signed_cases()}
-        semaphore = asyncio.Semaphore(8)
+        semaphore = asyncio.Semaphore(16)
         jobs: list[asyncio.Task[None]] = []
         targets = itertools.cycle(self.targets[1:])  # the first is what the signed cases are bound to
         for i, (name, case) in zip(
@@ -125,7 +127,7 @@ class Hostile:
         self.sent[f"{channel}: {name}"] += 1
         async with semaphore:
             try:
-                async with asyncio.timeout(15):
+                async with asyncio.timeout(ANSWER_SECONDS):
                     if as_signal:
                         await handle.signal(DECIDE, *args)
                         answer = "sent"
@@ -137,7 +139,7 @@ class Hostile:
             except RPCError as err:
                 answer = f"rpc error {err.status.name}"
             except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-                answer = "no answer in 15 s"
+                answer = f"no answer in {ANSWER_SECONDS:g} s"
         self.answers[f"{channel}: {answer}"] += 1
         if answer == "accepted":
             self.answers[f"accepted: {name}"] += 1
