@@ -16,6 +16,8 @@ from workers.local.dev_server import start_dev_server
 from workers.local.processes import Child
 from workers.local.scratch import ScratchStack
 
+REPLICA_DOWN = 20.0
+"""Seconds a killed replica stays down while the survivors carry on, before it is started again."""
 RESTART_WAIT = 120.0
 """Seconds a replaced worker may take to poll again before the bench goes on regardless."""
 READY_LINE = b"is running"
@@ -43,6 +45,8 @@ class FaultStack:
     live: ScratchStack
     replicas: int = 1
     faults: list[Fault] = field(default_factory=list)
+    down_until: dict[str, float] = field(default_factory=dict)
+    """Replicas killed on purpose, and when (wall clock) they may be started again."""
 
     def add_replicas(self) -> None:
         """Start the replicas beyond the first of each worker kind (same queues, same settings)."""
@@ -60,7 +64,7 @@ class FaultStack:
 
     async def kill_worker(self, kind: str) -> Fault:
         """SIGKILL one worker of `kind`. Alone, it is replaced at once (as an orchestrator
-        would); with replicas the survivors carry on and it comes back a few seconds later."""
+        would); with replicas the survivors carry on and it comes back after `REPLICA_DOWN`."""
         victim = self.workers(kind)[0]
         began = time.time()
         await asyncio.to_thread(victim.kill)
@@ -71,7 +75,7 @@ class FaultStack:
             fault = Fault(f"SIGKILL {kind}", began, time.time(), replaced=True)
         else:
             fault = Fault(f"SIGKILL {kind} (1 of {self.replicas})", began, time.time(), replaced=False)
-            asyncio.get_running_loop().call_later(5.0, victim.start)
+            self.down_until[victim.name] = began + REPLICA_DOWN
         self.faults.append(fault)
         return fault
 
@@ -99,11 +103,17 @@ class FaultStack:
         return fault
 
     def revive(self) -> list[str]:
-        """Restart worker processes that exited on their own; return their names."""
-        dead = [c for name in WORKER_MODULES for c in self.workers(name) if not c.running]
-        for child in dead:
+        """Restart worker processes that exited on their own, and replicas killed on purpose once
+        their time down is over; return the names of the first."""
+        unplanned: list[str] = []
+        for child in (c for name in WORKER_MODULES for c in self.workers(name) if not c.running):
+            back_at = self.down_until.get(child.name)
+            if back_at is not None and time.time() < back_at:
+                continue
+            if self.down_until.pop(child.name, None) is None:
+                unplanned.append(child.name)
             child.start()
-        return [c.name for c in dead]
+        return unplanned
 
 
 def _polling(worker: Child) -> int:

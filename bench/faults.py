@@ -84,6 +84,8 @@ QUICK = Plan(
 )
 TARGETS = 10
 """Waiting tasks the hostile decisions are aimed at."""
+HOSTILE_SETTLE = 120.0
+"""Seconds the approved hostile targets get to close: a task a hostile input wedged never does."""
 
 
 async def phases(run: Run, plan: Plan) -> None:
@@ -130,7 +132,7 @@ async def phases(run: Run, plan: Plan) -> None:
     run.result["hostile"]["wrongly_accepted_by_update"] = hostile.answers["update: accepted"]
     run.result["hostile"]["targets_decided_by_hostile"] = await run.requests_closed(targets)
     load.held -= set(targets)
-    await run.closed(targets, plan.settle)
+    await run.closed(targets, min(plan.settle, HOSTILE_SETTLE))
 
 
 async def measure(run: Run) -> None:
