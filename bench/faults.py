@@ -19,6 +19,7 @@ report what they find. Usage: `python -m bench.faults [--quick] [--replicas 2]`;
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import platform
@@ -88,6 +89,11 @@ HOSTILE_SETTLE = 120.0
 """Seconds the approved hostile targets get to close: a task a hostile input wedged never does."""
 
 
+def decided_share(load: Load, share: float) -> bool:
+    """Whether the reviewer has decided `share` tasks."""
+    return len(load.decided) >= share
+
+
 async def phases(run: Run, plan: Plan) -> None:
     """The four faults, in order, each waiting (within the deadline) for its tasks to close."""
     load, stack = run.load, run.faults
@@ -95,8 +101,7 @@ async def phases(run: Run, plan: Plan) -> None:
     mixed = await load.start("mix", [MIX[i % len(MIX)] for i in range(plan.tasks)])
     gated = sum(load.kinds[t] != "auto" for t in mixed)
     for k in range(plan.kills):
-        share = gated * (k + 1) / (plan.kills + 1)
-        await run.until(lambda share=share: len(load.decided) >= share)  # type: ignore[misc]
+        await run.until(functools.partial(decided_share, load, gated * (k + 1) / (plan.kills + 1)))
         await stack.kill_worker("agent-worker")
         run.note(f"killed an agent worker with {len(load.decided)} of {gated} decided")
         if stack.replicas > 1:
