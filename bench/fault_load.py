@@ -32,6 +32,9 @@ MIX = ("auto", "approve", "auto", "approve", "reject")
 """Kinds in rotation: 40 % run alone, 40 % approved, 20 % rejected."""
 RETRY_EVERY = 1.0
 """Seconds between tries of a decision the gate has not answered yet."""
+SILENT_TRIES = 4
+"""Unanswered tries (30 s each) after which a task is left alone: a wedged task must not hold a
+reviewer's slot while others wait."""
 NO_REQUEST_TRIES = 10
 """Tries after which a task with no open request is left alone (its decision was applied)."""
 
@@ -117,8 +120,8 @@ class Load:
             decision_id=f"bench-{tid}",
         )
         async with semaphore:
-            unbound = 0
-            while unbound < NO_REQUEST_TRIES:
+            unbound = silent = 0
+            while unbound < NO_REQUEST_TRIES and silent < SILENT_TRIES:
                 try:
                     signed = await sign_as_reviewer(self.client, tid, decision)
                     async with asyncio.timeout(30):
@@ -131,8 +134,10 @@ class Load:
                 except NothingToSign:
                     unbound += 1  # an earlier try was applied but its answer lost, or the task ended
                     await asyncio.sleep(RETRY_EVERY)
-                except (RPCError, WorkflowQueryFailedError, TimeoutError):
+                except TimeoutError:
+                    silent += 1  # the server or the workers are down, or the task is wedged
+                except (RPCError, WorkflowQueryFailedError):
                     await asyncio.sleep(RETRY_EVERY)  # a worker or the server is down: try again
             else:
-                self.decided[tid] = "no open request"
+                self.decided[tid] = "no open request" if unbound else "no answer"
         self._in_flight.pop(tid, None)
