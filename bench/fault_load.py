@@ -100,7 +100,7 @@ class Load:
             if notice.get("kind") == "new_request" and notice.get("task_id") in self.kinds:
                 self.notified.add(notice["task_id"])
 
-    async def review(self, stop: asyncio.Event, concurrency: int = 4) -> None:
+    async def review(self, stop: asyncio.Event, concurrency: int = 16) -> None:
         """Decide notified, unheld tasks until `stop` is set (at most `concurrency` at once)."""
         semaphore = asyncio.Semaphore(concurrency)
         while not stop.is_set():
