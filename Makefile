@@ -39,6 +39,7 @@ bench: venv
 	$(BIN)/python -m bench.reviewer_speed
 	$(BIN)/python -m bench.policy_eval
 	$(BIN)/python -m bench.audit_chain
+	$(BIN)/python -m bench.faults
 
 clean-state:
 	rm -rf .hitl-state

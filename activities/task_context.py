@@ -92,4 +92,5 @@ class TaskContextActivities:
             calibration=tables,
             ui_base_url=self._settings.ui_url,
             notify_task_queue=self._settings.notify_task_queue,
+            notify_per_channel=True,
         )

@@ -39,3 +39,6 @@ class TaskContext(Contract):
     """Temporal Web UI base URL for links in context cards and notices."""
     notify_task_queue: str = "hitl-notify"
     """Task queue of the notification worker."""
+    notify_per_channel: bool = False
+    """Send each notice on its channel's queue (`hitl.names.channel_queue`), rate limited by the
+    server across worker replicas; False (tasks started before it existed): on `notify_task_queue`."""

@@ -23,6 +23,7 @@ from activities.agent.activities import AgentActivities
 from activities.agent.registry import planners
 from activities.autonomy.shadow_store import ShadowStore
 from activities.facts.registry import fact_activities
+from activities.heartbeat import HeartbeatInterceptor
 from activities.store.audit import AuditActivities
 from activities.store.audit_metrics import AuditMetrics
 from activities.store.checkpointer import Checkpointer
@@ -44,8 +45,6 @@ log = logging.getLogger("hitl.agent_worker")
 MAX_CACHED_WORKFLOWS = 1000
 """Workflow runs kept in memory (about 0.18 MB each): however many tasks wait, the worker stays
 near 300 MB; a decision for a run no longer cached replays its history first (docs/performance.md)."""
-STICKY_TIMEOUT = timedelta(seconds=3)
-"""After a worker dies, its workflows move to another worker after this long (default 10 s)."""
 
 SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
@@ -61,12 +60,14 @@ restricts builtins; the clock, randomness and environment bans for `workflows/` 
 ruff (`workflows/ruff.toml`)."""
 
 
-def worker_tuning() -> dict[str, Any]:
-    """Worker options that decide speed and memory (docs/performance.md), shared with the bench's
-    bare worker so that the two are compared on equal terms."""
+def worker_tuning(sticky_schedule_to_start_seconds: float = 3.0) -> dict[str, Any]:
+    """Worker options that decide speed, memory and recovery (docs/performance.md,
+    docs/operations.md), shared with the bench's bare worker so that the two are compared on equal
+    terms. After a worker dies, its workflows move to another worker after the sticky
+    schedule-to-start timeout (SDK default 10 s)."""
     return {
         "max_cached_workflows": MAX_CACHED_WORKFLOWS,
-        "sticky_queue_schedule_to_start_timeout": STICKY_TIMEOUT,
+        "sticky_queue_schedule_to_start_timeout": timedelta(seconds=sticky_schedule_to_start_seconds),
         "graceful_shutdown_timeout": GRACEFUL_SHUTDOWN,
     }
 
@@ -120,8 +121,9 @@ def build_agent_worker(
         workflows=WORKFLOWS,
         activities=agent_activities(pool, settings, meter_provider, checkpointer),
         workflow_runner=SANDBOX,
+        interceptors=[HeartbeatInterceptor()],
         plugins=framework_plugins(settings),
-        **worker_tuning(),
+        **worker_tuning(settings.sticky_schedule_to_start_seconds),
     )
 
 

@@ -2,9 +2,14 @@
 
 Run with `python -m workers.notification`. Channels are chosen per reviewer group by the
 policy; the console/outbox channel is always available, Slack, email and the signed webhook
-when their settings are present (`hitl.settings.channels`). Each channel has its own rate
-limit, and the task queue as a whole one more.
+when their settings are present (`hitl.settings.channels`). Each channel has its own task queue
+(`hitl.names.channel_queue`) whose rate limit (`HITL_NOTIFY_RATES`) the Temporal server enforces
+across every replica of this worker; the shared queue (tasks started before per-channel queues)
+is limited as a whole and per process.
 """
+
+import contextlib
+from types import TracebackType
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -18,6 +23,7 @@ from activities.notify.slack import SlackChannel
 from activities.notify.webhook import WebhookChannel
 from hitl.clean_exit import run_and_exit
 from hitl.client import connect
+from hitl.names import NOTIFY_CHANNELS, channel_queue
 from hitl.settings import NotificationWorkerSettings
 from hitl.settings.channels import HTTP_TIMEOUT
 from workers.running import GRACEFUL_SHUTDOWN, configure_logging, run_until_stopped, start_telemetry
@@ -38,23 +44,50 @@ def build_channels(settings: NotificationWorkerSettings) -> dict[str, Channel]:
     return built
 
 
+class NotificationWorkers:
+    """The notification worker's pollers, run together: the shared queue and one per channel."""
+
+    def __init__(self, task_queue: str, workers: list[Worker]) -> None:
+        self.task_queue = task_queue
+        """The shared notification queue (each channel's queue is named after it)."""
+        self.workers = workers
+        self._stack = contextlib.AsyncExitStack()
+
+    async def __aenter__(self) -> "NotificationWorkers":
+        for worker in self.workers:
+            await self._stack.enter_async_context(worker)
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._stack.__aexit__(kind, error, tb)
+
+
 def build_notification_worker(
     client: Client,
     settings: NotificationWorkerSettings,
     *,
     task_queue: str | None = None,
-) -> Worker:
-    """Build the notification worker with the channels `settings` configure."""
+) -> NotificationWorkers:
+    """Build the notification worker with the channels `settings` configure: a poller on the
+    shared queue and one on each channel's queue, at that channel's rate across all replicas."""
     notifier = NotificationActivities(
         build_channels(settings), limiter=ChannelRateLimiter(settings.rates), inbox_url=settings.inbox_url
     )
-    return Worker(
-        client,
-        task_queue=task_queue or settings.notify_task_queue,
-        activities=[notifier.notify],
-        max_task_queue_activities_per_second=MAX_ACTIVITIES_PER_SECOND,
-        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
-    )
+    queue = task_queue or settings.notify_task_queue
+
+    def poller(on: str, rate: float | None) -> Worker:
+        return Worker(
+            client,
+            task_queue=on,
+            activities=[notifier.notify],
+            max_task_queue_activities_per_second=rate,
+            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        )
+
+    channels = [poller(channel_queue(queue, c), settings.rates.get(c)) for c in NOTIFY_CHANNELS]
+    return NotificationWorkers(queue, [poller(queue, MAX_ACTIVITIES_PER_SECOND), *channels])
 
 
 async def main() -> int:

@@ -3,9 +3,9 @@
 import asyncio
 import logging
 import signal
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
-
-from temporalio.worker import Worker
+from typing import Any, Protocol
 
 from hitl.settings import LoggingSettings, TelemetrySettings
 from hitl.telemetry import Telemetry, configure_telemetry
@@ -27,8 +27,15 @@ def start_telemetry(settings: TelemetrySettings, service_name: str) -> Telemetry
     return telemetry
 
 
+class Runnable(Protocol, AbstractAsyncContextManager[Any]):
+    """A worker (or a group of them) that runs inside `async with` and names its task queue."""
+
+    @property
+    def task_queue(self) -> str: ...
+
+
 async def run_until_stopped(
-    worker: Worker, telemetry: Telemetry | None = None, health_port: int | None = None
+    worker: Runnable, telemetry: Telemetry | None = None, health_port: int | None = None
 ) -> None:
     """Run `worker`; on SIGINT/SIGTERM let in-flight activities finish and stop.
 
@@ -42,7 +49,7 @@ async def run_until_stopped(
             telemetry.shutdown()
 
 
-async def _run(worker: Worker, health_port: int | None) -> None:
+async def _run(worker: Runnable, health_port: int | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

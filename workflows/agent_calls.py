@@ -79,6 +79,7 @@ async def _call(activity: str, request: ProposeInput | ReviseInput, summary: str
         request,
         result_type=AgentTurn,
         start_to_close_timeout=options.AGENT_TIMEOUT,
+        heartbeat_timeout=options.AGENT_HEARTBEAT,
         retry_policy=options.AGENT_RETRY,
         summary=summary,
     )

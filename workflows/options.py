@@ -8,17 +8,25 @@ SETUP_TIMEOUT = timedelta(seconds=30)
 """Loading a policy reads a small file and a few rows."""
 
 FACTS_TIMEOUT = timedelta(seconds=30)
+"""Facts run as a local activity on the workflow's worker: a dead worker's workflow task, and the
+facts with it, move to another worker after the sticky schedule-to-start timeout."""
 FACTS_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 """Facts are read from PostgreSQL: while it is down the step waits; the policy never judges
 without them."""
 
 AGENT_TIMEOUT = timedelta(minutes=2)
 """An LLM call can take a while; longer than this is a hung connection."""
+AGENT_HEARTBEAT = timedelta(seconds=10)
+"""The agent worker heartbeats while a call runs (`activities.heartbeat`): a killed worker's call
+is retried after this long instead of after `AGENT_TIMEOUT`."""
 AGENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
 """Model endpoints fail transiently (rate limits, 5xx); five tries, then an incident gate asks a
 human to retry, skip or abort."""
 
 TOOL_TIMEOUT = timedelta(seconds=30)
+TOOL_HEARTBEAT = timedelta(seconds=5)
+"""A tool is a few database statements (an external API call at most): a killed worker's attempt
+is retried after this long instead of after `TOOL_TIMEOUT`. Undo calls use it too."""
 TOOL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
@@ -32,6 +40,9 @@ UNDO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval
 """An undo must happen: it retries until it succeeds."""
 
 AUDIT_TIMEOUT = timedelta(seconds=30)
+AUDIT_HEARTBEAT = timedelta(seconds=5)
+"""Audit writes queue for the chain's lock under load, so start-to-close stays generous; the
+heartbeat lets a killed worker's write be retried after 5 s."""
 AUDIT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 """No attempt limit: while PostgreSQL is down the workflow waits, and nothing is lost."""
 

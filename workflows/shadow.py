@@ -74,6 +74,7 @@ class Shadow:
             RecordShadowInput(record=record),
             result_type=RecordShadowResult,
             start_to_close_timeout=options.AUDIT_TIMEOUT,
+            heartbeat_timeout=options.AUDIT_HEARTBEAT,
             retry_policy=options.AUDIT_RETRY,
             summary=f"shadow {action.tool}: policy {would_be.mode.value}, human {resolution.outcome.value}",
         )

@@ -52,6 +52,7 @@ class ToolRunner:
             ),
             result_type=ToolResult,
             start_to_close_timeout=options.TOOL_TIMEOUT,
+            heartbeat_timeout=options.TOOL_HEARTBEAT,
             retry_policy=options.TOOL_RETRY,
             summary=f"step {step}: {spec.name}",
         )
@@ -94,6 +95,7 @@ class ToolRunner:
             ),
             result_type=ToolResult,
             start_to_close_timeout=options.UNDO_TIMEOUT,
+            heartbeat_timeout=options.TOOL_HEARTBEAT,
             retry_policy=options.UNDO_RETRY,
             summary=f"undo step {executed.step}: {executed.spec.name}",
         )

@@ -48,6 +48,10 @@ class AgentWorkerSettings(
 
     ui_url: str = "http://localhost:8233"
     """Temporal Web UI base URL used in links in context cards and notices."""
+    sticky_schedule_to_start_seconds: float = Field(3.0, gt=0)
+    """Seconds a workflow task waits on a worker's sticky queue before any worker may take it
+    (the SDK's `sticky_queue_schedule_to_start_timeout`, default 10 s): after a worker dies, its
+    tasks move on after this long. Too short and a busy live worker loses its cache (a replay)."""
     llm_base_url: str | None = Field(None, json_schema_extra={DOC_DEFAULT: "none: the rules agent"})
     """An OpenAI-compatible chat-completions endpoint (`.../v1`); when set, refund tasks are planned
     by that model instead of the rules agent."""

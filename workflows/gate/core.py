@@ -77,6 +77,7 @@ class GateCore:
         snapshot = context.policy
         ui_base_url = context.ui_base_url
         self.notifier.task_queue = context.notify_task_queue
+        self.notifier.per_channel = context.notify_per_channel
         self.policy = snapshot.policy
         self.policy_hash = snapshot.hash
         self.ui_base_url = ui_base_url

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
         NotifyResult,
         ReviewRequest,
     )
-    from hitl.names import NOTIFY_TASK_QUEUE
+    from hitl.names import NOTIFY_TASK_QUEUE, channel_queue
     from policies.model import Policy
 
 from workflows import options
@@ -36,6 +36,8 @@ class Notifier:
         self._audit = audit
         self._in_flight: list[asyncio.Task[None]] = []
         self.task_queue = NOTIFY_TASK_QUEUE
+        self.per_channel = False
+        """Send on the channel's own queue (set from the pinned task context)."""
 
     def new_request(self, request: ReviewRequest, policy: Policy) -> None:
         """Tell the assignees a request waits for them."""
@@ -103,7 +105,9 @@ class Notifier:
                 activity_names.NOTIFY,
                 notice,
                 result_type=NotifyResult,
-                task_queue=self.task_queue,
+                task_queue=channel_queue(self.task_queue, notice.channel)
+                if self.per_channel
+                else self.task_queue,
                 start_to_close_timeout=options.NOTIFY_TIMEOUT,
                 schedule_to_close_timeout=options.NOTIFY_SCHEDULE_TO_CLOSE,
                 retry_policy=options.NOTIFY_RETRY,
