@@ -23,6 +23,7 @@ import functools
 import json
 import os
 import platform
+import signal
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -194,6 +195,10 @@ async def main(argv: list[str] | None = None) -> int:
     if args.deadline:
         plan = Plan(**{**asdict(plan), "deadline": args.deadline})
     label = args.label or f"{'quick' if args.quick else 'full'}, replicas {args.replicas}"
+    # A bench stopped from outside (SIGTERM, e.g. `timeout`) still stops every process it started.
+    this = asyncio.current_task()
+    assert this is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, this.cancel)
     with tempfile.TemporaryDirectory(prefix="hitl-faults-") as tmp:
         result = await bench(plan, args.replicas, Path(tmp))
     result = {
