@@ -157,7 +157,7 @@ def _r(x: float) -> float:
 ONCE_KINDS = ("task_started", "task_finished", "executed", "decision_accepted", "notified")
 
 
-async def audit_findings(pool: asyncpg.Pool, histories: list[History]) -> dict[str, int]:
+async def audit_findings(pool: asyncpg.Pool, histories: list[History]) -> dict[str, Any]:
     """Audit events missing (gaps, no start, no end of a closed task) and duplicated."""
     rows = await pool.fetch(
         "SELECT workflow_id, seq, kind, actor, data->>'step' AS step, data->>'request_id' AS request,"
@@ -182,10 +182,16 @@ async def audit_findings(pool: asyncpg.Pool, histories: list[History]) -> dict[s
         ]
         duplicated += len(once) - len(set(once))
         conflicts += kinds.count("key_conflict")
+    examples = await pool.fetch(
+        "SELECT workflow_id, left(data::text, 1500) AS data FROM audit_events"
+        " WHERE workflow_id = ANY($1) AND kind = 'key_conflict' ORDER BY chain_pos LIMIT 3",
+        [h.task_id for h in histories],
+    )
     return {
         "audit_events_missing": missing,
         "audit_events_duplicated": duplicated,
         "audit_key_conflicts": conflicts,
+        "audit_key_conflict_examples": [dict(r) for r in examples],
     }
 
 

@@ -35,6 +35,8 @@ RAW: dict[str, Payload | None] = {
     "JSON 500 deep": Payload(metadata=JSON, data=b"[" * 500 + b"]" * 500),
     "lone surrogate": Payload(metadata=JSON, data=b'{"outcome": "approve", "reviewer": "\\ud800"}'),
 }
+# The contract itself refuses NUL characters and oversized fields, so those cases are built
+# without validation (`model_construct`), as a hostile sender would write them by hand.
 DECISIONS: dict[str, Decision] = {
     "unknown reviewer": Decision(outcome=Outcome.APPROVE, reviewer="mallory"),
     "unsigned high-risk approval": Decision(outcome=Outcome.APPROVE, reviewer="alice"),
@@ -42,11 +44,13 @@ DECISIONS: dict[str, Decision] = {
     "outcome not allowed": Decision(outcome=Outcome.ANSWER, reviewer="alice", answer="yes"),
     "patch fails the schema": Decision(outcome=Outcome.MODIFY, reviewer="alice", patch={"amount": "lots"}),
     "requester approves": Decision(outcome=Outcome.APPROVE, reviewer="svc"),
-    "NUL in reviewer": Decision(outcome=Outcome.APPROVE, reviewer="mal\x00lory"),
-    "NUL in comment": Decision(outcome=Outcome.APPROVE, reviewer="mallory", comment="ok\x00"),
-    "NUL in request id": Decision(outcome=Outcome.APPROVE, reviewer="alice", request_id="r\x00"),
+    "NUL in reviewer": Decision.model_construct(outcome=Outcome.APPROVE, reviewer="mal\x00lory"),
+    "NUL in comment": Decision.model_construct(outcome=Outcome.APPROVE, reviewer="mallory", comment="ok\x00"),
+    "NUL in request id": Decision.model_construct(
+        outcome=Outcome.APPROVE, reviewer="alice", request_id="r\x00"
+    ),
 }
-BIG = Decision(outcome=Outcome.APPROVE, reviewer="m" * 1_000_000)
+BIG = Decision.model_construct(outcome=Outcome.APPROVE, reviewer="m" * 1_000_000)
 HITL_ARGS: list[list[str]] = [
     ["approve", "{task}", "--as", "mallory"],
     ["approve", "{task}", "--as", "alice", "--request", "no-such-request"],

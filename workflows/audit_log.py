@@ -140,16 +140,28 @@ class AuditLog:
                 self.head = result.head or self.head
 
     async def _write(self, batch: RecordEventsInput) -> RecordEventsResult:
-        """Write one batch: locally, or through the server when the database is slow to answer."""
+        """Write one batch as a regular activity, scheduled when the workflow task completes.
+
+        Never as a local activity in new runs: a local activity writes during the workflow task,
+        so when its worker dies before the task completes, the row is in the database but not in
+        history, and the retried task writes the same key with other content (its time, a
+        decision taken again): a key conflict that breaks `hitl audit verify` (seen under
+        `bench.faults` worker kills). Runs recorded with local writes keep them on replay.
+        """
         first = batch.events[0].kind.value if batch.events else "feedback"
+        call: dict[str, Any] = {
+            "result_type": RecordEventsResult,
+            "start_to_close_timeout": options.AUDIT_TIMEOUT,
+            "retry_policy": options.AUDIT_RETRY,
+            "summary": f"audit {first} (+{len(batch.events) + len(batch.feedback) - 1})",
+        }
+        if workflow.patched(patches.AUDIT_WRITES_THROUGH_SERVER):
+            written: RecordEventsResult = await workflow.execute_activity(
+                activity_names.RECORD_AUDIT, batch, heartbeat_timeout=options.AUDIT_HEARTBEAT, **call
+            )
+            return written
         result: RecordEventsResult = await run_local_first(
-            activity_names.RECORD_AUDIT,
-            batch,
-            patch=patches.LOCAL_WRITES_AND_QUEUE_MEMO,
-            result_type=RecordEventsResult,
-            start_to_close_timeout=options.AUDIT_TIMEOUT,
-            retry_policy=options.AUDIT_RETRY,
-            summary=f"audit {first} (+{len(batch.events) + len(batch.feedback) - 1})",
+            activity_names.RECORD_AUDIT, batch, patch=patches.LOCAL_WRITES_AND_QUEUE_MEMO, **call
         )
         return result
 

@@ -8,3 +8,8 @@ LOCAL_WRITES_AND_QUEUE_MEMO = "local-writes-queue-memo"
 (`workflows.local_first`); a decision's audit events ride with the write-ahead flush that follows
 (`workflows.audit_log`); the gate publishes its open requests in a memo and upserts only search attributes that changed
 (`workflows.gate.visibility`)."""
+
+AUDIT_WRITES_THROUGH_SERVER = "audit-writes-through-server"
+"""Audit writes are regular activities again (`workflows.audit_log`): a local write made in a
+workflow task that never completed (its worker killed) left a row that history does not hold,
+and the retried task's write of that key conflicted with it. Reads (policy, facts) stay local."""

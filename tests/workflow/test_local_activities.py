@@ -1,6 +1,7 @@
-"""Local activities where a trip through the server buys nothing (issue 15): loading the policy,
-establishing each action's facts and the write-ahead audit; one audit write between a decision and its action, and writes at
-once while a task waits."""
+"""Local activities where a trip through the server buys nothing (issue 15): loading the policy and
+establishing each action's facts. Audit writes stay regular activities (a local write in a
+workflow task whose worker dies is in the database but not in history: `workflows.patches`); one
+audit write between a decision and its action, and writes at once while a task waits."""
 
 import json
 from pathlib import Path
@@ -47,7 +48,7 @@ async def audit_kinds(h: Harness, handle: Handle) -> list[str]:
     return [r["kind"] for r in rows]
 
 
-async def test_policy_and_audit_are_local_and_the_decision_rides_with_the_refund_s_flush(
+async def test_policy_and_facts_are_local_audit_goes_through_the_server_and_the_decision_rides_with_the_refund_s_flush(
     harness: Harness,
 ) -> None:
     handle = await harness.refund_task(250)
@@ -57,17 +58,17 @@ async def test_policy_and_audit_are_local_and_the_decision_rides_with_the_refund
 
     history = await handle.fetch_history()
     events = list(history.events)
-    local = (RECORD_AUDIT, LOAD_TASK_CONTEXT, ESTABLISH_FACTS)
+    local = (LOAD_TASK_CONTEXT, ESTABLISH_FACTS)
     assert not [e for e in events if any(scheduled(e, name) for name in local)]
     locals_run = [local_type(e) for e in events if local_write(e)]
     assert locals_run[0] == LOAD_TASK_CONTEXT
-    assert set(locals_run) == set(local)
+    assert set(locals_run) == set(local)  # never RECORD_AUDIT: written only once the task commits
     signal = next(e for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
     refund = next(e for e in events if scheduled(e, ISSUE_REFUND))
     between = [e for e in events if signal.event_id < e.event_id < refund.event_id]
-    assert len([e for e in between if local_write(e)]) == 1
-    # ... in the one workflow task that took the decision and scheduled the refund.
-    assert len([e for e in between if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED]) == 1
+    # The decision's events are written through the server before the refund is scheduled
+    # (the background writer may take them first, the write-ahead flush then finds them written).
+    assert 1 <= len([e for e in between if scheduled(e, RECORD_AUDIT)]) <= 2
 
     # Write-ahead: the decision's row committed before the refund's transaction began.
     recorded, issued = await harness.pool.fetchrow(
