@@ -22,10 +22,16 @@ from policies.proof import ProofCheck, canonical_json, signed_by
 VERSION = "hitl-start/1"
 
 
+UNSIGNED_FIELDS = {"requester_proof", "carry", "continue_policy"}
+"""Not part of what a requester signs: the proof itself, the carry-over a task writes for its own
+next run, and how often it continues as new (bounded, and not what the task asks for). A client
+built before these fields existed signs the same bytes."""
+
+
 def input_digest(request: GatedInput) -> str:
-    """SHA-256 (hex) of the canonical task input, without its requester proof."""
+    """SHA-256 (hex) of the canonical task input, without `UNSIGNED_FIELDS`."""
     return hashlib.sha256(
-        canonical_json(request.model_dump(mode="json", exclude={"requester_proof"}))
+        canonical_json(request.model_dump(mode="json", exclude=UNSIGNED_FIELDS))
     ).hexdigest()
 
 

@@ -74,7 +74,9 @@ async def test_stopping_postgres_while_tasks_run_loses_nothing(
             await seed_orders(
                 pool,
                 [
-                    DemoOrder(order_id=o, customer_email="kim@example.com", total=Decimal(500))
+                    # Another customer than the gated refunds': their 500 would exhaust kim's
+                    # daily refund budget and gate these small ones, depending on who runs first.
+                    DemoOrder(order_id=o, customer_email="lee@example.com", total=Decimal(500))
                     for o in small_orders
                 ],
             )
