@@ -33,7 +33,9 @@ TOOL_RETRY = RetryPolicy(
     maximum_attempts=3,
     non_retryable_error_types=["ToolInvalidArgs", "ToolNotFound"],
 )
-"""Three attempts, then the circuit breaker opens an incident gate instead of retrying forever."""
+"""Three attempts, then the circuit breaker opens an incident gate instead of retrying forever. An
+attempt waits out an unreachable database within itself (`activities.tools.outage`): three ride
+out an outage of about 80 s; only a tool's own failures spend them quickly."""
 
 UNDO_TIMEOUT = timedelta(seconds=30)
 UNDO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5))

@@ -26,6 +26,7 @@ import asyncpg
 from pydantic import BaseModel
 from temporalio import activity
 
+from activities.tools.outage import patient
 from hitl.contracts import ToolResult, ToolSpec
 
 ToolFn = TypeVar("ToolFn", bound=Callable[..., Awaitable[ToolResult]])
@@ -70,7 +71,7 @@ def tool(
     bound = tuple(sorted((binds or {}).items()))
 
     def declare(fn: ToolFn) -> ToolFn:
-        defined = activity.defn(name=name)(fn)
+        defined = activity.defn(name=name)(patient(fn))
         setattr(
             defined,
             _SPEC,
@@ -85,7 +86,7 @@ def undo(name: str) -> Callable[[ToolFn], ToolFn]:
     """Declare a method of a `Toolset` as an undo activity called `name`."""
 
     def declare(fn: ToolFn) -> ToolFn:
-        defined = activity.defn(name=name)(fn)
+        defined = activity.defn(name=name)(patient(fn))
         setattr(defined, _UNDO, name)
         return defined
 
