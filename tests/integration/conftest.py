@@ -4,6 +4,7 @@ import functools
 import subprocess
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -16,6 +17,7 @@ from hitl.contracts import AgentTaskInput, PendingResult, TaskResult
 from hitl.names import PENDING_QUERY
 from tests.support import assert_eventually, policy_copy, unique
 from workers.local.binaries import temporal_cli
+from workers.local.postgres import EmbeddedPostgres, start_migrated
 from workers.local.scratch import scratch_stack
 from workers.stack import Stack
 
@@ -75,3 +77,11 @@ async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveSt
     state = tmp_path_factory.mktemp("stack")
     async with scratch_stack(state, policy_dir=policy_copy(state / "policies")) as started:
         yield LiveStack(started.stack, started.client, started.pool)
+
+
+@pytest.fixture
+async def own_pg(tmp_path: Path) -> AsyncIterator[EmbeddedPostgres]:
+    """A private embedded PostgreSQL, migrated, that a test may stop and start."""
+    server = await start_migrated(tmp_path / "pg", delete_on_stop=True)
+    yield server
+    server.stop()

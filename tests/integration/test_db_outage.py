@@ -8,7 +8,6 @@ restart every event is present exactly once, in order, and the hash chain verifi
 import asyncio
 import functools
 import time
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -33,16 +32,9 @@ from tests.support import (
     start_refund,
     unique,
 )
-from workers.local.postgres import EmbeddedPostgres, start_migrated
+from workers.local.postgres import EmbeddedPostgres
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def own_pg(tmp_path: Path) -> AsyncIterator[EmbeddedPostgres]:
-    server = await start_migrated(tmp_path / "pg", delete_on_stop=True)
-    yield server
-    server.stop()
 
 
 async def pending(handle: WorkflowHandle[Any, Any]) -> PendingResult:

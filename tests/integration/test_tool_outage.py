@@ -8,10 +8,8 @@ PostgreSQL is stopped here while the real `issue_refund` activity runs.
 import asyncio
 import dataclasses
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from temporalio.exceptions import ApplicationError
@@ -23,16 +21,9 @@ from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.contracts import ToolCall
 from store.db import create_pool
 from tests.support import unique
-from workers.local.postgres import EmbeddedPostgres, start_migrated
+from workers.local.postgres import EmbeddedPostgres
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def own_pg(tmp_path: Path) -> AsyncIterator[EmbeddedPostgres]:
-    server = await start_migrated(tmp_path / "pg", delete_on_stop=True)
-    yield server
-    server.stop()
 
 
 def attempt(seconds: float) -> ActivityEnvironment:
