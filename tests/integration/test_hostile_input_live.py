@@ -3,6 +3,7 @@ the issue 14 fuzzing gets a recorded refusal with a code, the task still approve
 executes, and `hitl audit verify` holds.
 """
 
+import asyncio
 import base64
 import json
 from decimal import Decimal
@@ -17,7 +18,7 @@ from temporalio.service import RPCError
 
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start_task
-from hitl.contracts import AgentTaskInput, TaskResult, TaskStatus, TaskStatusView
+from hitl.contracts import AgentTaskInput, DecisionReceipt, TaskResult, TaskStatus, TaskStatusView
 from hitl.names import DECIDE, STATUS_QUERY
 from tests.integration.cli_runner import hitl
 from tests.integration.conftest import LiveStack
@@ -161,18 +162,22 @@ async def test_hostile_input_malformed_updates_get_a_refusal_code(live: LiveStac
 
     update = ("workflow", "update", "execute", "--workflow-id", task.id, "--name", DECIDE)
     big = live.temporal(*update, "--input-file", input_file(tmp_path, MEGABYTE_REVIEWER))
-    # Over the server's blob limit, an update can be neither accepted nor refused by the worker
-    # (both echo its payload): Temporal fails the workflow task and the caller is told so. The
-    # task takes the next workflow task as before; nothing of the update is recorded.
-    assert (big.returncode, "Workflow Task in failed state" in big.stderr) == (1, True), big.stderr
+    # Over the server's blob limit, an update can be neither accepted nor refused in history (both
+    # answers carry its payload back): the server refuses the worker's answer and fails the update
+    # for its caller. The task goes on; nothing of the update is recorded. With the SDK's own payload
+    # check on in the worker, the workflow task failed instead, on every retry: the task was wedged.
+    assert (big.returncode, "workflow task failure" in big.stderr) == (1, True), big.stderr
+    with pytest.raises(RPCError, match="workflow task failure"):
+        async with asyncio.timeout(10):
+            await task.execute_update(DECIDE, json.loads(MEGABYTE_REVIEWER), result_type=DecisionReceipt)
     ready: TaskStatusView | None = await assert_eventually(
-        lambda: status_when_ready(task), lambda s: s is not None
+        lambda: status_when_ready(task), lambda s: s is not None, within=10
     )
     assert ready is not None and ready.refusals_total == len(sent)
     failed = [
         e for e in (await task.fetch_history()).events if e.HasField("workflow_task_failed_event_attributes")
     ]
-    assert len(failed) <= 2
+    assert failed == []
 
     assert (await decided(live, "reject", task, "--reason", "policy_violation")).status is TaskStatus.REJECTED
     await verified(live)
