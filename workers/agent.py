@@ -123,12 +123,6 @@ def build_agent_worker(
         workflow_runner=SANDBOX,
         interceptors=[HeartbeatInterceptor()],
         plugins=framework_plugins(settings),
-        # The server enforces the blob limit on everything it stores. The SDK's own check (on by
-        # default) fails the workflow task instead when a worker answers an update over the limit
-        # (a refusal carries the request back), and the server re-delivers the update to every
-        # retry: a 1 MB update wedged the task for good. Unchecked, the server refuses the answer,
-        # fails the update for its caller, and the task goes on (test_hostile_input_live).
-        disable_payload_error_limit=True,
         **worker_tuning(settings.sticky_schedule_to_start_seconds),
     )
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from temporalio.api.common.v1 import Payload
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import RawValue
 from temporalio.service import RPCError
 
@@ -160,24 +160,29 @@ async def test_hostile_input_malformed_updates_get_a_refusal_code(live: LiveStac
     status = await refusals(task, len(sent))
     assert [(r.code, r.via) for r in status.refusals] == [(code, "update") for _, code in sent]
 
+    # Over the blob limit, an update could be neither accepted nor refused (both answers carry its
+    # payload back): with the SDK's payload check the workflow task failed on every retry and the
+    # task was wedged for good; without it, the server terminated the task. The server turns it away
+    # on arrival instead (`history.maxInFlightUpdatePayloads`, RESOURCE_EXHAUSTED): clients retry
+    # that, so the CLI waits until its timeout and the SDK gives up after its retries. Sent in a
+    # burst of refused signals, where a refusal's failed workflow task was not a speculative one.
     update = ("workflow", "update", "execute", "--workflow-id", task.id, "--name", DECIDE)
-    big = live.temporal(*update, "--input-file", input_file(tmp_path, MEGABYTE_REVIEWER))
-    # Over the server's blob limit, an update can be neither accepted nor refused in history (both
-    # answers carry its payload back): the server refuses the worker's answer and fails the update
-    # for its caller. The task goes on; nothing of the update is recorded. With the SDK's own payload
-    # check on in the worker, the workflow task failed instead, on every retry: the task was wedged.
-    assert (big.returncode, "workflow task failure" in big.stderr) == (1, True), big.stderr
-    with pytest.raises(RPCError, match="workflow task failure"):
-        async with asyncio.timeout(10):
-            await task.execute_update(DECIDE, json.loads(MEGABYTE_REVIEWER), result_type=DecisionReceipt)
-    ready: TaskStatusView | None = await assert_eventually(
-        lambda: status_when_ready(task), lambda s: s is not None, within=10
+    big = live.temporal(
+        "--command-timeout", "5s", *update, "--input-file", input_file(tmp_path, MEGABYTE_REVIEWER)
     )
-    assert ready is not None and ready.refusals_total == len(sent)
-    failed = [
-        e for e in (await task.fetch_history()).events if e.HasField("workflow_task_failed_event_attributes")
-    ]
-    assert failed == []
+    assert big.returncode == 1, big.stderr
+
+    async def big_update() -> None:
+        with pytest.raises(RPCError, match="in-flight updates"):
+            await task.execute_update(DECIDE, json.loads(MEGABYTE_REVIEWER), result_type=DecisionReceipt)
+
+    burst = [task.signal(DECIDE, {"outcome": "approve", "reviewer": f"nobody-{n}"}) for n in range(6)]
+    await asyncio.gather(big_update(), *burst)
+    status = await refusals(task, len(sent) + len(burst))
+    assert status.refusals_total == len(sent) + len(burst)
+    history = (await task.fetch_history()).events
+    assert [e for e in history if e.HasField("workflow_task_failed_event_attributes")] == []
+    assert (await task.describe()).status is WorkflowExecutionStatus.RUNNING
 
     assert (await decided(live, "reject", task, "--reason", "policy_violation")).status is TaskStatus.REJECTED
     await verified(live)

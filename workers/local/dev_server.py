@@ -10,11 +10,20 @@ from workers.local.processes import Child
 SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
 """WAL doubled workflow throughput on the SQLite store here (26/s to 57/s)."""
 
-BLOB_LIMITS = {"limit.blobSize.error": "524288", "limit.blobSize.warn": "262144"}
+BLOB_LIMITS = {
+    "limit.blobSize.error": "524288",
+    "limit.blobSize.warn": "262144",
+    "history.maxInFlightUpdatePayloads": "393216",
+}
 """The largest payload the server accepts (512 KiB; Temporal's default is 2 MiB): twice the largest
 valid decision (`workflows.gate.intake.MAX_DECISION_BYTES`, a 1,000-target batch proof), so a 1 MB
-signal is refused by the server and never enters history. On a cluster, set the same keys in the
-dynamic config file (docs/security.md)."""
+signal is refused by the server and never enters history. Updates are not checked against it on
+arrival, and a worker cannot answer one over it (a refusal carries the request back; the SDK fails
+the workflow task instead, and the server delivers the update again to every retry: the task was
+wedged for good; with the SDK's check off, the server terminated it). So the server also refuses an
+update while its target's in-flight updates would reach 384 KiB (`RESOURCE_EXHAUSTED`, which
+clients retry): every update it admits can be refused within the blob limit. On a cluster, set the
+same keys in the dynamic config file (docs/security.md)."""
 
 
 def blob_limit_flags() -> list[str]:
