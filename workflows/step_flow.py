@@ -30,11 +30,11 @@ with workflow.unsafe.imports_passed_through():
         Verdict,
     )
     from hitl.contracts.carry import ParkedStep
-    from policies.evaluate import EvaluationContext, evaluate
 
 from workflows import agent_calls, facts, incidents
 from workflows.post_review import PostReviews
 from workflows.shadow import Shadow
+from workflows.step_policy import audit_proposal, parse_args, verdict_on
 from workflows.task_state import TaskEnded, TaskState
 
 QUESTION_OUTCOMES = [Outcome.ANSWER, Outcome.REJECT]
@@ -76,18 +76,18 @@ class StepFlow:
             TaskEnded: A reviewer rejected it, or an incident was aborted.
         """
         spec = self._toolbox.get(action.tool)
-        parsed, problem = _parse_args(spec, action.args)
+        parsed, problem = parse_args(spec, action.args)
         # The policy judges the arguments as the tool will run them ("900" runs as 900.0).
         judged = action.model_copy(update={"args": {**action.args, **parsed}}) if parsed else action
         known = Facts(problems=[problem or f"unknown tool {action.tool!r}"])
         if spec is not None and not problem:
             known = await facts.establish(self._state, spec, judged)
-        verdict = self._evaluate(judged, known)
+        verdict = verdict_on(self._state, judged, known)
         # In shadow the policy only watches: a human decides, and the two are compared.
         would_be = verdict if self._shadow.applies(action) else None
         if would_be is not None:
             verdict = self._shadow.gated(judged, would_be)
-        self._audit_proposal(action, verdict, revision, would_be)
+        audit_proposal(self._state.audit, action, verdict, revision, would_be)
         if spec is None or verdict.mode is Mode.BLOCK:
             why = "; ".join(r.text for r in verdict.reasons) or f"unknown tool {action.tool!r}"
             self._state.settle(action, verdict, StepStatus.BLOCKED, action.args, detail=f"blocked: {why}")
@@ -112,30 +112,13 @@ class StepFlow:
         carrying it out."""
         spec = self._toolbox.get(action.tool)
         known = Facts(problems=[f"{action.tool!r} is not a tool of this workflow"])
-        if spec is not None and not _parse_args(spec, action.args)[1]:
+        if spec is not None and not parse_args(spec, action.args)[1]:
             known = await facts.establish(self._state, spec, action)
-        return self._evaluate(action, known)
+        return verdict_on(self._state, action, known)
 
     def record_proposal(self, action: ProposedAction, verdict: Verdict) -> None:
         """Audit an action and its verdict as `handle()` does, for callers that judge it themselves."""
-        self._audit_proposal(action, verdict, 0, None)
-
-    def _evaluate(self, action: ProposedAction, known: Facts) -> Verdict:
-        context = self._state.context
-        assert context is not None
-        return evaluate(
-            context.policy.policy,
-            action,
-            EvaluationContext(
-                task_kind=self._state.task.kind,
-                requester=self._state.task.requester,
-                policy_hash=context.policy.hash,
-                novel_action_types=context.novel_action_types,
-                calibration=context.calibration,
-            ),
-            context.autonomy.get(action.tool),
-            known,
-        )
+        audit_proposal(self._state.audit, action, verdict, 0, None)
 
     async def _approve(
         self,
@@ -292,45 +275,3 @@ class StepFlow:
             action, verdict, StepStatus.REJECTED, action.args, decided_by=by, detail=reason, feedback=reason
         )
         raise TaskEnded(TaskStatus.REJECTED, reason)
-
-    def _audit_proposal(
-        self, action: ProposedAction, verdict: Verdict, revision: int, would_be: Verdict | None
-    ) -> None:
-        audit = self._state.audit
-        audit.record(
-            AuditKind.PROPOSED,
-            "agent",
-            step=action.step,
-            revision=revision,
-            tool=action.tool,
-            args=action.args,
-            summary=action.summary,
-            rationale=action.rationale,
-            sources=action.sources,
-            confidence=action.confidence,
-            question=action.question,
-        )
-        audit.record(
-            AuditKind.VERDICT,
-            "policy",
-            step=action.step,
-            mode=verdict.mode.value,
-            risk_tier=verdict.risk_tier.value,
-            rules=[
-                {"id": r.id, "text": r.text, "source": r.source, "basis": r.basis} for r in verdict.reasons
-            ],
-            policy_hash=verdict.policy_hash,
-            facts=verdict.facts.model_dump(mode="json") if verdict.facts is not None else None,
-            **({"shadow_would_be": would_be.mode.value} if would_be is not None else {}),
-        )
-
-
-def _parse_args(spec: ToolSpec | None, args: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """The arguments as the tool's model reads them, or why they do not fit ({} and no problem
-    for an unknown tool, which is blocked anyway)."""
-    if spec is None:
-        return {}, ""
-    try:
-        return spec.args_model.model_validate(args).model_dump(), ""
-    except ValueError as err:
-        return {}, f"invalid arguments for {spec.name}: {err}"
