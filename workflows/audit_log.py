@@ -8,11 +8,11 @@ wait ends in the same workflow task: then they ride along with the write-ahead f
 follows (one write, not two). Event keys are deterministic (workflow id, run id, sequence), so
 a retried or replayed write never duplicates a row.
 
-A write runs as a local activity (`workflows.local_first`): the worker writes the batch itself
-and the workflow carries on in the same workflow task, with no round trip through the server. A
-write the database does not take within the local attempts goes to the server, which retries it
-without limit while the workflow waits. Runs started before this (no `patches.LOCAL_WRITES_AND_QUEUE_MEMO`
-marker in their history) keep writing through regular activities. All I/O happens in activities.
+A write runs as a regular activity (`_write` says why not a local one), retried without limit
+while the database is down. The write-ahead flush before an action (`flush(ahead=True)`) writes
+what was recorded before it was called; events recorded while it writes (a notice's delivery, a
+refused signal) ride with a later write instead of holding the action for another round trip
+(`patches.WRITE_AHEAD_UP_TO_CALL`). All I/O happens in activities.
 """
 
 import asyncio
@@ -48,6 +48,8 @@ class AuditLog:
         self._buffer: list[AuditEvent] = []
         self._feedback: list[FeedbackRecord] = []
         self._seq = 0
+        self._feedback_recorded = 0
+        self._feedback_taken = 0
         self._lock = asyncio.Lock()
         self._closing = False
         self._waiting = 0
@@ -77,6 +79,7 @@ class AuditLog:
     def feedback(self, record: FeedbackRecord) -> None:
         """Queue one feedback row; it is written with the next batch of events."""
         self._feedback.append(record)
+        self._feedback_recorded += 1
         self._ensure_flusher()
 
     def _ensure_flusher(self) -> None:
@@ -116,14 +119,24 @@ class AuditLog:
         self._seq, self.head = seq, head
         self._buffer = [*events, *self._buffer]
         self._feedback = [*feedback, *self._feedback]
+        self._feedback_recorded += len(feedback)
 
-    async def flush(self, *, background: bool = False) -> None:
+    async def flush(self, *, background: bool = False, ahead: bool = False) -> None:
         """Write every queued event; returns once they are in the database (a background write
-        stops early once `hold()` was called)."""
+        stops early once `hold()` was called; a write-ahead one, `ahead`, once what was recorded
+        before the call is written)."""
+        events_upto, feedback_upto = self._seq, self._feedback_recorded
         async with self._lock:
             while self._pending() and not (background and self._held):
+                if (
+                    ahead
+                    and self._written_through(events_upto, feedback_upto)
+                    and workflow.patched(patches.WRITE_AHEAD_UP_TO_CALL)
+                ):
+                    return
                 events, self._buffer = self._buffer, []
                 feedback, self._feedback = self._feedback, []
+                self._feedback_taken += len(feedback)
                 batch = RecordEventsInput(events=events, feedback=feedback)
                 try:
                     result = await self._write(batch)
@@ -138,6 +151,11 @@ class AuditLog:
                         )
                     )
                 self.head = result.head or self.head
+
+    def _written_through(self, events_upto: int, feedback_upto: int) -> bool:
+        """Every event up to sequence `events_upto` and the first `feedback_upto` feedback rows
+        are written (or being written by a batch already taken)."""
+        return all(e.seq > events_upto for e in self._buffer) and self._feedback_taken >= feedback_upto
 
     async def _write(self, batch: RecordEventsInput) -> RecordEventsResult:
         """Write one batch as a regular activity, scheduled when the workflow task completes.

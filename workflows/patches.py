@@ -13,3 +13,8 @@ AUDIT_WRITES_THROUGH_SERVER = "audit-writes-through-server"
 """Audit writes are regular activities again (`workflows.audit_log`): a local write made in a
 workflow task that never completed (its worker killed) left a row that history does not hold,
 and the retried task's write of that key conflicted with it. Reads (policy, facts) stay local."""
+
+WRITE_AHEAD_UP_TO_CALL = "write-ahead-up-to-call"
+"""The audit flush before an action writes what was recorded before it was called; events recorded
+while it writes (a notice delivered meanwhile) no longer hold the action for another audit
+round trip (`workflows.audit_log.AuditLog.flush`, `ahead=True`)."""

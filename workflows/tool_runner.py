@@ -44,7 +44,7 @@ class ToolRunner:
         Raises:
             ActivityError: The tool failed all its attempts.
         """
-        await self._audit.flush()
+        await self._audit.flush(ahead=True)
         result: ToolResult = await workflow.execute_activity(
             spec.activity,
             ToolCall[spec.args_model](  # type: ignore[name-defined]
@@ -82,7 +82,7 @@ class ToolRunner:
     async def undo(self, executed: ExecutedStep, reason: str, kind: AuditKind) -> None:
         """Run one step's undo activity (retried until it succeeds) and audit it."""
         assert executed.spec.undo_activity is not None
-        await self._audit.flush()
+        await self._audit.flush(ahead=True)
         await workflow.execute_activity(
             executed.spec.undo_activity,
             UndoCall[executed.spec.args_model](  # type: ignore[name-defined]

@@ -19,6 +19,11 @@ from workers.agent import SANDBOX
 from workflows.registry import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
+BEFORE_WRITE_AHEAD_UP_TO_CALL = sorted(
+    (Path(__file__).parents[1] / "histories" / "before_write_ahead_up_to_call").glob("*.json")
+)
+"""The gate's histories as recorded before `patches.WRITE_AHEAD_UP_TO_CALL`: runs open when it
+shipped keep the path their history holds."""
 
 
 def test_every_representative_run_has_a_history() -> None:
@@ -30,7 +35,12 @@ def test_the_gate_holds_histories_from_before_and_after_payload_encryption() -> 
     assert (by_name["approved"], by_name["approved_encrypted"]) == (set(), {"test-1"})
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+@pytest.mark.parametrize(
+    "path",
+    HISTORIES + BEFORE_WRITE_AHEAD_UP_TO_CALL,
+    ids=[p.stem for p in HISTORIES]
+    + [f"before-write-ahead-up-to-call-{p.stem}" for p in BEFORE_WRITE_AHEAD_UP_TO_CALL],
+)
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     # The namespace the histories ran in: a signed decision is bound to it.
