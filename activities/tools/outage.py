@@ -3,11 +3,14 @@
 A tool has three attempts (`workflows.options.TOOL_RETRY`) before an incident gate asks a human:
 that is for the tool failing, not for its database restarting. While the database cannot be
 reached (the connection refused or dropped, the server shutting down or starting up), an attempt
-tries again, 0.5 s apart and then up to 5 s, until a few seconds before its start-to-close timeout;
-the heartbeat interceptor keeps it alive meanwhile, so a killed worker is still noticed at once.
-Three attempts ride out an outage of about 80 s with the 30 s tool timeout; a longer one reaches
-the incident gate as before. Retrying the body is what Temporal's own retry would do: every tool
-is idempotent by its key.
+tries again, 0.5 s apart and then up to 5 s; the heartbeat interceptor keeps it alive meanwhile,
+so a killed worker is still noticed at once. Every try, the first included, is cut off 5 s before
+the attempt's start-to-close timeout: a try still connecting when the server times the attempt
+out would otherwise run beside the next attempt (two refunds of one key racing for the order's
+row lock, one of them failing after the other committed). Three attempts ride out an outage of
+about 80 s with the 30 s tool timeout; a longer one reaches the incident gate as before. Trying
+the body again is what Temporal's own retry does: tools are written to be retried (idempotent by
+their key, or setting a state again). An attempt of 10 s or less is left to Temporal's timeout.
 """
 
 import asyncio
@@ -19,9 +22,11 @@ import asyncpg
 from temporalio import activity
 
 UNREACHABLE: tuple[type[BaseException], ...] = (
-    OSError,  # connection refused or reset
+    OSError,  # connection refused or reset, the socket gone (TimeoutError is handled first)
     asyncpg.exceptions.PostgresConnectionError,  # SQLSTATE class 08
-    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up (57P01, 57P03)
+    asyncpg.exceptions.AdminShutdownError,  # 57P01: the server shutting down (or the backend killed)
+    asyncpg.exceptions.CrashShutdownError,  # 57P02
+    asyncpg.exceptions.CannotConnectNowError,  # 57P03: starting up
     asyncpg.exceptions.ConnectionDoesNotExistError,  # the connection closed mid-statement
     # What asyncpg raises on a pooled connection the server closed while it sat idle (seen on this
     # stack after a restart: "cannot switch to state 15; another operation (2) is in progress").
@@ -30,7 +35,7 @@ UNREACHABLE: tuple[type[BaseException], ...] = (
 """Errors that say the database is away, not that the statement or the tool is wrong."""
 
 MARGIN_SECONDS = 5.0
-"""Left of the start-to-close timeout when the last try inside an attempt begins."""
+"""Left of the start-to-close timeout when every try inside an attempt is cut off."""
 FIRST_PAUSE_SECONDS = 0.5
 LONGEST_PAUSE_SECONDS = 5.0
 
@@ -44,14 +49,18 @@ def patient(fn: Fn) -> Fn:
     async def waiting(*args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
         timeout = activity.info().start_to_close_timeout
-        budget = timeout.total_seconds() - MARGIN_SECONDS if timeout else 0.0
-        give_up_at = loop.time() + budget
+        if not timeout or timeout.total_seconds() <= 2 * MARGIN_SECONDS:
+            return await fn(*args, **kwargs)  # too short to wait within: Temporal's timeout bounds it
+        cut_off = loop.time() + timeout.total_seconds() - MARGIN_SECONDS
         pause = FIRST_PAUSE_SECONDS
         while True:
             try:
-                return await fn(*args, **kwargs)
+                async with asyncio.timeout_at(cut_off):
+                    return await fn(*args, **kwargs)
+            except TimeoutError:
+                raise  # the try was cut off: the attempt ends before the server times it out
             except UNREACHABLE as err:
-                if loop.time() + pause >= give_up_at:
+                if loop.time() + pause >= cut_off:
                     raise
                 activity.logger.warning("database unreachable (%s); trying again in %.1f s", err, pause)
                 await asyncio.sleep(pause)

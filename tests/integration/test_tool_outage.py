@@ -15,7 +15,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.tools.outage import UNREACHABLE
+from activities.tools.outage import UNREACHABLE, patient
 from activities.tools.refund import IssueRefundArgs, RefundTools
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.contracts import ToolCall
@@ -66,10 +66,11 @@ async def test_tool_outage_longer_than_the_attempt_fails_it(own_pg: EmbeddedPost
         own_pg.pause()
         started = time.monotonic()
         with pytest.raises(UNREACHABLE):
-            await attempt(9).run(RefundTools(pool).issue_refund, refund_call(unique("ord")))
+            await attempt(12).run(RefundTools(pool).issue_refund, refund_call(unique("ord")))
         waited = time.monotonic() - started
-        # Tried until about 5 s before its 9 s timeout, then failed: Temporal retries the attempt.
-        assert 2 < waited < 9
+        # Tried until its next pause would pass the cut-off 5 s before its 12 s timeout, then
+        # failed: Temporal retries the attempt.
+        assert 2 < waited < 7
         await asyncio.to_thread(own_pg.resume)
         # The tool's own errors are not waited for.
         started = time.monotonic()
@@ -78,3 +79,16 @@ async def test_tool_outage_longer_than_the_attempt_fails_it(own_pg: EmbeddedPost
         assert time.monotonic() - started < 5
     finally:
         await pool.close()
+
+
+async def test_tool_outage_a_try_is_cut_off_before_the_attempt_times_out() -> None:
+    """A try still running when the server would time the attempt out would run beside the next
+    attempt (two refunds of one key racing for the order's lock): it is cut off 5 s before."""
+
+    async def hung() -> None:
+        await asyncio.sleep(60)
+
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        await attempt(12).run(patient(hung))
+    assert 6 < time.monotonic() - started < 9
