@@ -6,7 +6,7 @@
 - `CodecError`: an encrypted payload cannot be read: its key id is not held (`CodecKeyError`)
   or it fails authentication (`CodecDecryptError`).
 - `ApplicationError.type` names: `TOOL_*` (tool activities), `POLICY_*`, `AUDIT_KEY_CONFLICT`,
-  `AUDIT_DATA_ERROR`, so
+  `AUDIT_DATA_ERROR`, `AUDIT_UNWRITTEN`, so
   workflows and callers can tell a permanent failure from a transient one.
 """
 
@@ -48,3 +48,7 @@ AUDIT_KEY_CONFLICT = "AuditKeyConflict"
 AUDIT_DATA_ERROR = "AuditDataError"
 """PostgreSQL refused a row's content (a NUL, an unencodable character): retrying cannot help; the
 workflow writes an escaped substitute instead (`workflows.audit_log`)."""
+AUDIT_UNWRITTEN = "AuditUnwritten"
+"""A tool activity could not write the audit batch that rode with it (the database unreachable
+for the whole attempt); the tool did not run. The workflow writes the batch through the audit
+activity, which waits for the database, and calls the tool again (`workflows.tool_runner`)."""

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import ActivityEnvironment
 
 import policies
 from activities.tools.shop_seed import DemoOrder, seed_orders
@@ -47,6 +49,13 @@ async def assert_eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within}s; last value: {last!r}")
         await asyncio.sleep(0.05)
+
+
+def attempt(seconds: float) -> ActivityEnvironment:
+    """An environment to run one activity attempt in, with a start-to-close timeout of `seconds`."""
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, start_to_close_timeout=timedelta(seconds=seconds))
+    return env
 
 
 def unique(prefix: str) -> str:

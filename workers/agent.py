@@ -28,7 +28,7 @@ from activities.store.audit import AuditActivities
 from activities.store.audit_metrics import AuditMetrics
 from activities.store.checkpointer import Checkpointer
 from activities.task_context import TaskContextActivities
-from activities.tools.toolset import Toolset
+from activities.tools.toolset import AuditWriter, Toolset
 from hitl.clean_exit import run_and_exit
 from hitl.client import connect
 from hitl.contracts import ToolResult
@@ -72,11 +72,16 @@ def worker_tuning(sticky_schedule_to_start_seconds: float = 3.0) -> dict[str, An
     }
 
 
-def tool_activities(pool: asyncpg.Pool) -> list[Callable[..., Awaitable[ToolResult]]]:
-    """Every tool and undo activity the workflows in `WORKFLOWS` declare, with `pool`."""
+def tool_activities(
+    pool: asyncpg.Pool, audit: AuditWriter | None = None
+) -> list[Callable[..., Awaitable[ToolResult]]]:
+    """Every tool and undo activity the workflows in `WORKFLOWS` declare, with `pool`, writing the
+    audit batches that ride with calls through `audit`."""
     toolsets: set[type[Toolset]] = {toolset for wf in WORKFLOWS for toolset in wf.toolbox.toolsets}
     return [
-        fn for toolset in sorted(toolsets, key=lambda t: t.__qualname__) for fn in toolset(pool).activities()
+        fn
+        for toolset in sorted(toolsets, key=lambda t: t.__qualname__)
+        for fn in toolset(pool, audit).activities()
     ]
 
 
@@ -100,7 +105,7 @@ def agent_activities(
         facts.establish_facts,
         shadow.record_shadow_verdict,
         audit.record_events,
-        *tool_activities(pool),
+        *tool_activities(pool, audit.write),
     ]
 
 

@@ -12,12 +12,15 @@ A write runs as a regular activity (`_write` says why not a local one), retried 
 while the database is down. The write-ahead flush before an action (`flush(ahead=True)`) writes
 what was recorded before it was called; events recorded while it writes (a notice's delivery, a
 refused signal) ride with a later write instead of holding the action for another round trip
-(`patches.WRITE_AHEAD_UP_TO_CALL`). All I/O happens in activities.
+(`patches.WRITE_AHEAD_UP_TO_CALL`). Since `patches.AUDIT_RIDES_WITH_ACTION` the batch before an
+action rides in the action's own activity input instead (`riding()`, `workflows.tool_runner`),
+which writes it before it acts: one round trip where there were two. All I/O happens in
+activities.
 """
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from temporalio import workflow
@@ -151,6 +154,33 @@ class AuditLog:
                         )
                     )
                 self.head = result.head or self.head
+
+    @contextlib.asynccontextmanager
+    async def riding(self) -> AsyncIterator[RecordEventsInput | None]:
+        """Take what is recorded, as the batch that rides with an action (`patches.AUDIT_RIDES_WITH_ACTION`).
+
+        Waits for a write in flight (the chain holds a task's events in order); no other write
+        starts until the block ends. The action's activity writes the batch before it acts and the
+        caller reports what it reached with `wrote()`. When the block raises, the batch goes back
+        to the front of the queue and the next write takes it (a part the activity wrote is
+        skipped by its keys).
+        """
+        async with self._lock:
+            events, self._buffer = self._buffer, []
+            feedback, self._feedback = self._feedback, []
+            self._feedback_taken += len(feedback)
+            try:
+                yield RecordEventsInput(events=events, feedback=feedback) if events or feedback else None
+            except BaseException:
+                self._buffer = [*events, *self._buffer]
+                self._feedback = [*feedback, *self._feedback]
+                self._feedback_taken -= len(feedback)
+                raise
+
+    def wrote(self, result: RecordEventsResult | None) -> None:
+        """An action's activity wrote the batch that rode with it, reaching `result.head`."""
+        if result is not None:
+            self.head = result.head or self.head
 
     def _written_through(self, events_upto: int, feedback_upto: int) -> bool:
         """Every event up to sequence `events_upto` and the first `feedback_upto` feedback rows

@@ -18,3 +18,8 @@ WRITE_AHEAD_UP_TO_CALL = "write-ahead-up-to-call"
 """The audit flush before an action writes what was recorded before it was called; events recorded
 while it writes (a notice delivered meanwhile) no longer hold the action for another audit
 round trip (`workflows.audit_log.AuditLog.flush`, `ahead=True`)."""
+
+AUDIT_RIDES_WITH_ACTION = "audit-rides-with-action"
+"""The write-ahead audit batch rides in the tool's own activity input and is written by it before
+the tool runs (`activities.tools.write_ahead`, `workflows.tool_runner`): one round trip per action
+instead of an audit activity and then the tool."""

@@ -1,18 +1,31 @@
 """Run tool activities with idempotency keys, remember what executed, and undo it in reverse.
 
-All I/O happens in activities.
+The write-ahead audit batch rides in the tool's activity input and is written by that activity
+before the tool runs (`activities.tools.write_ahead`, `patches.AUDIT_RIDES_WITH_ACTION`): the trail
+holds what led to an action before the action, in one round trip. When the activity could not
+write it (`AUDIT_UNWRITTEN`: the database away for the whole attempt; `AUDIT_DATA_ERROR`: content
+PostgreSQL refuses), the batch is written through the audit activity, which waits for the database
+and escapes refused content, and the tool is called again. All I/O happens in activities.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from hitl.contracts import AuditKind, ToolCall, ToolResult, ToolSpec, UndoCall
+    from hitl.contracts import AuditKind, RecordEventsInput, ToolCall, ToolResult, ToolSpec, UndoCall
+    from hitl.contracts.base import Contract
+    from hitl.errors import AUDIT_DATA_ERROR, AUDIT_UNWRITTEN
 
-from workflows import options
+from workflows import options, patches
 from workflows.audit_log import AuditLog
+
+_UNWRITTEN = (AUDIT_UNWRITTEN, AUDIT_DATA_ERROR)
 
 
 @dataclass
@@ -44,16 +57,13 @@ class ToolRunner:
         Raises:
             ActivityError: The tool failed all its attempts.
         """
-        await self._audit.flush(ahead=True)
-        result: ToolResult = await workflow.execute_activity(
+        result = await self._execute(
             spec.activity,
-            ToolCall[spec.args_model](  # type: ignore[name-defined]
-                key=self.key(step), task_id=self._task_id, step=step, args=args
+            lambda audit: ToolCall[spec.args_model](  # type: ignore[name-defined]
+                key=self.key(step), task_id=self._task_id, step=step, args=args, audit=audit
             ),
-            result_type=ToolResult,
-            start_to_close_timeout=options.TOOL_TIMEOUT,
-            heartbeat_timeout=options.TOOL_HEARTBEAT,
-            retry_policy=options.TOOL_RETRY,
+            limit=options.TOOL_TIMEOUT,
+            retry=options.TOOL_RETRY,
             summary=f"step {step}: {spec.name}",
         )
         self.executed.append(ExecutedStep(step, spec, args, result.output))
@@ -82,25 +92,60 @@ class ToolRunner:
     async def undo(self, executed: ExecutedStep, reason: str, kind: AuditKind) -> None:
         """Run one step's undo activity (retried until it succeeds) and audit it."""
         assert executed.spec.undo_activity is not None
-        await self._audit.flush(ahead=True)
-        await workflow.execute_activity(
+        await self._execute(
             executed.spec.undo_activity,
-            UndoCall[executed.spec.args_model](  # type: ignore[name-defined]
+            lambda audit: UndoCall[executed.spec.args_model](  # type: ignore[name-defined]
                 key=self.key(executed.step),
                 task_id=self._task_id,
                 step=executed.step,
                 args=executed.args,
                 output=executed.output,
                 reason=reason,
+                audit=audit,
             ),
-            result_type=ToolResult,
-            start_to_close_timeout=options.UNDO_TIMEOUT,
-            heartbeat_timeout=options.TOOL_HEARTBEAT,
-            retry_policy=options.UNDO_RETRY,
+            limit=options.UNDO_TIMEOUT,
+            retry=options.UNDO_RETRY,
             summary=f"undo step {executed.step}: {executed.spec.name}",
         )
         executed.undone = True
         self._audit.record(kind, "system", step=executed.step, tool=executed.spec.name, reason=reason)
+
+    async def _execute(
+        self,
+        activity: str,
+        call: Callable[[RecordEventsInput | None], Contract],
+        *,
+        limit: timedelta,
+        retry: RetryPolicy,
+        summary: str,
+    ) -> ToolResult:
+        """Run a tool or undo activity with the write-ahead audit batch riding in `call(batch)`."""
+        if workflow.patched(patches.AUDIT_RIDES_WITH_ACTION):
+            try:
+                async with self._audit.riding() as batch:
+                    result = await self._activity(activity, call(batch), limit, retry, summary)
+                    self._audit.wrote(result.audit)
+                    return result
+            except ActivityError as err:
+                if not (isinstance(err.cause, ApplicationError) and err.cause.type in _UNWRITTEN):
+                    raise
+        await self._audit.flush(ahead=True)
+        return await self._activity(activity, call(None), limit, retry, summary)
+
+    @staticmethod
+    async def _activity(
+        activity: str, call: Contract, limit: timedelta, retry: RetryPolicy, summary: str
+    ) -> ToolResult:
+        result: ToolResult = await workflow.execute_activity(
+            activity,
+            call,
+            result_type=ToolResult,
+            start_to_close_timeout=limit,
+            heartbeat_timeout=options.TOOL_HEARTBEAT,
+            retry_policy=retry,
+            summary=summary,
+        )
+        return result
 
     def find(self, step: int) -> ExecutedStep | None:
         """Return the executed record of a step, if it executed."""

@@ -36,7 +36,12 @@ class AuditActivities:
 
     @activity.defn(name=activity_names.RECORD_AUDIT)
     async def record_events(self, batch: RecordEventsInput) -> RecordEventsResult:
-        """Append events and feedback in one transaction. A key already stored with the same
+        """The audit activity: `write`."""
+        return await self.write(batch)
+
+    async def write(self, batch: RecordEventsInput) -> RecordEventsResult:
+        """Append events and feedback in one transaction (also called by a tool activity before its
+        action, for the batch that rides with it: `activities.tools.write_ahead`). A key already stored with the same
         content is skipped (a retry); with other content it is recorded as a `key_conflict`.
 
         Raises:

@@ -5,6 +5,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
+from hitl.contracts.audit import RecordEventsInput, RecordEventsResult
 from hitl.contracts.base import Contract
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
@@ -22,6 +23,9 @@ class ToolCall(Contract, Generic[ArgsT]):
     task_id: str
     step: int
     args: ArgsT
+    audit: RecordEventsInput | None = None
+    """The write-ahead audit batch: what led to this call, written before the tool runs (by the
+    `@tool` wrapper, `activities.tools.write_ahead`; a tool's own code never sees it used)."""
 
 
 class ToolResult(Contract):
@@ -31,6 +35,8 @@ class ToolResult(Contract):
     summary: str = ""
     replayed: bool = False
     """True when the key was seen before and the earlier effect was returned."""
+    audit: RecordEventsResult | None = None
+    """What writing the call's write-ahead batch reached (set by the `@tool` wrapper)."""
 
 
 class UndoCall(Contract, Generic[ArgsT]):
@@ -42,6 +48,8 @@ class UndoCall(Contract, Generic[ArgsT]):
     args: ArgsT
     output: dict[str, Any] = Field(default_factory=dict)
     reason: str = ""
+    audit: RecordEventsInput | None = None
+    """The write-ahead audit batch, as on `ToolCall`."""
 
 
 @dataclass(frozen=True)

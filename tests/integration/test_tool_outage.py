@@ -6,30 +6,21 @@ PostgreSQL is stopped here while the real `issue_refund` activity runs.
 """
 
 import asyncio
-import dataclasses
 import time
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment
 
 from activities.tools.outage import UNREACHABLE, patient
 from activities.tools.refund import IssueRefundArgs, RefundTools
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.contracts import ToolCall
 from store.db import create_pool
-from tests.support import unique
+from tests.support import attempt, unique
 from workers.local.postgres import EmbeddedPostgres
 
 pytestmark = pytest.mark.integration
-
-
-def attempt(seconds: float) -> ActivityEnvironment:
-    env = ActivityEnvironment()
-    env.info = dataclasses.replace(env.info, start_to_close_timeout=timedelta(seconds=seconds))
-    return env
 
 
 def refund_call(order_id: str) -> ToolCall[IssueRefundArgs]:

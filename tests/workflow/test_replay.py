@@ -19,11 +19,13 @@ from workers.agent import SANDBOX
 from workflows.registry import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
-BEFORE_WRITE_AHEAD_UP_TO_CALL = sorted(
-    (Path(__file__).parents[1] / "histories" / "before_write_ahead_up_to_call").glob("*.json")
+BEFORE = sorted(
+    path
+    for change in ("write_ahead_up_to_call", "audit_rides_with_action")
+    for path in (Path(__file__).parents[1] / "histories" / f"before_{change}").glob("*.json")
 )
-"""The gate's histories as recorded before `patches.WRITE_AHEAD_UP_TO_CALL`: runs open when it
-shipped keep the path their history holds."""
+"""The gate's histories as recorded before `patches.WRITE_AHEAD_UP_TO_CALL` and before
+`patches.AUDIT_RIDES_WITH_ACTION`: runs open when each shipped keep the path their history holds."""
 
 
 def test_every_representative_run_has_a_history() -> None:
@@ -37,9 +39,8 @@ def test_the_gate_holds_histories_from_before_and_after_payload_encryption() -> 
 
 @pytest.mark.parametrize(
     "path",
-    HISTORIES + BEFORE_WRITE_AHEAD_UP_TO_CALL,
-    ids=[p.stem for p in HISTORIES]
-    + [f"before-write-ahead-up-to-call-{p.stem}" for p in BEFORE_WRITE_AHEAD_UP_TO_CALL],
+    HISTORIES + BEFORE,
+    ids=[p.stem for p in HISTORIES] + [f"{p.parent.name}-{p.stem}" for p in BEFORE],
 )
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
