@@ -52,3 +52,6 @@ AUDIT_UNWRITTEN = "AuditUnwritten"
 """A tool activity could not write the audit batch that rode with it (the database unreachable
 for the whole attempt); the tool did not run. The workflow writes the batch through the audit
 activity, which waits for the database, and calls the tool again (`workflows.tool_runner`)."""
+TOOL_RESERVED_ERROR = "ToolReservedError"
+"""A tool raised `AUDIT_UNWRITTEN` or `AUDIT_DATA_ERROR`, types only the write-ahead may raise:
+renamed so that the workflow never takes the tool's failure for an unwritten audit batch."""

@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 from opentelemetry.metrics import MeterProvider
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Interceptor, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.agent.activities import AgentActivities
@@ -28,7 +28,8 @@ from activities.store.audit import AuditActivities
 from activities.store.audit_metrics import AuditMetrics
 from activities.store.checkpointer import Checkpointer
 from activities.task_context import TaskContextActivities
-from activities.tools.toolset import AuditWriter, Toolset
+from activities.tools.toolset import Toolset
+from activities.tools.write_ahead import WriteAheadInterceptor
 from hitl.clean_exit import run_and_exit
 from hitl.client import connect
 from hitl.contracts import ToolResult
@@ -72,16 +73,11 @@ def worker_tuning(sticky_schedule_to_start_seconds: float = 3.0) -> dict[str, An
     }
 
 
-def tool_activities(
-    pool: asyncpg.Pool, audit: AuditWriter | None = None
-) -> list[Callable[..., Awaitable[ToolResult]]]:
-    """Every tool and undo activity the workflows in `WORKFLOWS` declare, with `pool`, writing the
-    audit batches that ride with calls through `audit`."""
+def tool_activities(pool: asyncpg.Pool) -> list[Callable[..., Awaitable[ToolResult]]]:
+    """Every tool and undo activity the workflows in `WORKFLOWS` declare, with `pool`."""
     toolsets: set[type[Toolset]] = {toolset for wf in WORKFLOWS for toolset in wf.toolbox.toolsets}
     return [
-        fn
-        for toolset in sorted(toolsets, key=lambda t: t.__qualname__)
-        for fn in toolset(pool, audit).activities()
+        fn for toolset in sorted(toolsets, key=lambda t: t.__qualname__) for fn in toolset(pool).activities()
     ]
 
 
@@ -90,13 +86,14 @@ def agent_activities(
     settings: AgentWorkerSettings,
     meter_provider: MeterProvider | None = None,
     checkpointer: Checkpointer | None = None,
+    audit: AuditActivities | None = None,
 ) -> list[Callable[..., Awaitable[Any]]]:
-    """The agent worker's activities: agent, task context, facts, audit (signing checkpoints through
-    `checkpointer` when one is given), shadow verdicts and every tool."""
+    """The agent worker's activities: agent, task context, facts, audit (`audit`, or one signing
+    checkpoints through `checkpointer` when one is given), shadow verdicts and every tool."""
     agent = AgentActivities(planners(settings))
     facts = fact_activities(pool, settings)
     context = TaskContextActivities(settings, pool)
-    audit = AuditActivities(pool, AuditMetrics(meter(meter_provider)), checkpointer)
+    audit = audit or AuditActivities(pool, AuditMetrics(meter(meter_provider)), checkpointer)
     shadow = ShadowStore(pool)
     return [
         agent.propose,
@@ -105,8 +102,14 @@ def agent_activities(
         facts.establish_facts,
         shadow.record_shadow_verdict,
         audit.record_events,
-        *tool_activities(pool, audit.write),
+        *tool_activities(pool),
     ]
+
+
+def agent_interceptors(audit: AuditActivities) -> list[Interceptor]:
+    """Heartbeats for long activities, and the write-ahead audit of tool calls through `audit`
+    (`activities.tools.write_ahead`): a worker running the tools must have both."""
+    return [HeartbeatInterceptor(), WriteAheadInterceptor(audit.write)]
 
 
 def build_agent_worker(
@@ -120,13 +123,14 @@ def build_agent_worker(
 ) -> Worker:
     """Build the agent worker with its activities wired to `pool` and `settings`; audit writes
     sign checkpoints through `checkpointer` when one is given."""
+    audit = AuditActivities(pool, AuditMetrics(meter(meter_provider)), checkpointer)
     return Worker(
         framework_client(client),
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=agent_activities(pool, settings, meter_provider, checkpointer),
+        activities=agent_activities(pool, settings, audit=audit),
         workflow_runner=SANDBOX,
-        interceptors=[HeartbeatInterceptor()],
+        interceptors=agent_interceptors(audit),
         plugins=framework_plugins(settings),
         **worker_tuning(settings.sticky_schedule_to_start_seconds),
     )

@@ -106,6 +106,11 @@ class AuditLog:
         self._held = True
 
     @property
+    def waiting_now(self) -> bool:
+        """Some part of the task is waiting for a human (its events are written at once)."""
+        return self._waiting > 0
+
+    @property
     def idle(self) -> bool:
         """No write is in flight."""
         return not self._lock.locked()
@@ -130,6 +135,7 @@ class AuditLog:
         before the call is written)."""
         events_upto, feedback_upto = self._seq, self._feedback_recorded
         async with self._lock:
+            wrote = False
             while self._pending() and not (background and self._held):
                 if (
                     ahead
@@ -137,6 +143,13 @@ class AuditLog:
                     and workflow.patched(patches.WRITE_AHEAD_UP_TO_CALL)
                 ):
                     return
+                if background and wrote and workflow.patched(patches.AUDIT_RIDES_WITH_ACTION):
+                    # A decision that came with this write's result may have ended the wait:
+                    # let the workflow task run on, and leave what is left to the action.
+                    await workflow.wait_condition(lambda: True)
+                    if self._waiting == 0:
+                        return
+                wrote = True
                 events, self._buffer = self._buffer, []
                 feedback, self._feedback = self._feedback, []
                 self._feedback_taken += len(feedback)

@@ -22,4 +22,5 @@ round trip (`workflows.audit_log.AuditLog.flush`, `ahead=True`)."""
 AUDIT_RIDES_WITH_ACTION = "audit-rides-with-action"
 """The write-ahead audit batch rides in the tool's own activity input and is written by it before
 the tool runs (`activities.tools.write_ahead`, `workflows.tool_runner`): one round trip per action
-instead of an audit activity and then the tool."""
+instead of an audit activity and then the tool. A write made while the task waits stops once the
+wait has ended, leaving the rest (a decision that came meanwhile) to ride with the action."""

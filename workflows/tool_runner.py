@@ -1,20 +1,22 @@
 """Run tool activities with idempotency keys, remember what executed, and undo it in reverse.
 
-The write-ahead audit batch rides in the tool's activity input and is written by that activity
+The write-ahead audit batch rides in the tool's activity input and the agent worker writes it
 before the tool runs (`activities.tools.write_ahead`, `patches.AUDIT_RIDES_WITH_ACTION`): the trail
-holds what led to an action before the action, in one round trip. When the activity could not
-write it (`AUDIT_UNWRITTEN`: the database away for the whole attempt; `AUDIT_DATA_ERROR`: content
+holds what led to an action before the action, in one round trip. When it could not be written
+(`AUDIT_UNWRITTEN`: the database away for the whole attempt; `AUDIT_DATA_ERROR`: content
 PostgreSQL refuses), the batch is written through the audit activity, which waits for the database
-and escapes refused content, and the tool is called again. All I/O happens in activities.
+and escapes refused content, and the tool is called again. A result without what the write
+reached means a worker without the write-ahead ran the tool (a rolling deploy): the batch is
+written at once and the `executed` event says `write_ahead: late`. Undos, and tools run while a
+review window waits beside the main line, write through the audit activity first, as before.
+All I/O happens in activities.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -26,6 +28,15 @@ from workflows import options, patches
 from workflows.audit_log import AuditLog
 
 _UNWRITTEN = (AUDIT_UNWRITTEN, AUDIT_DATA_ERROR)
+
+
+class _WrittenLate(Exception):
+    """The tool ran but its worker did not write the batch that rode with it (a worker from
+    before the write-ahead, during a rolling deploy): the batch goes back and is written now."""
+
+    def __init__(self, result: ToolResult) -> None:
+        super().__init__("the write-ahead batch came back unwritten")
+        self.result = result
 
 
 @dataclass
@@ -57,14 +68,12 @@ class ToolRunner:
         Raises:
             ActivityError: The tool failed all its attempts.
         """
-        result = await self._execute(
-            spec.activity,
+        result, late = await self._execute(
+            spec,
             lambda audit: ToolCall[spec.args_model](  # type: ignore[name-defined]
                 key=self.key(step), task_id=self._task_id, step=step, args=args, audit=audit
             ),
-            limit=options.TOOL_TIMEOUT,
-            retry=options.TOOL_RETRY,
-            summary=f"step {step}: {spec.name}",
+            step,
         )
         self.executed.append(ExecutedStep(step, spec, args, result.output))
         self._audit.record(
@@ -76,6 +85,7 @@ class ToolRunner:
             output=result.output,
             summary=result.summary,
             replayed=result.replayed,
+            **({"write_ahead": "late"} if late else {}),
         )
         return result
 
@@ -92,57 +102,68 @@ class ToolRunner:
     async def undo(self, executed: ExecutedStep, reason: str, kind: AuditKind) -> None:
         """Run one step's undo activity (retried until it succeeds) and audit it."""
         assert executed.spec.undo_activity is not None
-        await self._execute(
+        await self._audit.flush(ahead=True)  # an undo may run long (retried until it succeeds): never rides
+        await workflow.execute_activity(
             executed.spec.undo_activity,
-            lambda audit: UndoCall[executed.spec.args_model](  # type: ignore[name-defined]
+            UndoCall[executed.spec.args_model](  # type: ignore[name-defined]
                 key=self.key(executed.step),
                 task_id=self._task_id,
                 step=executed.step,
                 args=executed.args,
                 output=executed.output,
                 reason=reason,
-                audit=audit,
             ),
-            limit=options.UNDO_TIMEOUT,
-            retry=options.UNDO_RETRY,
+            result_type=ToolResult,
+            start_to_close_timeout=options.UNDO_TIMEOUT,
+            heartbeat_timeout=options.TOOL_HEARTBEAT,
+            retry_policy=options.UNDO_RETRY,
             summary=f"undo step {executed.step}: {executed.spec.name}",
         )
         executed.undone = True
         self._audit.record(kind, "system", step=executed.step, tool=executed.spec.name, reason=reason)
 
     async def _execute(
-        self,
-        activity: str,
-        call: Callable[[RecordEventsInput | None], Contract],
-        *,
-        limit: timedelta,
-        retry: RetryPolicy,
-        summary: str,
-    ) -> ToolResult:
-        """Run a tool or undo activity with the write-ahead audit batch riding in `call(batch)`."""
-        if workflow.patched(patches.AUDIT_RIDES_WITH_ACTION):
+        self, spec: ToolSpec, call: Callable[[RecordEventsInput | None], Contract], step: int
+    ) -> tuple[ToolResult, bool]:
+        """Run a tool activity with the write-ahead audit batch riding in `call(batch)`; also say
+        whether the batch was written only after the tool ran (a worker without the write-ahead).
+
+        The batch rides only while nobody waits in this task (a review window runs beside the
+        main line): riding holds the audit log for the call, and a wait's events are written at once.
+        """
+        summary = f"step {step}: {spec.name}"
+        if workflow.patched(patches.AUDIT_RIDES_WITH_ACTION) and not self._audit.waiting_now:
             try:
                 async with self._audit.riding() as batch:
-                    result = await self._activity(activity, call(batch), limit, retry, summary)
+                    result = await self._activity(spec.activity, call(batch), summary)
+                    if batch is None:
+                        return result, False
+                    if result.audit is None:
+                        raise _WrittenLate(result)
                     self._audit.wrote(result.audit)
-                    return result
+                    return result, False
+            except _WrittenLate as late:
+                await self._audit.flush(ahead=True)
+                return late.result, True
             except ActivityError as err:
-                if not (isinstance(err.cause, ApplicationError) and err.cause.type in _UNWRITTEN):
+                if not (
+                    batch is not None
+                    and isinstance(err.cause, ApplicationError)
+                    and err.cause.type in _UNWRITTEN
+                ):
                     raise
         await self._audit.flush(ahead=True)
-        return await self._activity(activity, call(None), limit, retry, summary)
+        return await self._activity(spec.activity, call(None), summary), False
 
     @staticmethod
-    async def _activity(
-        activity: str, call: Contract, limit: timedelta, retry: RetryPolicy, summary: str
-    ) -> ToolResult:
+    async def _activity(activity: str, call: Contract, summary: str) -> ToolResult:
         result: ToolResult = await workflow.execute_activity(
             activity,
             call,
             result_type=ToolResult,
-            start_to_close_timeout=limit,
+            start_to_close_timeout=options.TOOL_TIMEOUT,
             heartbeat_timeout=options.TOOL_HEARTBEAT,
-            retry_policy=retry,
+            retry_policy=options.TOOL_RETRY,
             summary=summary,
         )
         return result

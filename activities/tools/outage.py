@@ -14,6 +14,7 @@ their key, or setting a state again). An attempt of 10 s or less is left to Temp
 """
 
 import asyncio
+import contextvars
 import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -40,30 +41,51 @@ FIRST_PAUSE_SECONDS = 0.5
 LONGEST_PAUSE_SECONDS = 5.0
 
 Fn = TypeVar("Fn", bound=Callable[..., Awaitable[Any]])
+T = TypeVar("T")
+
+
+CUT_OFF: contextvars.ContextVar[float | None] = contextvars.ContextVar("hitl_attempt_cut_off", default=None)
+"""The attempt's cut-off (event loop time) once something in it has taken one: the write-ahead
+audit and the tool after it share one (`activities.tools.write_ahead`)."""
+
+
+def attempt_cut_off() -> float | None:
+    """The loop time every try of this attempt must end by; None when the attempt is too short to
+    wait within (Temporal's timeout bounds it)."""
+    taken = CUT_OFF.get()
+    if taken is not None:
+        return taken
+    timeout = activity.info().start_to_close_timeout
+    if not timeout or timeout.total_seconds() <= 2 * MARGIN_SECONDS:
+        return None
+    return asyncio.get_running_loop().time() + timeout.total_seconds() - MARGIN_SECONDS
+
+
+async def within_attempt(fn: Callable[..., Awaitable[T]], *args: Any, cut_off: float | None) -> T:
+    """Call `fn(*args)`, trying again while the database is unreachable, until `cut_off`."""
+    if cut_off is None:
+        return await fn(*args)
+    loop = asyncio.get_running_loop()
+    pause = FIRST_PAUSE_SECONDS
+    while True:
+        try:
+            async with asyncio.timeout_at(cut_off):
+                return await fn(*args)
+        except TimeoutError:
+            raise  # the try was cut off: the attempt ends before the server times it out
+        except UNREACHABLE as err:
+            if loop.time() + pause >= cut_off:
+                raise
+            activity.logger.warning("database unreachable (%s); trying again in %.1f s", err, pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
 
 
 def patient(fn: Fn) -> Fn:
     """Wrap a tool or undo method so that an unreachable database is waited for within the attempt."""
 
     @functools.wraps(fn)
-    async def waiting(*args: Any, **kwargs: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        timeout = activity.info().start_to_close_timeout
-        if not timeout or timeout.total_seconds() <= 2 * MARGIN_SECONDS:
-            return await fn(*args, **kwargs)  # too short to wait within: Temporal's timeout bounds it
-        cut_off = loop.time() + timeout.total_seconds() - MARGIN_SECONDS
-        pause = FIRST_PAUSE_SECONDS
-        while True:
-            try:
-                async with asyncio.timeout_at(cut_off):
-                    return await fn(*args, **kwargs)
-            except TimeoutError:
-                raise  # the try was cut off: the attempt ends before the server times it out
-            except UNREACHABLE as err:
-                if loop.time() + pause >= cut_off:
-                    raise
-                activity.logger.warning("database unreachable (%s); trying again in %.1f s", err, pause)
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
+    async def waiting(*args: Any) -> Any:
+        return await within_attempt(fn, *args, cut_off=attempt_cut_off())
 
     return waiting  # type: ignore[return-value]

@@ -26,13 +26,10 @@ import asyncpg
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.store.audit import AuditActivities
-from activities.tools.write_ahead import write_ahead
-from hitl.contracts import RecordEventsInput, RecordEventsResult, ToolResult, ToolSpec
+from activities.tools.outage import patient
+from hitl.contracts import ToolResult, ToolSpec
 
 ToolFn = TypeVar("ToolFn", bound=Callable[..., Awaitable[ToolResult]])
-AuditWriter = Callable[[RecordEventsInput], Awaitable[RecordEventsResult]]
-"""Writes one audit batch in a transaction (`AuditActivities.write`)."""
 
 _SPEC = "__hitl_tool_spec__"
 _UNDO = "__hitl_undo_name__"
@@ -74,7 +71,7 @@ def tool(
     bound = tuple(sorted((binds or {}).items()))
 
     def declare(fn: ToolFn) -> ToolFn:
-        defined = activity.defn(name=name)(write_ahead(fn))
+        defined = activity.defn(name=name)(patient(fn))
         setattr(
             defined,
             _SPEC,
@@ -89,7 +86,7 @@ def undo(name: str) -> Callable[[ToolFn], ToolFn]:
     """Declare a method of a `Toolset` as an undo activity called `name`."""
 
     def declare(fn: ToolFn) -> ToolFn:
-        defined = activity.defn(name=name)(write_ahead(fn))
+        defined = activity.defn(name=name)(patient(fn))
         setattr(defined, _UNDO, name)
         return defined
 
@@ -97,16 +94,10 @@ def undo(name: str) -> Callable[[ToolFn], ToolFn]:
 
 
 class Toolset:
-    """Tools that share dependencies: subclass it and decorate methods with `@tool` / `@undo`.
+    """Tools that share dependencies: subclass it and decorate methods with `@tool` / `@undo`."""
 
-    `audit` writes the write-ahead batch a call carries before the tool runs
-    (`activities.tools.write_ahead`); the worker passes its audit writer (metrics, checkpoints),
-    and without one a plain writer on `pool` does it.
-    """
-
-    def __init__(self, pool: asyncpg.Pool, audit: AuditWriter | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
-        self.audit_writer: AuditWriter = audit or AuditActivities(pool).write
 
     @classmethod
     def specs(cls) -> list[ToolSpec]:

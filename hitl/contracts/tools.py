@@ -24,8 +24,8 @@ class ToolCall(Contract, Generic[ArgsT]):
     step: int
     args: ArgsT
     audit: RecordEventsInput | None = None
-    """The write-ahead audit batch: what led to this call, written before the tool runs (by the
-    `@tool` wrapper, `activities.tools.write_ahead`; a tool's own code never sees it used)."""
+    """The write-ahead audit batch: what led to this call, written by the agent worker before the
+    tool runs (`activities.tools.write_ahead`); the tool itself receives the call without it."""
 
 
 class ToolResult(Contract):
@@ -36,7 +36,8 @@ class ToolResult(Contract):
     replayed: bool = False
     """True when the key was seen before and the earlier effect was returned."""
     audit: RecordEventsResult | None = None
-    """What writing the call's write-ahead batch reached (set by the `@tool` wrapper)."""
+    """What writing the call's write-ahead batch reached: set by the agent worker
+    (`activities.tools.write_ahead`), whatever the tool returned here."""
 
 
 class UndoCall(Contract, Generic[ArgsT]):
@@ -48,8 +49,6 @@ class UndoCall(Contract, Generic[ArgsT]):
     args: ArgsT
     output: dict[str, Any] = Field(default_factory=dict)
     reason: str = ""
-    audit: RecordEventsInput | None = None
-    """The write-ahead audit batch, as on `ToolCall`."""
 
 
 @dataclass(frozen=True)

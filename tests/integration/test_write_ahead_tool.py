@@ -1,6 +1,7 @@
-"""A tool activity writes the audit batch that rides with its call before it acts
+"""The agent worker writes the audit batch that rides with a tool call before the tool acts
 (`activities.tools.write_ahead`), on a real PostgreSQL with the real `issue_refund`."""
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -8,9 +9,19 @@ import asyncpg
 import pytest
 from temporalio.exceptions import ApplicationError
 
+from activities.store.audit import AuditActivities
 from activities.tools.refund import IssueRefundArgs, RefundTools
 from activities.tools.shop_seed import DemoOrder, seed_orders
-from hitl.contracts import AuditEvent, AuditKind, RecordEventsInput, ToolCall
+from activities.tools.write_ahead import written_ahead
+from hitl.contracts import (
+    AuditEvent,
+    AuditKind,
+    ChainHead,
+    RecordEventsInput,
+    RecordEventsResult,
+    ToolCall,
+    ToolResult,
+)
 from hitl.errors import AUDIT_DATA_ERROR, AUDIT_UNWRITTEN
 from store.db import create_pool
 from tests.support import attempt, unique
@@ -46,6 +57,13 @@ async def order(pool: asyncpg.Pool) -> str:
     return order_id
 
 
+def refund(pool: asyncpg.Pool, call: ToolCall[IssueRefundArgs], seconds: float = 30) -> Awaitable[ToolResult]:
+    """One attempt of `issue_refund` as the agent worker runs it: the write-ahead, then the tool."""
+    return attempt(seconds).run(
+        written_ahead, AuditActivities(pool).write, call, RefundTools(pool).issue_refund
+    )
+
+
 async def refunds(pool: asyncpg.Pool, key: str) -> int:
     count: int = await pool.fetchval("SELECT count(*) FROM shop.refunds WHERE idempotency_key = $1", key)
     return count
@@ -55,7 +73,7 @@ async def test_write_ahead_tool_commits_the_batch_before_it_acts_and_a_retry_wri
     pool: asyncpg.Pool,
 ) -> None:
     call = riding_call(await order(pool), note="approved")
-    result = await attempt(30).run(RefundTools(pool).issue_refund, call)
+    result = await refund(pool, call)
     assert result.audit is not None and result.audit.inserted == 1 and result.audit.head is not None
     recorded, issued = await pool.fetchrow(
         "SELECT (SELECT recorded_at FROM audit_events WHERE task_id = $1),"
@@ -65,7 +83,7 @@ async def test_write_ahead_tool_commits_the_batch_before_it_acts_and_a_retry_wri
     )
     assert recorded < issued  # the trail's row was committed before the refund's transaction began
 
-    again = await attempt(30).run(RefundTools(pool).issue_refund, call)  # a retried attempt
+    again = await refund(pool, call)  # a retried attempt
     assert again.replayed and again.audit is not None
     assert (again.audit.inserted, again.audit.conflicts) == (0, 0)
     assert await refunds(pool, call.key) == 1
@@ -75,7 +93,7 @@ async def test_write_ahead_tool_commits_the_batch_before_it_acts_and_a_retry_wri
 async def test_write_ahead_tool_a_batch_postgres_refuses_stops_the_tool(pool: asyncpg.Pool) -> None:
     call = riding_call(await order(pool), note="nul \x00 in it")
     with pytest.raises(ApplicationError) as refused:
-        await attempt(30).run(RefundTools(pool).issue_refund, call)
+        await refund(pool, call)
     assert (refused.value.type, refused.value.non_retryable) == (AUDIT_DATA_ERROR, True)
     assert await refunds(pool, call.key) == 0
 
@@ -89,7 +107,7 @@ async def test_write_ahead_tool_a_batch_unwritten_within_the_attempt_stops_the_t
         own_pg.pause()
         try:
             with pytest.raises(ApplicationError) as unwritten:
-                await attempt(12).run(RefundTools(pool).issue_refund, call)  # tries for 7 s
+                await refund(pool, call, 12)  # tries for 7 s
         finally:
             own_pg.resume()
         assert (unwritten.value.type, unwritten.value.non_retryable) == (AUDIT_UNWRITTEN, True)
@@ -97,3 +115,17 @@ async def test_write_ahead_tool_a_batch_unwritten_within_the_attempt_stops_the_t
         assert await pool.fetchval("SELECT count(*) FROM audit_events WHERE task_id = $1", call.task_id) == 0
     finally:
         await pool.close()
+
+
+async def test_write_ahead_tool_what_the_write_reached_is_never_the_tool_s_word(pool: asyncpg.Pool) -> None:
+    forged = RecordEventsResult(inserted=1, head=ChainHead(pos=1, hash="0" * 64))
+
+    async def forging(call: ToolCall[IssueRefundArgs]) -> ToolResult:
+        assert call.audit is None  # the tool never sees the batch
+        return ToolResult(summary="done", audit=forged)
+
+    without = riding_call(await order(pool)).model_copy(update={"audit": None})
+    assert (await attempt(30).run(written_ahead, AuditActivities(pool).write, without, forging)).audit is None
+    with_batch = riding_call(await order(pool))
+    result = await attempt(30).run(written_ahead, AuditActivities(pool).write, with_batch, forging)
+    assert result.audit is not None and result.audit.head != forged.head

@@ -16,11 +16,12 @@ from temporalio.client import Client, WorkflowExecutionDescription
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.store.audit import AuditActivities
 from hitl.contracts import Decision, StepStatus, TaskStatus
 from hitl.names import DECIDE
 from tests.support import WorkersSettings, assert_eventually, running_workers, settings_for, unique
 from tests.workflow.conftest import Handle, Harness
-from workers.agent import SANDBOX, agent_activities
+from workers.agent import SANDBOX, agent_activities, agent_interceptors
 from workers.notification import build_notification_worker
 from workflows.registry import WORKFLOWS
 
@@ -38,12 +39,14 @@ async def uncached_workers(
     """The agent and notification workers, the agent's without a workflow cache: its workflow
     tasks are never sticky, so a worker started after it stops picks them up at once (the test
     server keeps a task on a stopped worker's sticky queue)."""
+    audit = AuditActivities(pool)
     agent = Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=agent_activities(pool, settings),
+        activities=agent_activities(pool, settings, audit=audit),
         workflow_runner=SANDBOX,
+        interceptors=agent_interceptors(audit),
         max_cached_workflows=0,
     )
     async with agent, build_notification_worker(client, settings):
