@@ -14,7 +14,7 @@ from activities.tools.refund import RefundTools
 from bench.bare_workflow import BareAgentWorkflow
 from hitl.clean_exit import run_and_exit
 from hitl.codec import encrypted_data_converter
-from hitl.settings import LoggingSettings
+from hitl.settings import AgentWorkerSettings, LoggingSettings
 from store.db import create_pool
 from workers.agent import SANDBOX, worker_tuning
 from workers.running import configure_logging, run_until_stopped
@@ -35,7 +35,7 @@ async def main() -> int:
                 *RefundTools(pool).activities(),
             ],
             workflow_runner=SANDBOX,
-            **worker_tuning(),
+            **worker_tuning(AgentWorkerSettings.from_env()),
         )
         await run_until_stopped(worker)
     finally:

@@ -43,9 +43,6 @@ from workflows.registry import WORKFLOWS
 
 log = logging.getLogger("hitl.agent_worker")
 
-MAX_CACHED_WORKFLOWS = 1000
-"""Workflow runs kept in memory (about 0.18 MB each): however many tasks wait, the worker stays
-near 300 MB; a decision for a run no longer cached replays its history first (docs/performance.md)."""
 
 SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
@@ -61,14 +58,16 @@ restricts builtins; the clock, randomness and environment bans for `workflows/` 
 ruff (`workflows/ruff.toml`)."""
 
 
-def worker_tuning(sticky_schedule_to_start_seconds: float = 3.0) -> dict[str, Any]:
+def worker_tuning(settings: AgentWorkerSettings) -> dict[str, Any]:
     """Worker options that decide speed, memory and recovery (docs/performance.md,
     docs/operations.md), shared with the bench's bare worker so that the two are compared on equal
-    terms. After a worker dies, its workflows move to another worker after the sticky
-    schedule-to-start timeout (SDK default 10 s)."""
+    terms: the sticky cache's size (`HITL_MAX_CACHED_WORKFLOWS`) and how soon a dead worker's
+    workflows move to another worker (`HITL_STICKY_SCHEDULE_TO_START_SECONDS`, SDK default 10 s)."""
     return {
-        "max_cached_workflows": MAX_CACHED_WORKFLOWS,
-        "sticky_queue_schedule_to_start_timeout": timedelta(seconds=sticky_schedule_to_start_seconds),
+        "max_cached_workflows": settings.max_cached_workflows,
+        "sticky_queue_schedule_to_start_timeout": timedelta(
+            seconds=settings.sticky_schedule_to_start_seconds
+        ),
         "graceful_shutdown_timeout": GRACEFUL_SHUTDOWN,
     }
 
@@ -132,7 +131,7 @@ def build_agent_worker(
         workflow_runner=SANDBOX,
         interceptors=agent_interceptors(audit),
         plugins=framework_plugins(settings),
-        **worker_tuning(settings.sticky_schedule_to_start_seconds),
+        **worker_tuning(settings),
     )
 
 
