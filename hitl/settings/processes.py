@@ -49,9 +49,9 @@ class AgentWorkerSettings(
     ui_url: str = "http://localhost:8233"
     """Temporal Web UI base URL used in links in context cards and notices."""
     max_cached_workflows: int = Field(500, ge=0, le=100_000)
-    """Workflow runs the agent worker keeps in memory (sticky cache; about 0.3 MB each): however
-    many tasks wait, the worker stays near 300 MB. A decision, timer or query for a run no longer
-    cached replays its history first; raise it when the worker has memory to spare."""
+    """Workflow runs the agent worker keeps in memory (sticky cache; about 0.22 MB each): however
+    many tasks wait, the worker stays near 350 MB. A decision, timer or query for a run no longer
+    cached replays its history first; keep it above the largest batch approved at once."""
     sticky_schedule_to_start_seconds: float = Field(3.0, gt=0)
     """Seconds a workflow task waits on a worker's sticky queue before any worker may take it
     (the SDK's `sticky_queue_schedule_to_start_timeout`, default 10 s): after a worker dies, its
