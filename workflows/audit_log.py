@@ -150,9 +150,7 @@ class AuditLog:
                     if self._waiting == 0:
                         return
                 wrote = True
-                events, self._buffer = self._buffer, []
-                feedback, self._feedback = self._feedback, []
-                self._feedback_taken += len(feedback)
+                events, feedback = self._take()
                 batch = RecordEventsInput(events=events, feedback=feedback)
                 try:
                     result = await self._write(batch)
@@ -166,7 +164,7 @@ class AuditLog:
                             feedback=[storable_feedback(f) for f in feedback],
                         )
                     )
-                self.head = result.head or self.head
+                self.wrote(result)
 
     @contextlib.asynccontextmanager
     async def riding(self) -> AsyncIterator[RecordEventsInput | None]:
@@ -179,9 +177,7 @@ class AuditLog:
         skipped by its keys).
         """
         async with self._lock:
-            events, self._buffer = self._buffer, []
-            feedback, self._feedback = self._feedback, []
-            self._feedback_taken += len(feedback)
+            events, feedback = self._take()
             try:
                 yield RecordEventsInput(events=events, feedback=feedback) if events or feedback else None
             except BaseException:
@@ -190,10 +186,16 @@ class AuditLog:
                 self._feedback_taken -= len(feedback)
                 raise
 
-    def wrote(self, result: RecordEventsResult | None) -> None:
-        """An action's activity wrote the batch that rode with it, reaching `result.head`."""
-        if result is not None:
-            self.head = result.head or self.head
+    def _take(self) -> tuple[list[AuditEvent], list[FeedbackRecord]]:
+        """Everything queued, for one batch; the queue is left empty."""
+        events, self._buffer = self._buffer, []
+        feedback, self._feedback = self._feedback, []
+        self._feedback_taken += len(feedback)
+        return events, feedback
+
+    def wrote(self, result: RecordEventsResult) -> None:
+        """A batch was written, reaching `result.head` (the witness this history keeps)."""
+        self.head = result.head or self.head
 
     def _written_through(self, events_upto: int, feedback_upto: int) -> bool:
         """Every event up to sequence `events_upto` and the first `feedback_upto` feedback rows

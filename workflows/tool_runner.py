@@ -12,7 +12,6 @@ review window waits beside the main line, write through the audit activity first
 All I/O happens in activities.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,6 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from hitl.contracts import AuditKind, RecordEventsInput, ToolCall, ToolResult, ToolSpec, UndoCall
-    from hitl.contracts.base import Contract
     from hitl.errors import AUDIT_DATA_ERROR, AUDIT_UNWRITTEN
 
 from workflows import options, patches
@@ -68,13 +66,7 @@ class ToolRunner:
         Raises:
             ActivityError: The tool failed all its attempts.
         """
-        result, late = await self._execute(
-            spec,
-            lambda audit: ToolCall[spec.args_model](  # type: ignore[name-defined]
-                key=self.key(step), task_id=self._task_id, step=step, args=args, audit=audit
-            ),
-            step,
-        )
+        result, late = await self._execute(spec, step, args)
         self.executed.append(ExecutedStep(step, spec, args, result.output))
         self._audit.record(
             AuditKind.EXECUTED,
@@ -122,20 +114,32 @@ class ToolRunner:
         executed.undone = True
         self._audit.record(kind, "system", step=executed.step, tool=executed.spec.name, reason=reason)
 
-    async def _execute(
-        self, spec: ToolSpec, call: Callable[[RecordEventsInput | None], Contract], step: int
-    ) -> tuple[ToolResult, bool]:
-        """Run a tool activity with the write-ahead audit batch riding in `call(batch)`; also say
+    async def _execute(self, spec: ToolSpec, step: int, args: dict[str, Any]) -> tuple[ToolResult, bool]:
+        """Run a tool activity with the write-ahead audit batch riding in its call; also say
         whether the batch was written only after the tool ran (a worker without the write-ahead).
 
         The batch rides only while nobody waits in this task (a review window runs beside the
         main line): riding holds the audit log for the call, and a wait's events are written at once.
         """
-        summary = f"step {step}: {spec.name}"
+
+        async def run(audit: RecordEventsInput | None) -> ToolResult:
+            result: ToolResult = await workflow.execute_activity(
+                spec.activity,
+                ToolCall[spec.args_model](  # type: ignore[name-defined]
+                    key=self.key(step), task_id=self._task_id, step=step, args=args, audit=audit
+                ),
+                result_type=ToolResult,
+                start_to_close_timeout=options.TOOL_TIMEOUT,
+                heartbeat_timeout=options.TOOL_HEARTBEAT,
+                retry_policy=options.TOOL_RETRY,
+                summary=f"step {step}: {spec.name}",
+            )
+            return result
+
         if workflow.patched(patches.AUDIT_RIDES_WITH_ACTION) and not self._audit.waiting_now:
             try:
                 async with self._audit.riding() as batch:
-                    result = await self._activity(spec.activity, call(batch), summary)
+                    result = await run(batch)
                     if batch is None:
                         return result, False
                     if result.audit is None:
@@ -153,20 +157,7 @@ class ToolRunner:
                 ):
                     raise
         await self._audit.flush(ahead=True)
-        return await self._activity(spec.activity, call(None), summary), False
-
-    @staticmethod
-    async def _activity(activity: str, call: Contract, summary: str) -> ToolResult:
-        result: ToolResult = await workflow.execute_activity(
-            activity,
-            call,
-            result_type=ToolResult,
-            start_to_close_timeout=options.TOOL_TIMEOUT,
-            heartbeat_timeout=options.TOOL_HEARTBEAT,
-            retry_policy=options.TOOL_RETRY,
-            summary=summary,
-        )
-        return result
+        return await run(None), False
 
     def find(self, step: int) -> ExecutedStep | None:
         """Return the executed record of a step, if it executed."""

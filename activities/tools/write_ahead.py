@@ -66,20 +66,14 @@ async def written_ahead(write: AuditWriter, call: ToolCall[Any], run: Callable[[
 async def _write(write: AuditWriter, batch: RecordEventsInput) -> RecordEventsResult:
     try:
         return await within_attempt(write, batch, cut_off=CUT_OFF.get())
-    except ApplicationError as err:
-        if err.type == AUDIT_DATA_ERROR:
-            raise
-        raise _unwritten(err) from err
     except Exception as err:
-        raise _unwritten(err) from err
-
-
-def _unwritten(err: Exception) -> ApplicationError:
-    return ApplicationError(
-        f"the write-ahead audit batch was not written ({type(err).__name__}); the tool did not run",
-        type=AUDIT_UNWRITTEN,
-        non_retryable=True,
-    )
+        if isinstance(err, ApplicationError) and err.type == AUDIT_DATA_ERROR:
+            raise
+        raise ApplicationError(
+            f"the write-ahead audit batch was not written ({type(err).__name__}); the tool did not run",
+            type=AUDIT_UNWRITTEN,
+            non_retryable=True,
+        ) from err
 
 
 class WriteAheadInterceptor(Interceptor):

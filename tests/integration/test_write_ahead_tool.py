@@ -1,6 +1,7 @@
 """The agent worker writes the audit batch that rides with a tool call before the tool acts
 (`activities.tools.write_ahead`), on a real PostgreSQL with the real `issue_refund`."""
 
+import asyncio
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -10,6 +11,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.store.audit import AuditActivities
+from activities.tools.outage import patient
 from activities.tools.refund import IssueRefundArgs, RefundTools
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from activities.tools.write_ahead import written_ahead
@@ -129,3 +131,24 @@ async def test_write_ahead_tool_what_the_write_reached_is_never_the_tool_s_word(
     with_batch = riding_call(await order(pool))
     result = await attempt(30).run(written_ahead, AuditActivities(pool).write, with_batch, forging)
     assert result.audit is not None and result.audit.head != forged.head
+
+
+async def test_write_ahead_tool_the_write_and_the_tool_share_one_cut_off() -> None:
+    # The database refuses the write for 3 s, then the tool hangs: the try is cut off 5 s before
+    # the attempt's 12 s timeout, not 7 s after the write (a try running beside the next attempt).
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+
+    async def late_writer(batch: RecordEventsInput) -> RecordEventsResult:
+        if loop.time() - began < 3:
+            raise OSError("connection refused")
+        return RecordEventsResult(inserted=len(batch.events))
+
+    @patient
+    async def hanging_tool(call: ToolCall[IssueRefundArgs]) -> ToolResult:
+        await asyncio.sleep(60)
+        return ToolResult()
+
+    with pytest.raises(TimeoutError):
+        await attempt(12).run(written_ahead, late_writer, riding_call("ord-x"), hanging_tool)
+    assert 6.5 < loop.time() - began < 8
