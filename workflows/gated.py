@@ -81,9 +81,12 @@ class GatedWorkflow(DecisionHandlers):
         self.continuation = Continuation(state, self.reviews, task.continue_policy)
         if self.continues:
             self.gate.core.continuer = self.continuation
-        if self.continues and task.carry is not None:
-            carry.resume(state, self.reviews, self.toolbox, task.carry)
-        else:
+        carried = task.carry if self.continues else None
+        if carried is not None:
+            carry.resume(state, self.reviews, self.toolbox, carried)
+        # A message held by the handlers until now acts on the restored state.
+        self.gate.core.start()
+        if carried is None:
             failed = await lifecycle.begin(state, self.toolbox.names(), request)
             if failed is not None:
                 steps.close()

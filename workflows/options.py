@@ -52,4 +52,8 @@ NOTIFY_TIMEOUT = timedelta(seconds=30)
 NOTIFY_SCHEDULE_TO_CLOSE = timedelta(minutes=30)
 """A channel that stays down for half an hour is given up on; the request stays visible in the
 Temporal UI and CLI, and the gate's SLA timers never wait for a notice."""
-NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=2))
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=2), maximum_attempts=20
+)
+"""Backing off from 2 s to 2 min, 20 attempts span about the same half hour; the count also bounds
+a notice where the clock does not (a time-skipping test server retried one thousands of times)."""

@@ -24,3 +24,8 @@ AUDIT_RIDES_WITH_ACTION = "audit-rides-with-action"
 the tool runs (`activities.tools.write_ahead`, `workflows.tool_runner`): one round trip per action
 instead of an audit activity and then the tool. A write made while the task waits stops once the
 wait has ended, leaving the rest (a decision that came meanwhile) to ride with the action."""
+
+MESSAGES_AFTER_CARRY = "messages-after-carry"
+"""A decision (or an unknown signal) that arrives in the same workflow task as the run's start is
+applied once the run has restored what it carries over (`workflows.gate.handlers`): a continued
+run's restore used to overwrite it, so the decision and its audit event were lost."""

@@ -4,6 +4,7 @@ refused signals at a gate makes the task continue instead of reaching Temporal's
 open requests keep their SLA timers and decisions across the switch; the audit trail shows one
 task, each event once, chained."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -11,21 +12,28 @@ from typing import Any
 
 import asyncpg
 import pytest
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import EventType, ResetReapplyType
+from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import decide, start_task
-from hitl.contracts import AgentTaskInput, Decision, StepStatus, TaskStatus
+from hitl.contracts import AgentTaskInput, Decision, StepStatus, TaskResult, TaskStatus
 from hitl.contracts.carry import ContinuePolicy
 from hitl.names import DECIDE
 from hitl.review.signing import sign
 from store.chain import verify_chain
+from tests.codec_keys import TEST_CONVERTER
 from tests.fake_chat_server import FakeChatServer
 from tests.long_agent import long_script
 from tests.support import assert_eventually, reviewer_key, running_workers, settings_for, unique
 from tests.workflow.conftest import Handle, Harness
+from workers.agent import SANDBOX
+from workflows.registry import WORKFLOWS
 
 LONG_STEPS = 240
 """Steps of the long task: a lookup, 238 undoable ticket closures, then a gated refund."""
@@ -234,3 +242,79 @@ async def test_continue_as_new_keeps_the_sla_timers_of_an_open_request(harness: 
     assert [kind for kind, _ in ladder] == ["escalated", "escalated", "fallback"]
     hours = [(at - opened.opened_at).total_seconds() / 3600 for _, at in ladder]
     assert [round(h, 3) for h in hours] == [4.0, 12.0, 36.0]
+
+
+async def first_task_done(client: Client, workflow_id: str, run_id: str) -> int | None:
+    """The id of the first `WorkflowTaskCompleted` event of that run, once there is one."""
+    history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+    done = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    return next((e.event_id for e in history.events if e.event_type == done), None)
+
+
+async def test_continue_as_new_applies_a_decision_that_arrives_with_the_new_runs_start(
+    dev_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    # A decision in the same workflow task as the continued run's start reaches the handlers
+    # before the run restores its carry-over; the restore used to overwrite it (the approval and
+    # its audit event lost, the task waiting on). The window is made certain: with the workers
+    # stopped, the new run is reset to its first workflow task and the decision sent then.
+    settings = settings_for(tmp_path, unique("notify"))
+    harness = Harness(dev_env, pool, unique("tq"), settings.outbox, settings.policy_dir)
+    client = dev_env.client
+    try:
+        async with running_workers(client, pool, settings, harness.task_queue):
+            handle, order_id = await start(harness, ContinuePolicy(max_bytes=60_000), amount=150)
+            await harness.wait_request(handle, "approval-1")
+            signed = await harness.sign(
+                handle, Decision(outcome="approve", reviewer="alice", request_id="approval-1")
+            )
+            await flood(harness, handle, 40)
+            await assert_eventually(lambda: continued_runs(harness.pool, handle.id), lambda runs: runs >= 2)
+            await assert_eventually(lambda: harness.status(handle), lambda v: v.refusals_total == 40)
+            run_id = (await handle.describe()).run_id
+            assert run_id is not None
+            task_done = await assert_eventually(
+                lambda: first_task_done(client, handle.id, run_id), lambda event: event is not None
+            )
+            assert task_done is not None
+        await client.workflow_service.reset_workflow_execution(
+            ResetWorkflowExecutionRequest(
+                namespace=client.namespace,
+                workflow_execution=WorkflowExecution(workflow_id=handle.id, run_id=run_id),
+                reason="a decision in the first workflow task of a continued run",
+                workflow_task_finish_event_id=task_done,
+                request_id=unique("reset"),
+                # The flood's signals after that point are not delivered again.
+                reset_reapply_type=ResetReapplyType.RESET_REAPPLY_TYPE_NONE,
+            )
+        )
+        await handle.signal(DECIDE, signed)
+        # An update cannot wait for the restore (its answer is due in this workflow task): it is
+        # refused as `not_ready`, to be sent again.
+        early_update = asyncio.create_task(decide(client, handle.id, signed))
+        await asyncio.sleep(1)
+        async with running_workers(client, pool, settings, harness.task_queue):
+            with pytest.raises(WorkflowUpdateFailedError) as refused:
+                await early_update
+            assert isinstance(refused.value.cause, ApplicationError)
+            assert refused.value.cause.type == "not_ready"
+            # The run the reset made (the handle's own chain ends at the reset's termination).
+            latest = client.get_workflow_handle(handle.id, result_type=TaskResult)
+            result = await asyncio.wait_for(latest.result(), timeout=60)
+        # The held decision's path replays from its history (the patch marker is in it).
+        history = await latest.fetch_history()
+        markers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+        assert markers
+        replayer = Replayer(
+            workflows=WORKFLOWS, data_converter=TEST_CONVERTER, workflow_runner=SANDBOX, namespace="default"
+        )
+        assert (await replayer.replay_workflow(history, raise_on_replay_failure=False)).replay_failure is None
+    finally:
+        await harness.terminate_leftovers()
+
+    assert result.status is TaskStatus.COMPLETED
+    refunds = await pool.fetch("SELECT amount FROM shop.refunds WHERE order_id = $1", order_id)
+    assert [r["amount"] for r in refunds] == [Decimal(150)]
+    kinds = [e["kind"] for e in await trail(pool, handle.id)]
+    # Flood signals in that first workflow task are refused again by the reset run: at least 40.
+    assert kinds.count("decision_accepted") == 1 and kinds.count("decision_refused") >= 40

@@ -5,6 +5,7 @@ and the SLA ladder (`ladder.py`). Every change of a request's state goes through
 which asks the lifecycle's transition function (`lifecycle.py`). All I/O happens in activities.
 """
 
+from collections.abc import Callable
 from typing import Any, NoReturn, Protocol
 
 from temporalio import workflow
@@ -67,6 +68,17 @@ class GateCore:
         self.parked: OpenRequest | None = None
         """The request the task's main line waits on, when it may continue as new while waiting."""
         self.continuer: Continuer | None = None
+        self.ready = False
+        """Whether the run has restored what it carries over (or begun afresh): until then the
+        handlers hold what arrives in `early`."""
+        self.early: list[Callable[[], None]] = []
+
+    def start(self) -> None:
+        """The run's state is in place: apply, in arrival order, what the handlers held."""
+        self.ready = True
+        early, self.early = self.early, []
+        for apply in early:
+            apply()
 
     def continuing(self, entry: OpenRequest) -> bool:
         """Whether the task should continue as new now, instead of waiting on `entry` any longer."""

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.gate.gate import HumanGate
 from workflows.gate.intake import MAX_DECISION_BYTES, Malformed, parse_decision
+from workflows.patches import MESSAGES_AFTER_CARRY
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
@@ -67,6 +68,9 @@ class DecisionHandlers:
 
         The payload arrives raw and is decoded here: see `workflows.gate.intake`.
         """
+        self._when_started(lambda: self._decide_by_signal(args))
+
+    def _decide_by_signal(self, args: Sequence[RawValue]) -> None:
         decision = self._intake(args, via="signal")
         if decision is not None:
             self.gate.submit(decision, via="signal")
@@ -96,7 +100,14 @@ class DecisionHandlers:
     @decide_update.validator
     @raw_payload
     def decide_update_fits(self, *args: RawValue) -> None:
-        """Refuse an update whose payload is larger than a decision can be (`too_large`)."""
+        """Refuse an update whose payload is larger than a decision can be (`too_large`), or
+        one that arrives before the run has restored its state (`not_ready`, send it again)."""
+        if not self.gate.core.ready:
+            raise ApplicationError(
+                "the task is starting its run; send the decision again in a moment",
+                type="not_ready",
+                non_retryable=True,
+            )
         size = sum(a.payload.ByteSize() if isinstance(a, RawValue) else len(str(a)) for a in args)
         if size > MAX_DECISION_BYTES:
             raise ApplicationError(
@@ -104,6 +115,14 @@ class DecisionHandlers:
                 type="too_large",
                 non_retryable=True,
             )
+
+    def _when_started(self, apply: Callable[[], None]) -> None:
+        """Apply a signal now, or hold it until the run has restored its state: a continued run's
+        restore would overwrite what it did (its decision and audit event lost)."""
+        if self.gate.core.ready or not workflow.patched(MESSAGES_AFTER_CARRY):
+            apply()
+        else:
+            self.gate.core.early.append(apply)
 
     def _intake(self, args: Sequence[RawValue], via: str) -> Decision | None:
         """The decision the payload holds, or None once its refusal is recorded."""
@@ -119,14 +138,13 @@ class DecisionHandlers:
     def unknown_signal(self, name: str, args: Sequence[RawValue]) -> None:
         """Record a signal under a name this workflow does not handle (a typo in a script)."""
         del args
-        self.gate.record_refusal(
-            Refusal(
-                code="unknown_signal",
-                message=f"this workflow takes decisions as the {DECIDE!r} signal, not {excerpt(name, 80)!r}",
-                via="signal",
-                at=workflow.now(),
-            )
+        refusal = Refusal(
+            code="unknown_signal",
+            message=f"this workflow takes decisions as the {DECIDE!r} signal, not {excerpt(name, 80)!r}",
+            via="signal",
+            at=workflow.now(),
         )
+        self._when_started(lambda: self.gate.record_refusal(refusal))
 
     @workflow.query(name=PENDING_QUERY)
     def pending(self, query: EmptyQuery | None = None) -> PendingResult:
