@@ -19,9 +19,16 @@ from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from opentelemetry.trace import TracerProvider
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowQueryFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import HeaderCodecBehavior, WorkflowIDConflictPolicy
 from temporalio.envconfig import ClientConfig
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from hitl.codec import CodecKeys, encrypted_data_converter
@@ -35,7 +42,7 @@ from hitl.contracts import (
     ReviewRequest,
     TaskResult,
 )
-from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, DECIDE, PENDING_QUERY
+from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, DECIDE, NOT_READY, PENDING_QUERY
 from hitl.telemetry import tracing_interceptor
 from policies.identity import public_key_text
 from policies.proof import signature_text
@@ -51,6 +58,9 @@ DEFAULT_ADDRESS = "localhost:7233"
 
 REVIEW_POLL = 0.2
 """Seconds between `pending` queries while `wait_for_review` waits."""
+NOT_READY_ATTEMPTS = 5
+"""Times `decide` sends a decision that a run still starting refused as `not_ready`."""
+NOT_READY_PAUSE = 0.5
 
 
 def connect_config(profile: str | None = None) -> dict[str, Any]:
@@ -178,13 +188,27 @@ async def start_task(
 async def decide(client: Client, workflow_id: str, decision: Decision) -> DecisionReceipt:
     """Send a decision as an update and return the workflow's answer.
 
+    A task that is starting a run (it continued as new a moment ago) refuses an update as
+    `not_ready` before anything is recorded; the decision is sent again, a few times.
+
     Raises:
         temporalio.client.WorkflowUpdateFailedError: The gate refused the decision; the cause
             is an `ApplicationError` whose `type` is the refusal code.
     """
     handle = client.get_workflow_handle(workflow_id)
-    receipt: DecisionReceipt = await handle.execute_update(DECIDE, decision, result_type=DecisionReceipt)
-    return receipt
+    attempt = 1
+    while True:
+        try:
+            receipt: DecisionReceipt = await handle.execute_update(
+                DECIDE, decision, result_type=DecisionReceipt
+            )
+            return receipt
+        except WorkflowUpdateFailedError as err:
+            not_ready = isinstance(err.cause, ApplicationError) and err.cause.type == NOT_READY
+            if not not_ready or attempt == NOT_READY_ATTEMPTS:
+                raise
+        attempt += 1
+        await asyncio.sleep(NOT_READY_PAUSE)
 
 
 async def wait_for_review(

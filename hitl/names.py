@@ -28,5 +28,7 @@ LANGGRAPH_REFUND_GRAPH = "refund"
 
 DECIDE = "decide"
 """Signal and update name that carries a `Decision`."""
+NOT_READY = "not_ready"
+"""The refusal code of an update that reached a run before it restored its state: send it again."""
 PENDING_QUERY = "pending"
 STATUS_QUERY = "status"

@@ -22,7 +22,7 @@ from temporalio.worker import Replayer
 
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import decide, start_task
-from hitl.contracts import AgentTaskInput, Decision, StepStatus, TaskResult, TaskStatus
+from hitl.contracts import AgentTaskInput, Decision, DecisionReceipt, StepStatus, TaskResult, TaskStatus
 from hitl.contracts.carry import ContinuePolicy
 from hitl.names import DECIDE
 from hitl.review.signing import sign
@@ -33,6 +33,7 @@ from tests.long_agent import long_script
 from tests.support import assert_eventually, reviewer_key, running_workers, settings_for, unique
 from tests.workflow.conftest import Handle, Harness
 from workers.agent import SANDBOX
+from workflows.patches import MESSAGES_AFTER_CARRY
 from workflows.registry import WORKFLOWS
 
 LONG_STEPS = 240
@@ -251,8 +252,23 @@ async def first_task_done(client: Client, workflow_id: str, run_id: str) -> int 
     return next((e.event_id for e in history.events if e.event_type == done), None)
 
 
+async def reset_to_first_task(client: Client, workflow_id: str, run_id: str, task_done: int) -> None:
+    """Reset the run to its first workflow task; the signals after it are not delivered again."""
+    await client.workflow_service.reset_workflow_execution(
+        ResetWorkflowExecutionRequest(
+            namespace=client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
+            reason="a decision in the first workflow task of a continued run",
+            workflow_task_finish_event_id=task_done,
+            request_id=unique("reset"),
+            reset_reapply_type=ResetReapplyType.RESET_REAPPLY_TYPE_NONE,
+        )
+    )
+
+
+@pytest.mark.parametrize("via", ["signal", "update"])
 async def test_continue_as_new_applies_a_decision_that_arrives_with_the_new_runs_start(
-    dev_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
+    dev_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, via: str
 ) -> None:
     # A decision in the same workflow task as the continued run's start reaches the handlers
     # before the run restores its carry-over; the restore used to overwrite it (the approval and
@@ -277,38 +293,27 @@ async def test_continue_as_new_applies_a_decision_that_arrives_with_the_new_runs
                 lambda: first_task_done(client, handle.id, run_id), lambda event: event is not None
             )
             assert task_done is not None
-        await client.workflow_service.reset_workflow_execution(
-            ResetWorkflowExecutionRequest(
-                namespace=client.namespace,
-                workflow_execution=WorkflowExecution(workflow_id=handle.id, run_id=run_id),
-                reason="a decision in the first workflow task of a continued run",
-                workflow_task_finish_event_id=task_done,
-                request_id=unique("reset"),
-                # The flood's signals after that point are not delivered again.
-                reset_reapply_type=ResetReapplyType.RESET_REAPPLY_TYPE_NONE,
-            )
-        )
-        await handle.signal(DECIDE, signed)
+        await reset_to_first_task(client, handle.id, run_id, task_done)
         # An update cannot wait for the restore (its answer is due in this workflow task): it is
-        # refused as `not_ready`, to be sent again.
-        early_update = asyncio.create_task(decide(client, handle.id, signed))
+        # refused as `not_ready`, and `hitl.client.decide` sends it again.
+        raw_update = asyncio.create_task(handle.execute_update(DECIDE, signed, result_type=DecisionReceipt))
+        if via == "signal":
+            await handle.signal(DECIDE, signed)
+        else:
+            resent = asyncio.create_task(decide(client, handle.id, signed))
         await asyncio.sleep(1)
         async with running_workers(client, pool, settings, harness.task_queue):
             with pytest.raises(WorkflowUpdateFailedError) as refused:
-                await early_update
+                await raw_update
             assert isinstance(refused.value.cause, ApplicationError)
             assert refused.value.cause.type == "not_ready"
+            if via == "update":
+                receipt = await resent
+                assert receipt.accepted and receipt.request_id == "approval-1"
             # The run the reset made (the handle's own chain ends at the reset's termination).
             latest = client.get_workflow_handle(handle.id, result_type=TaskResult)
             result = await asyncio.wait_for(latest.result(), timeout=60)
-        # The held decision's path replays from its history (the patch marker is in it).
         history = await latest.fetch_history()
-        markers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
-        assert markers
-        replayer = Replayer(
-            workflows=WORKFLOWS, data_converter=TEST_CONVERTER, workflow_runner=SANDBOX, namespace="default"
-        )
-        assert (await replayer.replay_workflow(history, raise_on_replay_failure=False)).replay_failure is None
     finally:
         await harness.terminate_leftovers()
 
@@ -318,3 +323,14 @@ async def test_continue_as_new_applies_a_decision_that_arrives_with_the_new_runs
     kinds = [e["kind"] for e in await trail(pool, handle.id)]
     # Flood signals in that first workflow task are refused again by the reset run: at least 40.
     assert kinds.count("decision_accepted") == 1 and kinds.count("decision_refused") >= 40
+    # The path replays from its history; a held signal left the patch's marker in it.
+    markers = [
+        e.marker_recorded_event_attributes.SerializeToString()
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+    ]
+    assert any(MESSAGES_AFTER_CARRY.encode() in m for m in markers) is (via == "signal")
+    replayer = Replayer(
+        workflows=WORKFLOWS, data_converter=TEST_CONVERTER, workflow_runner=SANDBOX, namespace="default"
+    )
+    assert (await replayer.replay_workflow(history, raise_on_replay_failure=False)).replay_failure is None

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
         TaskStatusView,
     )
     from hitl.contracts.text import excerpt
-    from hitl.names import DECIDE, PENDING_QUERY, STATUS_QUERY
+    from hitl.names import DECIDE, NOT_READY, PENDING_QUERY, STATUS_QUERY
 
 from workflows.gate.gate import HumanGate
 from workflows.gate.intake import MAX_DECISION_BYTES, Malformed, parse_decision
@@ -105,7 +105,7 @@ class DecisionHandlers:
         if not self.gate.core.ready:
             raise ApplicationError(
                 "the task is starting its run; send the decision again in a moment",
-                type="not_ready",
+                type=NOT_READY,
                 non_retryable=True,
             )
         size = sum(a.payload.ByteSize() if isinstance(a, RawValue) else len(str(a)) for a in args)
