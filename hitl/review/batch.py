@@ -34,6 +34,8 @@ a batch of 1,000 decisions queues up on the worker, and the last ones apply a mi
 PARALLEL_QUERIES = 32
 """Status queries in flight at once."""
 QUERY_TIMEOUT = timedelta(seconds=5)
+RECHECK = 0.5
+"""Seconds before a task without the answer yet is looked at again."""
 
 
 class BatchProgress(Contract):
@@ -141,22 +143,28 @@ async def _answer(client: Client, workflow_id: str, decision_id: str) -> BatchIt
     error = ""
     while True:
         try:
-            status: TaskStatusView = await handle.query(
-                STATUS_QUERY, result_type=TaskStatusView, rpc_timeout=QUERY_TIMEOUT
-            )
+            # The server knows, without the worker, whether a workflow task (the signal's) waits:
+            # querying then would make the worker replay the task only to find nothing yet, and
+            # in a batch larger than its cache those replays crowd out the signals' own.
+            described = await handle.describe(rpc_timeout=QUERY_TIMEOUT)
+            if described.raw_description.HasField("pending_workflow_task"):
+                error = "the task has not handled the signal yet (its workflow task is pending)"
+            else:
+                status: TaskStatusView = await handle.query(
+                    STATUS_QUERY, result_type=TaskStatusView, rpc_timeout=QUERY_TIMEOUT
+                )
+                found = _find(status, workflow_id, decision_id)
+                if found is not None:
+                    return found
         except (RPCError, WorkflowQueryFailedError) as err:
             error = str(err)
-        else:
-            found = _find(status, workflow_id, decision_id)
-            if found is not None:
-                return found
         if time.monotonic() > deadline:
             return BatchItem(
                 workflow_id=workflow_id,
                 answer="unknown",
                 message=error or "the task shows no trace of the decision (not delivered yet?)",
             )
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(RECHECK)
 
 
 def _find(status: TaskStatusView, workflow_id: str, decision_id: str) -> BatchItem | None:
