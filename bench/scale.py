@@ -99,17 +99,45 @@ async def inbox(client: Client, env: dict[str, str]) -> dict[str, Any]:
     }
 
 
-async def batch_approve(env: dict[str, str], batch: int) -> dict[str, Any]:
-    """`hitl approve --query` on the batch's tasks; count the per-task answers."""
-    seconds, code, out = await timed_cli(
-        env, "approve", "--query", f"HitlAmount = {BATCH_AMOUNT}", "--as", "alice", "--limit", str(batch)
+async def batch_approve(env: dict[str, str], batch: int, rps: float) -> dict[str, Any]:
+    """`hitl approve --query` on the batch's tasks; count the per-task answers and time its
+    phases from the lines it prints: signed (the decision bound to every task's open request),
+    signalled (the batch job completed), answered (every task's answer read)."""
+    hitl = Path(sys.executable).parent / "hitl"
+    argv = ["approve", "--query", f"HitlAmount = {BATCH_AMOUNT}", "--as", "alice", "--limit", str(batch)]
+    began = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        str(hitl),
+        *argv,
+        "--rps",
+        str(rps),
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
-    lines = out.splitlines()
+    assert proc.stdout is not None and proc.stderr is not None
+    marks: dict[str, float] = {}
+
+    async def read(stream: asyncio.StreamReader, lines: list[str]) -> None:
+        async for raw in stream:
+            line = raw.decode().rstrip("\n")
+            lines.append(line)
+            at = round(time.monotonic() - began, 2)
+            if line.startswith("batch ") and " task(s), decision_id " in line:
+                marks.setdefault("signed_seconds", at)
+            elif "signalled" in line and "(completed)" in line:
+                marks.setdefault("signalled_seconds", at)
+
+    out: list[str] = []
+    err: list[str] = []
+    await asyncio.gather(read(proc.stdout, out), read(proc.stderr, err))
+    code = await proc.wait()
     return {
-        "seconds": seconds,
+        "seconds": round(time.monotonic() - began, 2),
+        **marks,
         "exit_code": code,
-        "accepted": sum(line.endswith(" accepted") for line in lines),
-        "summary": lines[-1] if lines else "",
+        "accepted": sum(line.endswith(" accepted") for line in out),
+        "summary": out[-1] if out else "",
     }
 
 
@@ -131,9 +159,12 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=10_000, help="tasks parked at once")
     parser.add_argument("--batch", type=int, default=1000, help="tasks approved by one batch")
+    parser.add_argument(
+        "--rps", type=float, default=0.0, help="the batch's signals per second (`hitl approve --rps`)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    report = report_header("scale", n=args.n, batch=args.batch)
+    report = report_header("scale", n=args.n, batch=args.batch, rps=args.rps)
     with tempfile.TemporaryDirectory(prefix="hitl-scale-") as tmp:
         async with bench_stack(Path(tmp), with_bare=False) as bench:
             client: Client = bench.client
@@ -151,7 +182,7 @@ async def main() -> int:
             report["agent_worker_idle_cpu_percent"] = await idle_cpu(worker)
             report["inbox"] = await inbox(client, env)
             report["agent_worker_rss_mb_after_inbox"] = rss_mb(worker)
-            report["batch_approval"] = await batch_approve(env, args.batch)
+            report["batch_approval"] = await batch_approve(env, args.batch, args.rps)
             report["agent_worker_rss_mb_end"] = rss_mb(worker)
     report["load_average_after"] = round(os.getloadavg()[0], 2)
     write_report(report, args.out)

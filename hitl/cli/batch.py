@@ -34,12 +34,15 @@ async def batch_command(client: Client, args: argparse.Namespace, decision: Deci
         return exit_codes.USAGE
     job_id = f"hitl-{decision.decision_id}-{uuid.uuid4().hex[:6]}"
     try:
-        workflow_ids = await batch.targets(client, query, args.limit)
+        listed = await batch.targets(client, query, args.limit)
+        workflow_ids = listed.workflow_ids
         if not workflow_ids:
             print(f"hitl {name}: no open request matches {query}")
             return exit_codes.OK
         # One proof for the explicit list: a request that opens after this moment is not in it.
-        decision, skipped = await signed_for(client, CliSettings.from_env(), workflow_ids, decision)
+        decision, skipped = await signed_for(
+            client, CliSettings.from_env(), workflow_ids, decision, listed=listed.known
+        )
         for workflow_id in skipped:
             print(f"  {workflow_id}: skipped, no single open request to sign for", file=sys.stderr)
         workflow_ids = [w for w in workflow_ids if w not in skipped]

@@ -20,10 +20,12 @@ from temporalio.api.workflowservice.v1 import (
     StartBatchOperationRequest,
 )
 from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.client import WorkflowExecution as ListedExecution
 from temporalio.service import RPCError
 
-from hitl.contracts import Decision, TaskStatusView
+from hitl.contracts import Decision, ProofTarget, TaskStatusView
 from hitl.contracts.base import Contract
+from hitl.contracts.inbox import QUEUE_MEMO, QueueItem
 from hitl.names import DECIDE, STATUS_QUERY
 
 POLL_INTERVAL = 0.5
@@ -60,9 +62,46 @@ class BatchItem(Contract):
     request_id: str | None = None
 
 
-async def targets(client: Client, query: str, limit: int) -> list[str]:
-    """Workflow ids the query matches now, at most `limit`: exactly the tasks the batch signals."""
-    return [e.id async for e in client.list_workflows(query, limit=limit)]
+class Listed(Contract):
+    """The tasks a query matched, and what a decision for each is bound to where the listing
+    says it (the task's queue memo names its one open request and that request's digest)."""
+
+    workflow_ids: list[str]
+    known: dict[str, ProofTarget]
+
+
+async def targets(client: Client, query: str, limit: int) -> Listed:
+    """The tasks the query matches now, at most `limit`: exactly the tasks the batch signals.
+
+    Each task's memo is read with the listing, so binding the decision needs no query to a
+    worker for tasks that publish their request's digest there; the others (runs from before
+    the digest was in the memo) are read by `hitl.review.signer`. A memo that is stale or wrong
+    binds the signature to a request the gate does not hold open, and the gate refuses it.
+    """
+    ids: list[str] = []
+    known: dict[str, ProofTarget] = {}
+    async for execution in client.list_workflows(query, limit=limit):
+        ids.append(execution.id)
+        target = await _from_memo(execution)
+        if target is not None:
+            known[execution.id] = target
+    return Listed(workflow_ids=ids, known=known)
+
+
+async def _from_memo(execution: ListedExecution) -> ProofTarget | None:
+    try:
+        memo = await execution.memo()
+        items = [QueueItem.model_validate(item) for item in memo.get(QUEUE_MEMO, [])]
+    except (ValueError, TypeError):
+        return None  # unreadable: the task is asked instead
+    if len(items) != 1 or not items[0].action_digest:
+        return None
+    return ProofTarget(
+        workflow_id=execution.id,
+        run_id=execution.run_id,
+        request_id=items[0].request_id,
+        action_digest=items[0].action_digest,
+    )
 
 
 async def start(

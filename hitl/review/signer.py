@@ -5,7 +5,9 @@ Used by the `hitl` CLI (every decision it sends is signed when the reviewer has 
 which sign one explicit list of (workflow id, run id, request id, action digest).
 """
 
+import asyncio
 import time
+from collections.abc import Mapping
 from datetime import timedelta
 
 from temporalio.api.common.v1 import WorkflowExecution
@@ -17,6 +19,9 @@ from hitl.contracts import Decision, PendingResult, ProofTarget
 from hitl.names import PENDING_QUERY
 from hitl.review.signing import DEFAULT_VALIDITY_SECONDS, find_key, read_key, sign
 from hitl.settings import CliSettings
+
+PARALLEL_READS = 32
+"""Tasks read at once to bind a batch's decision."""
 
 
 class NothingToSign(Exception):
@@ -64,13 +69,15 @@ async def signed_for(
     decision: Decision,
     validity: int = DEFAULT_VALIDITY_SECONDS,
     rpc_timeout: timedelta | None = None,
+    listed: Mapping[str, ProofTarget] | None = None,
 ) -> tuple[Decision, list[str]]:
     """`decision` signed with its reviewer's key for these tasks, and the tasks it could not be
     bound to (no single open request: the gate then answers the unsigned decision, for example
     that the task has ended). Unsigned when the reviewer has no key.
 
     With one task the decision names its request; with several (a batch) it names none and the
-    proof lists each task's request.
+    proof lists each task's request. `listed` holds what a listing already said a task's open
+    request is (`hitl.review.batch.targets`); the other tasks are read, several at once.
 
     Raises:
         hitl.errors.ConfigError: The key file cannot be read.
@@ -79,17 +86,26 @@ async def signed_for(
     if path is None:
         return decision, []
     key = read_key(path)
-    targets: list[ProofTarget] = []
-    skipped: list[str] = []
-    for workflow_id in workflow_ids:
-        try:
-            targets.append(await target_of(client, workflow_id, decision.request_id, rpc_timeout))
-        except NothingToSign:
-            skipped.append(workflow_id)
-        except RPCError as err:
-            if err.status is not RPCStatusCode.NOT_FOUND:
-                raise
-            skipped.append(workflow_id)  # no such task: the gate's answer says so
+    known = listed or {}
+    gate = asyncio.Semaphore(PARALLEL_READS)
+
+    async def one(workflow_id: str) -> ProofTarget | None:
+        target = known.get(workflow_id)
+        if target is not None and decision.request_id in (None, target.request_id):
+            return target
+        async with gate:
+            try:
+                return await target_of(client, workflow_id, decision.request_id, rpc_timeout)
+            except NothingToSign:
+                return None
+            except RPCError as err:
+                if err.status is not RPCStatusCode.NOT_FOUND:
+                    raise
+                return None  # no such task: the gate's answer says so
+
+    found = await asyncio.gather(*(one(w) for w in workflow_ids))
+    targets = [t for t in found if t is not None]
+    skipped = [w for w, t in zip(workflow_ids, found, strict=True) if t is None]
     if not targets:
         return decision, skipped
     if len(workflow_ids) == 1:
