@@ -12,11 +12,12 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from hitl import activity_names
-    from hitl.contracts import AuditKind, GatedInput, TaskResult, TaskStatus
+    from hitl.contracts import AuditKind, DecisionAnswer, GatedInput, TaskResult, TaskStatus
     from policies.context import LoadTaskContextInput, TaskContext
     from policies.requester_proof import StartedAs, check_requester
 
 from workflows import options, patches
+from workflows.gate.gate import HumanGate
 from workflows.local_first import run_local_first
 from workflows.post_review import PostReviews
 from workflows.task_state import TaskState
@@ -90,7 +91,24 @@ async def finish(state: TaskState, result: TaskResult) -> TaskResult:
     await gate.notifier.drain()
     await workflow.wait_condition(workflow.all_handlers_finished)
     await state.audit.close()
-    return result
+    return result.model_copy(update={"answers": answers(gate)})
+
+
+def answers(gate: HumanGate) -> list[DecisionAnswer]:
+    """The decisions with an id that the gate applied or refused, for the task's result."""
+    applied = [
+        DecisionAnswer(decision_id=d.decision.decision_id, request_id=d.request_id, accepted=True)
+        for d in gate.decisions
+        if d.decision.decision_id is not None
+    ]
+    refused = [
+        DecisionAnswer(
+            decision_id=r.decision_id, request_id=r.request_id, accepted=False, code=r.code, message=r.message
+        )
+        for r in gate.refusals
+        if r.decision_id is not None
+    ]
+    return applied + refused
 
 
 async def wind_down(state: TaskState, reviews: PostReviews, status: TaskStatus, reason: str) -> TaskStatus:

@@ -44,6 +44,7 @@ from hitl.contracts.review import (
 from hitl.contracts.status import TaskStatusView
 from hitl.contracts.task import (
     AgentTaskInput,
+    DecisionAnswer,
     GatedInput,
     RequesterProof,
     StepOutcome,
@@ -65,6 +66,7 @@ __all__ = [
     "ChainHead",
     "Contract",
     "Decision",
+    "DecisionAnswer",
     "DecisionReceipt",
     "EmptyQuery",
     "Facts",

@@ -83,6 +83,17 @@ class TaskStatus(StrEnum):
     ABORTED = "aborted"
 
 
+class DecisionAnswer(Contract):
+    """What a finished task did with one decision that named a `decision_id`."""
+
+    decision_id: str
+    request_id: str | None = None
+    accepted: bool
+    code: str = ""
+    """The refusal's code when not accepted."""
+    message: str = ""
+
+
 class TaskResult(Contract):
     """Result of `AgentTaskWorkflow`."""
 
@@ -95,3 +106,6 @@ class TaskResult(Contract):
     """The agent's closing message, written after it saw how its last step ended."""
     code: str = ""
     """Stable code when the task was refused before any step (e.g. `unverified_requester`)."""
+    answers: list[DecisionAnswer] = Field(default_factory=list)
+    """Each decision with a `decision_id` the task applied or refused (the refusals it kept), so
+    a batch report reads a finished task's answer from its result, with no query to a worker."""

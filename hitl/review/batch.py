@@ -1,8 +1,9 @@
 """Decide many requests at once with Temporal's batch signal, and report each task's answer.
 
-A batch signal cannot answer, so the report comes from each task's `status` query: the
-decision (found by its `decision_id`) is either among the applied decisions or among the
-refusals with the gate's code. The same `decision_id` goes to every task: if the batch is run
+A batch signal cannot answer, so the report comes from each task: a finished task's result lists
+the decisions it answered (read from history, no worker involved); a running one answers its
+`status` query. The decision (found by its `decision_id`) is either among the applied decisions
+or among the refusals with the gate's code. The same `decision_id` goes to every task: if the batch is run
 again with it (or Temporal's batcher retries a signal), each task applies it once.
 """
 
@@ -10,20 +11,28 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from temporalio.api.batch.v1 import BatchOperationSignal
 from temporalio.api.common.v1 import Payloads, WorkflowExecution
 from temporalio.api.enums.v1 import BatchOperationState
+from temporalio.api.enums.v1.workflow_pb2 import WORKFLOW_EXECUTION_STATUS_COMPLETED
 from temporalio.api.workflowservice.v1 import (
     DescribeBatchOperationRequest,
     DescribeBatchOperationResponse,
+    DescribeWorkflowExecutionRequest,
     StartBatchOperationRequest,
 )
-from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.client import (
+    Client,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
 from temporalio.client import WorkflowExecution as ListedExecution
 from temporalio.service import RPCError
 
-from hitl.contracts import Decision, ProofTarget, TaskStatusView
+from hitl.contracts import Decision, ProofTarget, TaskResult, TaskStatusView
 from hitl.contracts.base import Contract
 from hitl.contracts.inbox import QUEUE_MEMO, QueueItem
 from hitl.names import DECIDE, STATUS_QUERY
@@ -177,16 +186,28 @@ async def collect(client: Client, workflow_ids: list[str], decision_id: str) -> 
 
 
 async def _answer(client: Client, workflow_id: str, decision_id: str) -> BatchItem:
-    handle = client.get_workflow_handle(workflow_id)
+    handle = client.get_workflow_handle(workflow_id, result_type=TaskResult)
     deadline = time.monotonic() + REPORT_WITHIN
     error = ""
     while True:
         try:
-            # The server knows, without the worker, whether a workflow task (the signal's) waits:
-            # querying then would make the worker replay the task only to find nothing yet, and
-            # in a batch larger than its cache those replays crowd out the signals' own.
-            described = await handle.describe(rpc_timeout=QUERY_TIMEOUT)
-            if described.raw_description.HasField("pending_workflow_task"):
+            # The server knows, without the worker, whether the task has finished (its result
+            # lists the decisions it answered) or a workflow task (the signal's) waits: querying
+            # then would make the worker replay the task only to find nothing yet, and in a batch
+            # larger than its cache those replays crowd out the signals' own.
+            # Read raw: decoding every search attribute can fail on a server that keeps an unset
+            # attribute as an empty payload (the time-skipping server).
+            described = await client.workflow_service.describe_workflow_execution(
+                DescribeWorkflowExecutionRequest(
+                    namespace=client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
+                ),
+                timeout=QUERY_TIMEOUT,
+            )
+            if described.workflow_execution_info.status == WORKFLOW_EXECUTION_STATUS_COMPLETED:
+                found = _in_result(await _result(handle), workflow_id, decision_id)
+                if found is not None:
+                    return found
+            if described.HasField("pending_workflow_task"):
                 error = "the task has not handled the signal yet (its workflow task is pending)"
             else:
                 status: TaskStatusView = await handle.query(
@@ -195,7 +216,7 @@ async def _answer(client: Client, workflow_id: str, decision_id: str) -> BatchIt
                 found = _find(status, workflow_id, decision_id)
                 if found is not None:
                     return found
-        except (RPCError, WorkflowQueryFailedError) as err:
+        except (RPCError, WorkflowQueryFailedError, WorkflowFailureError) as err:
             error = str(err)
         if time.monotonic() > deadline:
             return BatchItem(
@@ -204,6 +225,28 @@ async def _answer(client: Client, workflow_id: str, decision_id: str) -> BatchIt
                 message=error or "the task shows no trace of the decision (not delivered yet?)",
             )
         await asyncio.sleep(RECHECK)
+
+
+async def _result(handle: WorkflowHandle[Any, TaskResult]) -> TaskResult | None:
+    """The finished task's result; None when it is not a `TaskResult` (another workflow type)."""
+    try:
+        return await handle.result(rpc_timeout=QUERY_TIMEOUT)
+    except (ValueError, TypeError):
+        return None
+
+
+def _in_result(result: TaskResult | None, workflow_id: str, decision_id: str) -> BatchItem | None:
+    """The answer a finished task's result records (None: no result, or one from before it did)."""
+    for answer in result.answers if result is not None else []:
+        if answer.decision_id == decision_id:
+            return BatchItem(
+                workflow_id=workflow_id,
+                answer="accepted" if answer.accepted else "refused",
+                code=answer.code,
+                message=answer.message,
+                request_id=answer.request_id,
+            )
+    return None
 
 
 def _find(status: TaskStatusView, workflow_id: str, decision_id: str) -> BatchItem | None:
