@@ -40,13 +40,14 @@ from hitl.names import DECIDE, STATUS_QUERY
 POLL_INTERVAL = 0.5
 """Seconds between progress reads of the batch job."""
 REPORT_WITHIN = 120.0
-"""Seconds to wait for a task's worker to apply a delivered signal before reporting it unknown:
-a batch of 1,000 decisions queues up on the worker, and the last ones apply a minute later."""
+"""Seconds with no task answering after which the tasks still silent are reported unknown: a
+batch of 1,000 decisions queues up on the worker, and the last ones apply minutes later."""
 PARALLEL_QUERIES = 32
 """Status queries in flight at once."""
 QUERY_TIMEOUT = timedelta(seconds=5)
 RECHECK = 0.5
-"""Seconds before a task without the answer yet is looked at again."""
+"""Seconds before a task without the answer yet is looked at again; doubled each time."""
+RECHECK_MAX = 5.0
 
 
 class BatchProgress(Contract):
@@ -175,56 +176,64 @@ async def wait(client: Client, job_id: str, on_progress: Callable[[BatchProgress
 
 
 async def collect(client: Client, workflow_ids: list[str], decision_id: str) -> list[BatchItem]:
-    """Each task's answer to the decision `decision_id`, from its `status` query."""
+    """Each task's answer to the decision `decision_id` (`_check`).
+
+    A task without an answer yet is looked at again, less often each time; the report waits as
+    long as some task answered within `REPORT_WITHIN`, so a large batch that a busy worker takes
+    minutes to apply is reported in full, and one whose worker stopped ends with the rest unknown.
+    """
     gate = asyncio.Semaphore(PARALLEL_QUERIES)
+    last_answer = time.monotonic()
 
     async def one(workflow_id: str) -> BatchItem:
-        async with gate:
-            return await _answer(client, workflow_id, decision_id)
+        nonlocal last_answer
+        pause = RECHECK
+        while True:
+            async with gate:
+                found, error = await _check(client, workflow_id, decision_id)
+            if found is not None:
+                last_answer = time.monotonic()
+                return found
+            if time.monotonic() - last_answer > REPORT_WITHIN:
+                return BatchItem(
+                    workflow_id=workflow_id,
+                    answer="unknown",
+                    message=error or "the task shows no trace of the decision (not delivered yet?)",
+                )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RECHECK_MAX)
 
     return list(await asyncio.gather(*(one(w) for w in workflow_ids)))
 
 
-async def _answer(client: Client, workflow_id: str, decision_id: str) -> BatchItem:
+async def _check(client: Client, workflow_id: str, decision_id: str) -> tuple[BatchItem | None, str]:
+    """The task's answer if it shows one yet, else None and what stood in the way."""
     handle = client.get_workflow_handle(workflow_id, result_type=TaskResult)
-    deadline = time.monotonic() + REPORT_WITHIN
-    error = ""
-    while True:
-        try:
-            # The server knows, without the worker, whether the task has finished (its result
-            # lists the decisions it answered) or a workflow task (the signal's) waits: querying
-            # then would make the worker replay the task only to find nothing yet, and in a batch
-            # larger than its cache those replays crowd out the signals' own.
-            # Read raw: decoding every search attribute can fail on a server that keeps an unset
-            # attribute as an empty payload (the time-skipping server).
-            described = await client.workflow_service.describe_workflow_execution(
-                DescribeWorkflowExecutionRequest(
-                    namespace=client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
-                ),
-                timeout=QUERY_TIMEOUT,
-            )
-            if described.workflow_execution_info.status == WORKFLOW_EXECUTION_STATUS_COMPLETED:
-                found = _in_result(await _result(handle), workflow_id, decision_id)
-                if found is not None:
-                    return found
-            if described.HasField("pending_workflow_task"):
-                error = "the task has not handled the signal yet (its workflow task is pending)"
-            else:
-                status: TaskStatusView = await handle.query(
-                    STATUS_QUERY, result_type=TaskStatusView, rpc_timeout=QUERY_TIMEOUT
-                )
-                found = _find(status, workflow_id, decision_id)
-                if found is not None:
-                    return found
-        except (RPCError, WorkflowQueryFailedError, WorkflowFailureError) as err:
-            error = str(err)
-        if time.monotonic() > deadline:
-            return BatchItem(
-                workflow_id=workflow_id,
-                answer="unknown",
-                message=error or "the task shows no trace of the decision (not delivered yet?)",
-            )
-        await asyncio.sleep(RECHECK)
+    try:
+        # The server knows, without the worker, whether the task has finished (its result lists
+        # the decisions it answered) or a workflow task (the signal's) waits: querying then
+        # would make the worker replay the task only to find nothing yet, and in a batch larger
+        # than its cache those replays crowd out the signals' own.
+        # Read raw: decoding every search attribute can fail on a server that keeps an unset
+        # attribute as an empty payload (the time-skipping server).
+        described = await client.workflow_service.describe_workflow_execution(
+            DescribeWorkflowExecutionRequest(
+                namespace=client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
+            ),
+            timeout=QUERY_TIMEOUT,
+        )
+        if described.workflow_execution_info.status == WORKFLOW_EXECUTION_STATUS_COMPLETED:
+            found = _in_result(await _result(handle), workflow_id, decision_id)
+            if found is not None:
+                return found, ""
+        if described.HasField("pending_workflow_task"):
+            return None, "the task has not handled the signal yet (its workflow task is pending)"
+        status: TaskStatusView = await handle.query(
+            STATUS_QUERY, result_type=TaskStatusView, rpc_timeout=QUERY_TIMEOUT
+        )
+        return _find(status, workflow_id, decision_id), ""
+    except (RPCError, WorkflowQueryFailedError, WorkflowFailureError) as err:
+        return None, str(err)
 
 
 async def _result(handle: WorkflowHandle[Any, TaskResult]) -> TaskResult | None:
