@@ -14,6 +14,7 @@ against the keys pinned in the policy and records the requester as verified (doc
 import asyncio
 import contextlib
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from opentelemetry.trace import TracerProvider
 from temporalio.client import (
     Client,
+    Interceptor,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
@@ -43,7 +45,7 @@ from hitl.contracts import (
     TaskResult,
 )
 from hitl.names import AGENT_TASK_QUEUE, AGENT_TASK_WORKFLOW, DECIDE, NOT_READY, PENDING_QUERY
-from hitl.telemetry import tracing_interceptor
+from hitl.telemetry import tracing_configured, tracing_interceptor
 from policies.identity import public_key_text
 from policies.proof import signature_text
 from policies.requester_proof import input_digest, start_bytes
@@ -79,8 +81,9 @@ async def connect(
     **overrides: Any,
 ) -> Client:
     """Connect with the data converter every HITL payload needs (pydantic values, AES-GCM
-    encrypted payloads: `hitl.codec`) and the SDK's tracing interceptor (client spans; workers
-    built from this client get workflow and activity spans).
+    encrypted payloads: `hitl.codec`) and, when spans go somewhere (`tracer_provider`, or a global
+    provider set before this call: `hitl.telemetry.tracing_configured`), the SDK's tracing
+    interceptor (client spans; workers built from this client get workflow and activity spans).
 
     Payload keys are `codec_keys`, or those the environment configures (`HITL_CODEC_KEYS` or
     `HITL_CODEC_KEY_FILE`). Spans go to `tracer_provider`, or to the global provider: a no-op
@@ -91,11 +94,19 @@ async def connect(
     """
     converter = encrypted_data_converter(codec_keys)
     config = {**connect_config(profile), **overrides}
-    interceptors = [tracing_interceptor(tracer_provider), *config.pop("interceptors", [])]
+    interceptors = interceptors_for(tracer_provider, config.pop("interceptors", []))
     # Headers too (tracing contexts, agent-framework spans) go through the codec: nothing in
     # history is in the clear but what the server must read.
     config.setdefault("header_codec_behavior", HeaderCodecBehavior.CODEC)
     return await Client.connect(data_converter=converter, interceptors=interceptors, **config)
+
+
+def interceptors_for(
+    tracer_provider: TracerProvider | None, extra: Sequence[Interceptor]
+) -> list[Interceptor]:
+    """The client's interceptors: the SDK's tracing one first when spans go somewhere, then `extra`."""
+    tracing = [tracing_interceptor(tracer_provider)] if tracer_provider or tracing_configured() else []
+    return [*tracing, *extra]
 
 
 def sign_start(

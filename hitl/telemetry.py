@@ -4,9 +4,10 @@ Exporting is chosen by `TelemetrySettings` (`HITL_OTLP_ENDPOINT` or `OTEL_EXPORT
 `OTEL_SERVICE_NAME`, `HITL_METRICS_INTERVAL`; see docs/configuration.md), read at process start,
 never in workflows.
 
-Without an endpoint the global providers stay OpenTelemetry's no-op ones: the interceptor and the
-instruments cost next to nothing. A service that configures OpenTelemetry itself gets HITL spans
-and metrics through its own global providers.
+Without an endpoint the global providers stay OpenTelemetry's no-op ones: no tracing interceptor is
+installed (`tracing_configured`) and the instruments cost next to nothing. A service that
+configures OpenTelemetry itself, before it connects, gets HITL spans and metrics through its own
+global providers.
 """
 
 from opentelemetry import metrics, trace
@@ -81,6 +82,14 @@ def configure_telemetry(settings: TelemetrySettings, service_name: str) -> Telem
     trace.set_tracer_provider(telemetry.tracer_provider)
     metrics.set_meter_provider(telemetry.meter_provider)
     return telemetry
+
+
+def tracing_configured() -> bool:
+    """Whether spans go anywhere: a global tracer provider was set (by `configure_telemetry` or by
+    the service). Until one is, OpenTelemetry's is a proxy that records nothing, and the SDK's
+    tracing interceptor would only add work to every workflow command and activity."""
+    provider = trace.get_tracer_provider()
+    return not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
 
 
 def tracing_interceptor(tracer_provider: trace.TracerProvider | None = None) -> TracingInterceptor:
