@@ -34,15 +34,12 @@ async def batch_command(client: Client, args: argparse.Namespace, decision: Deci
         return exit_codes.USAGE
     job_id = f"hitl-{decision.decision_id}-{uuid.uuid4().hex[:6]}"
     try:
-        listed = await batch.targets(client, query, args.limit)
-        workflow_ids = listed.workflow_ids
+        workflow_ids = await batch.targets(client, query, args.limit)
         if not workflow_ids:
             print(f"hitl {name}: no open request matches {query}")
             return exit_codes.OK
         # One proof for the explicit list: a request that opens after this moment is not in it.
-        decision, skipped = await signed_for(
-            client, CliSettings.from_env(), workflow_ids, decision, listed=listed.known
-        )
+        decision, skipped = await signed_for(client, CliSettings.from_env(), workflow_ids, decision)
         for workflow_id in skipped:
             print(f"  {workflow_id}: skipped, no single open request to sign for", file=sys.stderr)
         workflow_ids = [w for w in workflow_ids if w not in skipped]
@@ -55,7 +52,7 @@ async def batch_command(client: Client, args: argparse.Namespace, decision: Deci
             client, workflow_ids, decision, job_id, f"hitl {name} by {decision.reviewer}", args.rps
         )
         final = await batch.wait(client, job_id, _show)
-        items = await batch.collect(client, workflow_ids, decision_id)
+        items = await batch.collect(client, workflow_ids, decision)
     except RPCError as err:
         return temporal_failed(name, err)
     except ConfigError as err:

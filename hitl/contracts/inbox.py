@@ -47,9 +47,6 @@ class QueueItem(Contract):
     ui_url: str = ""
     quorum: int = 1
     """Approvals the request needs (a two-person rule ranks above a single approval)."""
-    action_digest: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")
-    """What a signed decision is bound to (`ReviewRequest.action_digest`), so a batch can be
-    signed from the listing without querying each task; empty in memos written before it."""
 
     @classmethod
     def of(cls, request: ReviewRequest) -> "QueueItem":
@@ -67,7 +64,6 @@ class QueueItem(Contract):
             confidence=request.action.confidence,
             ui_url=request.ui_url,
             quorum=request.verdict.quorum,
-            action_digest=request.action_digest,
         )
 
 

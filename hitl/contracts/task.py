@@ -8,6 +8,7 @@ from pydantic import Field
 from hitl.contracts.base import Contract
 from hitl.contracts.carry import ContinuePolicy, TaskCarry
 from hitl.contracts.steps import StepOutcome, StepStatus
+from hitl.contracts.text import LongName, Name, Text
 
 __all__ = ["AgentTaskInput", "GatedInput", "StepOutcome", "StepStatus", "TaskResult", "TaskStatus"]
 
@@ -86,12 +87,16 @@ class TaskStatus(StrEnum):
 class DecisionAnswer(Contract):
     """What a finished task did with one decision that named a `decision_id`."""
 
-    decision_id: str
-    request_id: str | None = None
+    decision_id: LongName
+    request_id: LongName | None = None
     accepted: bool
-    code: str = ""
+    reviewer: LongName | None = None
+    """Who the decision named, so a report can tell it from another decision sent with the same id."""
+    outcome: Name = ""
+    """The applied decision's outcome (empty for a refusal)."""
+    code: LongName = ""
     """The refusal's code when not accepted."""
-    message: str = ""
+    message: Text = ""
 
 
 class TaskResult(Contract):

@@ -29,12 +29,11 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowQueryFailedError,
 )
-from temporalio.client import WorkflowExecution as ListedExecution
 from temporalio.service import RPCError
 
-from hitl.contracts import Decision, ProofTarget, TaskResult, TaskStatusView
+from hitl.contracts import Decision, TaskResult, TaskStatusView
 from hitl.contracts.base import Contract
-from hitl.contracts.inbox import QUEUE_MEMO, QueueItem
+from hitl.contracts.text import TEXT_MAX, excerpt
 from hitl.names import DECIDE, STATUS_QUERY
 
 POLL_INTERVAL = 0.5
@@ -72,46 +71,13 @@ class BatchItem(Contract):
     request_id: str | None = None
 
 
-class Listed(Contract):
-    """The tasks a query matched, and what a decision for each is bound to where the listing
-    says it (the task's queue memo names its one open request and that request's digest)."""
-
-    workflow_ids: list[str]
-    known: dict[str, ProofTarget]
-
-
-async def targets(client: Client, query: str, limit: int) -> Listed:
-    """The tasks the query matches now, at most `limit`: exactly the tasks the batch signals.
-
-    Each task's memo is read with the listing, so binding the decision needs no query to a
-    worker for tasks that publish their request's digest there; the others (runs from before
-    the digest was in the memo) are read by `hitl.review.signer`. A memo that is stale or wrong
-    binds the signature to a request the gate does not hold open, and the gate refuses it.
-    """
-    ids: list[str] = []
-    known: dict[str, ProofTarget] = {}
-    async for execution in client.list_workflows(query, limit=limit):
-        ids.append(execution.id)
-        target = await _from_memo(execution)
-        if target is not None:
-            known[execution.id] = target
-    return Listed(workflow_ids=ids, known=known)
-
-
-async def _from_memo(execution: ListedExecution) -> ProofTarget | None:
-    try:
-        memo = await execution.memo()
-        items = [QueueItem.model_validate(item) for item in memo.get(QUEUE_MEMO, [])]
-    except (ValueError, TypeError):
-        return None  # unreadable: the task is asked instead
-    if len(items) != 1 or not items[0].action_digest:
-        return None
-    return ProofTarget(
-        workflow_id=execution.id,
-        run_id=execution.run_id,
-        request_id=items[0].request_id,
-        action_digest=items[0].action_digest,
-    )
+async def targets(client: Client, query: str, limit: int) -> list[str]:
+    """Workflow ids the query matches now, at most `limit`, each once: exactly the tasks the
+    batch signals. What each decision is bound to is read from the task itself
+    (`hitl.review.signer`), never from its memo or search attributes: whoever starts a workflow
+    can set those, before its code has run."""
+    ids = [e.id async for e in client.list_workflows(query, limit=limit)]
+    return list(dict.fromkeys(ids))
 
 
 async def start(
@@ -175,8 +141,8 @@ async def wait(client: Client, job_id: str, on_progress: Callable[[BatchProgress
         await asyncio.sleep(POLL_INTERVAL)
 
 
-async def collect(client: Client, workflow_ids: list[str], decision_id: str) -> list[BatchItem]:
-    """Each task's answer to the decision `decision_id` (`_check`).
+async def collect(client: Client, workflow_ids: list[str], decision: Decision) -> list[BatchItem]:
+    """Each task's answer to `decision`, found by its `decision_id` (`_check`).
 
     A task without an answer yet is looked at again, less often each time; the report waits as
     long as some task answered within `REPORT_WITHIN`, so a large batch that a busy worker takes
@@ -190,11 +156,14 @@ async def collect(client: Client, workflow_ids: list[str], decision_id: str) -> 
         pause = RECHECK
         while True:
             async with gate:
-                found, error = await _check(client, workflow_id, decision_id)
+                try:
+                    found, error = await _check(client, workflow_id, decision)
+                except Exception as err:
+                    found, error = None, f"its answer could not be read: {excerpt(repr(err), TEXT_MAX)}"
             if found is not None:
                 last_answer = time.monotonic()
                 return found
-            if time.monotonic() - last_answer > REPORT_WITHIN:
+            if error.startswith(ENDED) or time.monotonic() - last_answer > REPORT_WITHIN:
                 return BatchItem(
                     workflow_id=workflow_id,
                     answer="unknown",
@@ -206,7 +175,10 @@ async def collect(client: Client, workflow_ids: list[str], decision_id: str) -> 
     return list(await asyncio.gather(*(one(w) for w in workflow_ids)))
 
 
-async def _check(client: Client, workflow_id: str, decision_id: str) -> tuple[BatchItem | None, str]:
+ENDED = "the task ended without answering this decision"
+
+
+async def _check(client: Client, workflow_id: str, decision: Decision) -> tuple[BatchItem | None, str]:
     """The task's answer if it shows one yet, else None and what stood in the way."""
     handle = client.get_workflow_handle(workflow_id, result_type=TaskResult)
     try:
@@ -223,15 +195,19 @@ async def _check(client: Client, workflow_id: str, decision_id: str) -> tuple[Ba
             timeout=QUERY_TIMEOUT,
         )
         if described.workflow_execution_info.status == WORKFLOW_EXECUTION_STATUS_COMPLETED:
-            found = _in_result(await _result(handle), workflow_id, decision_id)
-            if found is not None:
-                return found, ""
+            result = await _result(handle)
+            if result is not None:
+                found = _in_result(result, workflow_id, decision)
+                if found is not None:
+                    return found, ""
+                if "answers" in result.model_fields_set:
+                    return None, f"{ENDED} (it finished before the decision reached it)"
         if described.HasField("pending_workflow_task"):
             return None, "the task has not handled the signal yet (its workflow task is pending)"
         status: TaskStatusView = await handle.query(
             STATUS_QUERY, result_type=TaskStatusView, rpc_timeout=QUERY_TIMEOUT
         )
-        return _find(status, workflow_id, decision_id), ""
+        return _find(status, workflow_id, decision), ""
     except (RPCError, WorkflowQueryFailedError, WorkflowFailureError) as err:
         return None, str(err)
 
@@ -239,15 +215,21 @@ async def _check(client: Client, workflow_id: str, decision_id: str) -> tuple[Ba
 async def _result(handle: WorkflowHandle[Any, TaskResult]) -> TaskResult | None:
     """The finished task's result; None when it is not a `TaskResult` (another workflow type)."""
     try:
-        return await handle.result(rpc_timeout=QUERY_TIMEOUT)
+        result = await handle.result(rpc_timeout=QUERY_TIMEOUT)
     except (ValueError, TypeError):
         return None
+    return result if isinstance(result, TaskResult) else None
 
 
-def _in_result(result: TaskResult | None, workflow_id: str, decision_id: str) -> BatchItem | None:
-    """The answer a finished task's result records (None: no result, or one from before it did)."""
-    for answer in result.answers if result is not None else []:
-        if answer.decision_id == decision_id:
+def _in_result(result: TaskResult, workflow_id: str, decision: Decision) -> BatchItem | None:
+    """The answer a finished task's result records (None: a result from before it did)."""
+    for answer in result.answers:
+        if answer.decision_id == decision.decision_id:
+            if answer.accepted and (answer.reviewer, answer.outcome) != (
+                decision.reviewer,
+                decision.outcome.value,
+            ):
+                return _other(workflow_id, answer.reviewer, answer.outcome)
             return BatchItem(
                 workflow_id=workflow_id,
                 answer="accepted" if answer.accepted else "refused",
@@ -258,12 +240,15 @@ def _in_result(result: TaskResult | None, workflow_id: str, decision_id: str) ->
     return None
 
 
-def _find(status: TaskStatusView, workflow_id: str, decision_id: str) -> BatchItem | None:
+def _find(status: TaskStatusView, workflow_id: str, decision: Decision) -> BatchItem | None:
     for applied in status.decisions:
-        if applied.decision.decision_id == decision_id:
+        if applied.decision.decision_id == decision.decision_id:
+            theirs = applied.decision
+            if (theirs.reviewer, theirs.outcome) != (decision.reviewer, decision.outcome):
+                return _other(workflow_id, theirs.reviewer, theirs.outcome.value)
             return BatchItem(workflow_id=workflow_id, answer="accepted", request_id=applied.request_id)
     for refusal in status.refusals:
-        if refusal.decision_id == decision_id:
+        if refusal.decision_id == decision.decision_id:
             return BatchItem(
                 workflow_id=workflow_id,
                 answer="refused",
@@ -272,3 +257,15 @@ def _find(status: TaskStatusView, workflow_id: str, decision_id: str) -> BatchIt
                 request_id=refusal.request_id,
             )
     return None
+
+
+def _other(workflow_id: str, reviewer: str | None, outcome: str) -> BatchItem:
+    """A task that applied another decision sent with this batch's `decision_id`."""
+    return BatchItem(
+        workflow_id=workflow_id,
+        answer="unknown",
+        code="decision_id_reused",
+        message=excerpt(
+            f"the task applied another decision with this decision_id: {outcome} by {reviewer}", TEXT_MAX
+        ),
+    )

@@ -7,7 +7,6 @@ which sign one explicit list of (workflow id, run id, request id, action digest)
 
 import asyncio
 import time
-from collections.abc import Mapping
 from datetime import timedelta
 
 from temporalio.api.common.v1 import WorkflowExecution
@@ -69,15 +68,14 @@ async def signed_for(
     decision: Decision,
     validity: int = DEFAULT_VALIDITY_SECONDS,
     rpc_timeout: timedelta | None = None,
-    listed: Mapping[str, ProofTarget] | None = None,
 ) -> tuple[Decision, list[str]]:
     """`decision` signed with its reviewer's key for these tasks, and the tasks it could not be
     bound to (no single open request: the gate then answers the unsigned decision, for example
     that the task has ended). Unsigned when the reviewer has no key.
 
     With one task the decision names its request; with several (a batch) it names none and the
-    proof lists each task's request. `listed` holds what a listing already said a task's open
-    request is (`hitl.review.batch.targets`); the other tasks are read, several at once.
+    proof lists each task's request. Each task is read (its run and its own `pending` answer),
+    several at once; never its memo, which whoever starts a workflow can set.
 
     Raises:
         hitl.errors.ConfigError: The key file cannot be read.
@@ -86,13 +84,9 @@ async def signed_for(
     if path is None:
         return decision, []
     key = read_key(path)
-    known = listed or {}
     gate = asyncio.Semaphore(PARALLEL_READS)
 
     async def one(workflow_id: str) -> ProofTarget | None:
-        target = known.get(workflow_id)
-        if target is not None and decision.request_id in (None, target.request_id):
-            return target
         async with gate:
             try:
                 return await target_of(client, workflow_id, decision.request_id, rpc_timeout)

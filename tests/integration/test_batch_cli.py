@@ -7,13 +7,8 @@ import uuid
 
 import pytest
 
-from hitl.contracts import Decision, TaskStatus, TaskStatusView
-from hitl.names import DECIDE, STATUS_QUERY
-from hitl.review import batch
-from hitl.review.queue import waiting_and
-from hitl.review.signer import target_of
-from hitl.review.signing import find_key, read_key, sign
-from hitl.settings import CliSettings
+from hitl.contracts import TaskStatus, TaskStatusView
+from hitl.names import STATUS_QUERY
 from tests.integration.cli_runner import hitl
 from tests.integration.conftest import LiveStack
 from tests.support import assert_eventually, unique
@@ -106,36 +101,3 @@ async def test_a_batch_signals_exactly_what_it_lists_and_refuses_escaping_querie
         refused = await hitl(live, "approve", "--query", bad, "--as", "alice")
         assert (refused.returncode, refused.stdout) == (2, ""), (bad, refused.stdout, refused.stderr)
         assert "--query" in refused.stderr
-
-
-async def test_a_batch_binds_from_the_listing_and_the_gate_still_checks_the_binding(live: LiveStack) -> None:
-    """The listing's memo names each task's open request and its digest, so signing a batch reads
-    no task through its worker; what the memo said is only a claim the gate checks again."""
-    prefix = unique("listed")
-    handles = await waiting_refunds(live, prefix, [210.0, 220.0])
-    query = waiting_and(f'WorkflowId STARTS_WITH "{prefix}-"')
-    listed = await assert_eventually(
-        lambda: batch.targets(live.client, query, 10), lambda found: len(found.known) == 2
-    )
-    assert sorted(listed.workflow_ids) == sorted(h.id for h in handles)
-    for handle in handles:
-        # The same binding the task's own `pending` answer gives.
-        assert listed.known[handle.id] == await target_of(live.client, handle.id, None)
-
-    # A listing that lied (a digest of another action) yields a proof the gate refuses.
-    first, second = handles
-    forged = listed.known[first.id].model_copy(update={"action_digest": "0" * 64})
-    settings = CliSettings(state_dir=live.stack.state)
-    path = find_key("alice", settings.reviewer_key, settings.reviewer_key_dir, settings.state_dir)
-    assert path is not None
-    key = read_key(path)
-    decision = Decision(outcome="approve", reviewer="alice", decision_id=unique("forged"))
-    signed = sign(decision, key, live.client.namespace, [forged, listed.known[second.id]], 2**31 - 1)
-    for handle in handles:
-        await handle.signal(DECIDE, signed)
-    refused = await assert_eventually(
-        lambda: first.query(STATUS_QUERY, result_type=TaskStatusView), lambda s: bool(s.refusals)
-    )
-    assert [r.code for r in refused.refusals] == ["stale_action"]
-    assert refused.open_requests
-    assert (await second.result()).status is TaskStatus.COMPLETED
