@@ -163,7 +163,7 @@ async def collect(client: Client, workflow_ids: list[str], decision: Decision) -
             if found is not None:
                 last_answer = time.monotonic()
                 return found
-            if error.startswith(ENDED) or time.monotonic() - last_answer > REPORT_WITHIN:
+            if time.monotonic() - last_answer > REPORT_WITHIN:
                 return BatchItem(
                     workflow_id=workflow_id,
                     answer="unknown",
@@ -201,7 +201,8 @@ async def _check(client: Client, workflow_id: str, decision: Decision) -> tuple[
                 if found is not None:
                     return found, ""
                 if "answers" in result.model_fields_set:
-                    return None, f"{ENDED} (it finished before the decision reached it)"
+                    ended = f"{ENDED} (it finished before the decision reached it)"
+                    return BatchItem(workflow_id=workflow_id, answer="unknown", message=ended), ""
         if described.HasField("pending_workflow_task"):
             return None, "the task has not handled the signal yet (its workflow task is pending)"
         status: TaskStatusView = await handle.query(
