@@ -13,7 +13,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from hitl import activity_names
     from hitl.contracts import AuditKind, DecisionAnswer, GatedInput, TaskResult, TaskStatus
-    from hitl.contracts.text import TEXT_MAX, excerpt
+    from hitl.contracts.task import answers_of
     from policies.context import LoadTaskContextInput, TaskContext
     from policies.requester_proof import StartedAs, check_requester
 
@@ -96,32 +96,8 @@ async def finish(state: TaskState, result: TaskResult) -> TaskResult:
 
 
 def answers(gate: HumanGate) -> list[DecisionAnswer]:
-    """The decisions with an id that the gate applied or refused, for the task's result; every
-    value cut to what the result's contract holds (`excerpt`), so no sender's text can fail it."""
-    applied = [
-        DecisionAnswer(
-            decision_id=excerpt(d.decision.decision_id),
-            request_id=excerpt(d.request_id),
-            accepted=True,
-            reviewer=excerpt(d.decision.reviewer),
-            outcome=excerpt(d.decision.outcome.value),
-        )
-        for d in gate.decisions
-        if d.decision.decision_id is not None
-    ]
-    refused = [
-        DecisionAnswer(
-            decision_id=excerpt(r.decision_id),
-            request_id=excerpt(r.request_id) if r.request_id is not None else None,
-            accepted=False,
-            reviewer=excerpt(r.reviewer) if r.reviewer is not None else None,
-            code=excerpt(r.code),
-            message=excerpt(r.message, TEXT_MAX),
-        )
-        for r in gate.refusals
-        if r.decision_id is not None
-    ]
-    return applied + refused
+    """The decisions with an id that the gate applied or refused, for the task's result."""
+    return answers_of(gate.decisions, gate.refusals)
 
 
 async def wind_down(state: TaskState, reviews: PostReviews, status: TaskStatus, reason: str) -> TaskStatus:

@@ -7,8 +7,9 @@ from pydantic import Field
 
 from hitl.contracts.base import Contract
 from hitl.contracts.carry import ContinuePolicy, TaskCarry
+from hitl.contracts.review import AppliedDecision, Refusal
 from hitl.contracts.steps import StepOutcome, StepStatus
-from hitl.contracts.text import LongName, Name, Text
+from hitl.contracts.text import TEXT_MAX, LongName, Name, Text, excerpt
 
 __all__ = ["AgentTaskInput", "GatedInput", "StepOutcome", "StepStatus", "TaskResult", "TaskStatus"]
 
@@ -114,3 +115,32 @@ class TaskResult(Contract):
     answers: list[DecisionAnswer] = Field(default_factory=list)
     """Each decision with a `decision_id` the task applied or refused (the refusals it kept), so
     a batch report reads a finished task's answer from its result, with no query to a worker."""
+
+
+def answers_of(decisions: list[AppliedDecision], refusals: list[Refusal]) -> list[DecisionAnswer]:
+    """The decisions with an id that a gate applied or refused (its result, a batch report); every
+    value cut to what the result's contract holds (`excerpt`), so no sender's text can fail it."""
+    applied = [
+        DecisionAnswer(
+            decision_id=excerpt(d.decision.decision_id),
+            request_id=excerpt(d.request_id),
+            accepted=True,
+            reviewer=excerpt(d.decision.reviewer),
+            outcome=excerpt(d.decision.outcome.value),
+        )
+        for d in decisions
+        if d.decision.decision_id is not None
+    ]
+    refused = [
+        DecisionAnswer(
+            decision_id=excerpt(r.decision_id),
+            request_id=excerpt(r.request_id) if r.request_id is not None else None,
+            accepted=False,
+            reviewer=excerpt(r.reviewer) if r.reviewer is not None else None,
+            code=excerpt(r.code),
+            message=excerpt(r.message, TEXT_MAX),
+        )
+        for r in refusals
+        if r.decision_id is not None
+    ]
+    return applied + refused

@@ -31,8 +31,9 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError
 
-from hitl.contracts import Decision, TaskResult, TaskStatusView
+from hitl.contracts import Decision, DecisionAnswer, TaskResult, TaskStatusView
 from hitl.contracts.base import Contract
+from hitl.contracts.task import answers_of
 from hitl.contracts.text import TEXT_MAX, excerpt
 from hitl.names import DECIDE, STATUS_QUERY
 
@@ -224,7 +225,16 @@ async def _result(handle: WorkflowHandle[Any, TaskResult]) -> TaskResult | None:
 
 def _in_result(result: TaskResult, workflow_id: str, decision: Decision) -> BatchItem | None:
     """The answer a finished task's result records (None: a result from before it did)."""
-    for answer in result.answers:
+    return _in_answers(result.answers, workflow_id, decision)
+
+
+def _find(status: TaskStatusView, workflow_id: str, decision: Decision) -> BatchItem | None:
+    """The answer a running task's status shows (None: not yet)."""
+    return _in_answers(answers_of(status.decisions, status.refusals), workflow_id, decision)
+
+
+def _in_answers(answers: list[DecisionAnswer], workflow_id: str, decision: Decision) -> BatchItem | None:
+    for answer in answers:
         if answer.decision_id == decision.decision_id:
             if answer.accepted and (answer.reviewer, answer.outcome) != (
                 decision.reviewer,
@@ -237,25 +247,6 @@ def _in_result(result: TaskResult, workflow_id: str, decision: Decision) -> Batc
                 code=answer.code,
                 message=answer.message,
                 request_id=answer.request_id,
-            )
-    return None
-
-
-def _find(status: TaskStatusView, workflow_id: str, decision: Decision) -> BatchItem | None:
-    for applied in status.decisions:
-        if applied.decision.decision_id == decision.decision_id:
-            theirs = applied.decision
-            if (theirs.reviewer, theirs.outcome) != (decision.reviewer, decision.outcome):
-                return _other(workflow_id, theirs.reviewer, theirs.outcome.value)
-            return BatchItem(workflow_id=workflow_id, answer="accepted", request_id=applied.request_id)
-    for refusal in status.refusals:
-        if refusal.decision_id == decision.decision_id:
-            return BatchItem(
-                workflow_id=workflow_id,
-                answer="refused",
-                code=refusal.code,
-                message=refusal.message,
-                request_id=refusal.request_id,
             )
     return None
 
