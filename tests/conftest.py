@@ -4,7 +4,7 @@ test payload keys in the environment (`tests.codec_keys`).
 Every test makes its own task queue and workflow ids (see `tests.support.unique`).
 """
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 
 import asyncpg
 import pytest
@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from hitl.search_attributes import ALL_KEYS, CLI_TYPE_NAMES
 from store.db import create_pool
 from tests.codec_keys import TEST_CONVERTER, TEST_KEYS_ENV
+from tests.failure_histories import CALL_FAILED
 from workers.local.binaries import temporal_cli, temporal_test_server
 from workers.local.dev_server import blob_limit_flags
 from workers.local.postgres import EmbeddedPostgres, start_migrated
@@ -26,6 +27,15 @@ INDEXED_TYPES = {
     "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
     "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
 }
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestReport, None]:
+    """Mark an item whose call failed, so fixtures can keep what explains it at teardown."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        item.stash[CALL_FAILED] = True
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -20,6 +20,7 @@ from hitl.client import sign_start, start, start_task
 from hitl.contracts import AgentTaskInput, Decision, PendingResult, ReviewRequest, TaskResult, TaskStatusView
 from hitl.contracts.config_change import ConfigChangeInput
 from hitl.names import AGENT_TASK_WORKFLOW, DECIDE, PENDING_QUERY, STATUS_QUERY
+from tests.failure_histories import keep_histories
 from tests.support import (
     TEST_VALIDITY_SECONDS,
     assert_eventually,
@@ -206,7 +207,9 @@ class Harness:
 
 
 @pytest.fixture
-async def harness(ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[Harness]:
+async def harness(
+    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Harness]:
     """Workers on private task queues, against the time-skipping server and real PostgreSQL."""
     task_queue = unique("tq")
     settings = settings_for(tmp_path, unique("notify"))
@@ -215,4 +218,5 @@ async def harness(ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Pat
         async with running_workers(ts_env.client, pool, settings, task_queue):
             yield harness
     finally:
+        await keep_histories(request.node, harness.started)
         await harness.terminate_leftovers()

@@ -18,6 +18,7 @@ from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start
 from hitl.contracts import AgentTaskInput, StepStatus, TaskResult, TaskStatus
 from hitl.search_attributes import ALL_KEYS
+from tests.failure_histories import keep_histories
 from tests.fake_chat_server import FakeChatServer
 from tests.support import assert_eventually, settings_for, unique
 from tests.workflow.conftest import Handle, Harness
@@ -80,7 +81,7 @@ class FrameworkHarness(Harness):
 
 @contextlib.asynccontextmanager
 async def framework_harness(
-    env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
+    env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, node: pytest.Item
 ) -> AsyncIterator[FrameworkHarness]:
     """Workers with the framework plugins, against the fake model and `env`."""
     server = FakeChatServer(refund_loop)
@@ -91,20 +92,23 @@ async def framework_harness(
                 await harness.start_workers()
                 yield harness
         finally:
+            await keep_histories(node, harness.started)
             await harness.terminate_leftovers()
 
 
 @pytest.fixture
 async def frameworks(
-    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
+    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[FrameworkHarness]:
     """Framework workers on the time-skipping server."""
-    async with framework_harness(ts_env, pool, tmp_path) as harness:
+    async with framework_harness(ts_env, pool, tmp_path, request.node) as harness:
         yield harness
 
 
 @pytest.fixture
-async def frameworks_dev(pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[FrameworkHarness]:
+async def frameworks_dev(
+    pool: asyncpg.Pool, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[FrameworkHarness]:
     """Framework workers on a real dev server: a stopped worker's sticky queue times out on the
     wall clock there, as in production (the time-skipping server never hands the task on)."""
     env = await WorkflowEnvironment.start_local(
@@ -115,7 +119,7 @@ async def frameworks_dev(pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[Fr
         search_attributes=ALL_KEYS,
     )
     try:
-        async with framework_harness(env, pool, tmp_path) as harness:
+        async with framework_harness(env, pool, tmp_path, request.node) as harness:
             yield harness
     finally:
         await env.shutdown()
