@@ -7,6 +7,7 @@ Every test makes its own task queue and workflow ids (see `tests.support.unique`
 from collections.abc import AsyncIterator, Generator, Iterator
 
 import asyncpg
+import hypothesis  # noqa: F401  (see below)
 import pytest
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
@@ -27,6 +28,12 @@ INDEXED_TYPES = {
     "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
     "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
 }
+
+
+# `hypothesis` is imported here, before any test: its pytest plugin imports it at the session's
+# end otherwise, and on CPython 3.11.7 a compile that late has been seen to fail with
+# "SystemError: AST constructor recursion depth mismatch" after workflow threads ran (a run of
+# tests/workflow alone ended with exit code 1 though every test passed).
 
 
 @pytest.hookimpl(hookwrapper=True)

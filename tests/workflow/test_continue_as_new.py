@@ -28,6 +28,7 @@ from hitl.names import DECIDE
 from hitl.review.signing import sign
 from store.chain import verify_chain
 from tests.codec_keys import TEST_CONVERTER
+from tests.failure_histories import CALL_FAILED, keep_histories
 from tests.fake_chat_server import FakeChatServer
 from tests.long_agent import long_script
 from tests.support import assert_eventually, reviewer_key, running_workers, settings_for, unique
@@ -45,7 +46,9 @@ class Long(Harness):
 
 
 @pytest.fixture
-async def long(ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[Long]:
+async def long(
+    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Long]:
     server = FakeChatServer(long_script)
     with server.running():
         settings = settings_for(tmp_path, unique("notify")).model_copy(
@@ -56,6 +59,7 @@ async def long(ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path) 
             async with running_workers(ts_env.client, pool, settings, harness.task_queue):
                 yield harness
         finally:
+            await keep_histories(request.node, harness.started)
             await harness.terminate_leftovers()
 
 
@@ -268,7 +272,7 @@ async def reset_to_first_task(client: Client, workflow_id: str, run_id: str, tas
 
 @pytest.mark.parametrize("via", ["signal", "update"])
 async def test_continue_as_new_applies_a_decision_that_arrives_with_the_new_runs_start(
-    dev_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, via: str
+    dev_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, via: str, request: pytest.FixtureRequest
 ) -> None:
     # A decision in the same workflow task as the continued run's start reaches the handlers
     # before the run restores its carry-over; the restore used to overwrite it (the approval and
@@ -314,6 +318,11 @@ async def test_continue_as_new_applies_a_decision_that_arrives_with_the_new_runs
             latest = client.get_workflow_handle(handle.id, result_type=TaskResult)
             result = await asyncio.wait_for(latest.result(), timeout=60)
         history = await latest.fetch_history()
+    except BaseException:
+        # The hook marks a failed call only after the test returns: keep its runs now.
+        request.node.stash[CALL_FAILED] = True
+        await keep_histories(request.node, harness.started)
+        raise
     finally:
         await harness.terminate_leftovers()
 
