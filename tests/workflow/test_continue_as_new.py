@@ -249,6 +249,11 @@ async def test_continue_as_new_keeps_the_sla_timers_of_an_open_request(harness: 
     assert [round(h, 3) for h in hours] == [4.0, 12.0, 36.0]
 
 
+async def refused_in_trail(pool: asyncpg.Pool, task_id: str) -> int:
+    """How many `decision_refused` events the task's audit trail holds."""
+    return sum(1 for e in await trail(pool, task_id) if e["kind"] == "decision_refused")
+
+
 async def first_task_done(client: Client, workflow_id: str, run_id: str) -> int | None:
     """The id of the first `WorkflowTaskCompleted` event of that run, once there is one."""
     history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
@@ -291,6 +296,9 @@ async def test_continue_as_new_applies_a_decision_that_arrives_with_the_new_runs
             await flood(harness, handle, 40)
             await assert_eventually(lambda: continued_runs(harness.pool, handle.id), lambda runs: runs >= 2)
             await assert_eventually(lambda: harness.status(handle), lambda v: v.refusals_total == 40)
+            # Their audit events are written too before the workers stop: the reset below drops
+            # what the new run did after its first workflow task, a write still queued with it.
+            await assert_eventually(lambda: refused_in_trail(pool, handle.id), lambda count: count >= 40)
             run_id = (await handle.describe()).run_id
             assert run_id is not None
             task_done = await assert_eventually(
