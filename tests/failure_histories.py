@@ -52,8 +52,13 @@ def event_line(event: dict[str, Any]) -> str:
 
 async def keep_histories(node: pytest.Item, handles: Iterable[WorkflowHandle[Any, Any]]) -> None:
     """Write and print the histories of `handles` when `node`'s test failed; nothing otherwise."""
-    if not call_failed(node):
-        return
+    if call_failed(node):
+        await write_histories(node, handles)
+
+
+async def write_histories(node: pytest.Item, handles: Iterable[WorkflowHandle[Any, Any]]) -> None:
+    """Write and print the histories of `handles` for `node`'s test (a test that catches its own
+    failure, before its cleanup ends the workflows, calls this directly)."""
     folder = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]", "_", node.nodeid)
     folder.mkdir(parents=True, exist_ok=True)
     for handle in handles:

@@ -28,7 +28,7 @@ from hitl.names import DECIDE
 from hitl.review.signing import sign
 from store.chain import verify_chain
 from tests.codec_keys import TEST_CONVERTER
-from tests.failure_histories import CALL_FAILED, keep_histories
+from tests.failure_histories import keep_histories, write_histories
 from tests.fake_chat_server import FakeChatServer
 from tests.long_agent import long_script
 from tests.support import assert_eventually, reviewer_key, running_workers, settings_for, unique
@@ -327,9 +327,8 @@ async def test_continue_as_new_applies_a_decision_that_arrives_with_the_new_runs
             result = await asyncio.wait_for(latest.result(), timeout=60)
         history = await latest.fetch_history()
     except BaseException:
-        # The hook marks a failed call only after the test returns: keep its runs now.
-        request.node.stash[CALL_FAILED] = True
-        await keep_histories(request.node, harness.started)
+        # Keep its runs now: the cleanup below ends them before the failure is reported.
+        await write_histories(request.node, harness.started)
         raise
     finally:
         await harness.terminate_leftovers()
