@@ -140,10 +140,10 @@ class AuditLog:
                 if (
                     ahead
                     and self._written_through(events_upto, feedback_upto)
-                    and workflow.patched(patches.WRITE_AHEAD_UP_TO_CALL)
+                    and patches.on(patches.WRITE_AHEAD_UP_TO_CALL)
                 ):
                     return
-                if background and wrote and workflow.patched(patches.AUDIT_RIDES_WITH_ACTION):
+                if background and wrote and patches.on(patches.AUDIT_RIDES_WITH_ACTION):
                     # A decision that came with this write's result may have ended the wait:
                     # let the workflow task run on, and leave what is left to the action.
                     await workflow.wait_condition(lambda: True)
@@ -218,7 +218,7 @@ class AuditLog:
             "retry_policy": options.AUDIT_RETRY,
             "summary": f"audit {first} (+{len(batch.events) + len(batch.feedback) - 1})",
         }
-        if workflow.patched(patches.AUDIT_WRITES_THROUGH_SERVER):
+        if patches.on(patches.AUDIT_WRITES_THROUGH_SERVER):
             written: RecordEventsResult = await workflow.execute_activity(
                 activity_names.RECORD_AUDIT, batch, heartbeat_timeout=options.AUDIT_HEARTBEAT, **call
             )
@@ -246,7 +246,7 @@ class AuditLog:
                 return
             # Let the rest of this workflow task run first (conditions are checked once nothing
             # else can run): if the wait just ended, the flush before the next action takes these.
-            if workflow.patched(patches.LOCAL_WRITES_AND_QUEUE_MEMO):
+            if patches.on(patches.LOCAL_WRITES_AND_QUEUE_MEMO):
                 await workflow.wait_condition(lambda: True)
                 if self._waiting == 0 and not self._closing:
                     continue

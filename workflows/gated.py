@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.tools.toolset import Toolbox
     from hitl.contracts import GatedInput, ProposedAction, StepOutcome, StepRecord, TaskResult, TaskStatus
 
-from workflows import carry, lifecycle
+from workflows import carry, lifecycle, patches
 from workflows.audit_log import AuditLog
 from workflows.continuation import Continuation
 from workflows.gate.gate import HumanGate
@@ -59,6 +59,8 @@ class GatedWorkflow(DecisionHandlers):
     workflow's steps must pick up from `AgentTaskInput.carry`, as the agent loop does)."""
 
     def __init__(self) -> None:
+        # The run's changes are decided here, in its first workflow task (`workflows.patches`).
+        patches.decide()
         # Built before `run` starts: a decision may arrive in the same workflow task as the start.
         workflow_id = workflow.info().workflow_id
         self.audit = AuditLog(workflow_id)

@@ -9,7 +9,7 @@ call is handed to the server as a regular activity, which retries it with the ca
 without holding the workflow task open or growing the history, and shows its attempts in
 `temporal workflow describe`. A permanent error (`non_retryable`) is raised at once.
 
-Each call site names a `workflow.patched()` id: runs that started before it keep the regular
+Each call site names a change in `workflows.patches`: runs that started before it keep the regular
 activity their history holds. All I/O happens in activities.
 """
 
@@ -19,6 +19,8 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError, RetryState
+
+from workflows import patches
 
 LOCAL_ATTEMPTS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=4)
 """Four local attempts (about 7 s with backoff), then the server takes over."""
@@ -45,7 +47,7 @@ async def run_local_first(
         "start_to_close_timeout": start_to_close_timeout,
         "summary": summary,
     }
-    if workflow.patched(patch):
+    if patches.on(patch):
         try:
             return await workflow.execute_local_activity(activity, arg, retry_policy=LOCAL_ATTEMPTS, **call)
         except ActivityError as err:

@@ -136,7 +136,7 @@ class ToolRunner:
             )
             return result
 
-        if workflow.patched(patches.AUDIT_RIDES_WITH_ACTION) and not self._audit.waiting_now:
+        if patches.on(patches.AUDIT_RIDES_WITH_ACTION) and not self._audit.waiting_now:
             try:
                 async with self._audit.riding() as batch:
                     result = await run(batch)

@@ -31,10 +31,11 @@ from tests.codec_keys import TEST_CONVERTER
 from tests.failure_histories import keep_histories, write_histories
 from tests.fake_chat_server import FakeChatServer
 from tests.long_agent import long_script
+from tests.patch_markers import patch_markers
 from tests.support import assert_eventually, reviewer_key, running_workers, settings_for, unique
 from tests.workflow.conftest import Handle, Harness
 from workers.agent import SANDBOX
-from workflows.patches import MESSAGES_AFTER_CARRY
+from workflows.patches import DECIDED_AT_START
 from workflows.registry import WORKFLOWS
 
 LONG_STEPS = 240
@@ -339,13 +340,8 @@ async def test_continue_as_new_applies_a_decision_that_arrives_with_the_new_runs
     kinds = [e["kind"] for e in await trail(pool, handle.id)]
     # Flood signals in that first workflow task are refused again by the reset run: at least 40.
     assert kinds.count("decision_accepted") == 1 and kinds.count("decision_refused") >= 40
-    # The path replays from its history; a held signal left the patch's marker in it.
-    markers = [
-        e.marker_recorded_event_attributes.SerializeToString()
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-    ]
-    assert any(MESSAGES_AFTER_CARRY.encode() in m for m in markers) is (via == "signal")
+    # The path replays from its history; the continued run decided its changes as it started.
+    assert patch_markers(history) == [(DECIDED_AT_START, 1)]
     replayer = Replayer(
         workflows=WORKFLOWS, data_converter=TEST_CONVERTER, workflow_runner=SANDBOX, namespace="default"
     )

@@ -16,9 +16,11 @@ from activities.tools.refund import ISSUE_REFUND
 from hitl.activity_names import ESTABLISH_FACTS, LOAD_TASK_CONTEXT, RECORD_AUDIT
 from hitl.contracts import TaskStatus
 from tests.codec_keys import TEST_CONVERTER
+from tests.patch_markers import patch_markers
 from tests.support import assert_eventually
 from tests.workflow.conftest import Handle, Harness
 from workers.agent import SANDBOX
+from workflows.patches import DECIDED_AT_START
 from workflows.registry import WORKFLOWS
 
 
@@ -58,6 +60,8 @@ async def test_policy_and_facts_are_local_audit_goes_through_the_server_and_the_
 
     history = await handle.fetch_history()
     events = list(history.events)
+    # Every change was decided as the run started (`workflows.patches.DECIDED_AT_START`).
+    assert patch_markers(history) == [(DECIDED_AT_START, 1)]
     local = (LOAD_TASK_CONTEXT, ESTABLISH_FACTS)
     assert not [e for e in events if any(scheduled(e, name) for name in local)]
     locals_run = [local_type(e) for e in events if local_write(e)]

@@ -21,11 +21,12 @@ from workflows.registry import WORKFLOWS
 HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
 BEFORE = sorted(
     path
-    for change in ("write_ahead_up_to_call", "audit_rides_with_action")
+    for change in ("write_ahead_up_to_call", "audit_rides_with_action", "decided_at_start")
     for path in (Path(__file__).parents[1] / "histories" / f"before_{change}").glob("*.json")
 )
-"""The gate's histories as recorded before `patches.WRITE_AHEAD_UP_TO_CALL` and before
-`patches.AUDIT_RIDES_WITH_ACTION`: runs open when each shipped keep the path their history holds."""
+"""The gate's histories as recorded before `patches.WRITE_AHEAD_UP_TO_CALL`, before
+`patches.AUDIT_RIDES_WITH_ACTION` and before `patches.DECIDED_AT_START`: runs open when each
+shipped keep the path their history holds."""
 
 
 def test_every_representative_run_has_a_history() -> None:

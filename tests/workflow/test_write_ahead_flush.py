@@ -17,6 +17,7 @@ from hitl import activity_names
 from hitl.contracts import AuditKind, RecordEventsInput, RecordEventsResult
 from tests.support import unique
 from workers.agent import SANDBOX
+from workflows import patches
 from workflows.audit_log import AuditLog
 
 ACTION = "probe_action"
@@ -45,6 +46,7 @@ class WriteAheadProbe:
 
     @workflow.run
     async def run(self) -> None:
+        patches.decide()
         audit = AuditLog("probe-task")
         audit.record(AuditKind.DECISION_ACCEPTED, "alice")
 

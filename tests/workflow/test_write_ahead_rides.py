@@ -28,6 +28,7 @@ from hitl.contracts.base import Contract
 from hitl.errors import AUDIT_UNWRITTEN
 from tests.support import assert_eventually, unique
 from workers.agent import SANDBOX
+from workflows import patches
 from workflows.audit_log import AuditLog
 from workflows.tool_runner import ToolRunner
 
@@ -99,6 +100,7 @@ class RidingProbe:
 
     @workflow.run
     async def run(self, mode: str) -> ChainHead | None:
+        patches.decide()
         audit = AuditLog(workflow.info().workflow_id)
         runner = ToolRunner(workflow.info().workflow_id, audit)
         window_open = mode == "beside_a_wait"  # a review window waits beside the main line
@@ -129,6 +131,7 @@ class RidingAfterWait:
     then runs the probe tool."""
 
     def __init__(self) -> None:
+        patches.decide()
         self.audit = AuditLog(workflow.info().workflow_id)
         self.decided = False
 

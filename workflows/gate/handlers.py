@@ -27,9 +27,9 @@ with workflow.unsafe.imports_passed_through():
     from hitl.contracts.text import excerpt
     from hitl.names import DECIDE, NOT_READY, PENDING_QUERY, STATUS_QUERY
 
+from workflows import patches
 from workflows.gate.gate import HumanGate
 from workflows.gate.intake import MAX_DECISION_BYTES, Malformed, parse_decision
-from workflows.patches import MESSAGES_AFTER_CARRY
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
@@ -119,7 +119,7 @@ class DecisionHandlers:
     def _when_started(self, apply: Callable[[], None]) -> None:
         """Apply a signal now, or hold it until the run has restored its state: a continued run's
         restore would overwrite what it did (its decision and audit event lost)."""
-        if self.gate.core.ready or not workflow.patched(MESSAGES_AFTER_CARRY):
+        if self.gate.core.ready or not patches.on(patches.MESSAGES_AFTER_CARRY):
             apply()
         else:
             self.gate.core.early.append(apply)

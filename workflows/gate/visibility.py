@@ -25,7 +25,7 @@ def publish(open_requests: list[ReviewRequest], status: str, idle_note: str) -> 
     With several requests open, the one with the earliest deadline leads (tier, deadline,
     action type); assignees are the union, the amount the largest.
     """
-    current = workflow.patched(patches.LOCAL_WRITES_AND_QUEUE_MEMO)
+    current = patches.on(patches.LOCAL_WRITES_AND_QUEUE_MEMO)
     if current:
         _publish_queue(open_requests)
     if not open_requests:
