@@ -9,7 +9,7 @@ refuses to start on a schema that is not current (run `hitl db migrate` as the m
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -119,14 +119,16 @@ def build_agent_worker(
     task_queue: str = AGENT_TASK_QUEUE,
     meter_provider: MeterProvider | None = None,
     checkpointer: Checkpointer | None = None,
+    workflows: Sequence[type] = WORKFLOWS,
 ) -> Worker:
     """Build the agent worker with its activities wired to `pool` and `settings`; audit writes
-    sign checkpoints through `checkpointer` when one is given."""
+    sign checkpoints through `checkpointer` when one is given. It runs `workflows` (every gated
+    workflow in the `workflows` package unless told otherwise)."""
     audit = AuditActivities(pool, AuditMetrics(meter(meter_provider)), checkpointer)
     return Worker(
         framework_client(client),
         task_queue=task_queue,
-        workflows=WORKFLOWS,
+        workflows=workflows,
         activities=agent_activities(pool, settings, audit=audit),
         workflow_runner=SANDBOX,
         interceptors=agent_interceptors(audit),

@@ -57,10 +57,19 @@ class GatedWorkflow(DecisionHandlers):
     continues: ClassVar[bool] = False
     """Whether the task continues as new when its history grows past its input's thresholds (the
     workflow's steps must pick up from `AgentTaskInput.carry`, as the agent loop does)."""
+    changes: ClassVar[tuple[str, ...]] = ()
+    """Ids of changes made to this workflow's steps while runs of it may be open, for `changed()`.
+    Never reuse or rename one."""
+    retired_changes: ClassVar[tuple[str, ...]] = ()
+    """Changes whose old steps are gone (moved here from `changes`, their `changed()` branch
+    removed); keep each listed until no run that started before it was retired is open."""
 
     def __init__(self) -> None:
         # The run's changes are decided here, in its first workflow task (`workflows.patches`).
         patches.decide()
+        self._changes = {change: workflow.patched(change) for change in self.changes}
+        for change in self.retired_changes:
+            workflow.deprecate_patch(change)
         # Built before `run` starts: a decision may arrive in the same workflow task as the start.
         workflow_id = workflow.info().workflow_id
         self.audit = AuditLog(workflow_id)
@@ -113,6 +122,22 @@ class GatedWorkflow(DecisionHandlers):
         state = self._running()
         await self.flow.handle(action.model_copy(update={"step": len(state.steps)}))
         return state.history[-1]
+
+    def changed(self, change: str) -> bool:
+        """Whether this run takes `change` (listed in `changes`): runs started since it shipped do;
+        a run that started before keeps the steps its history holds, to its end.
+
+        Decided as the run starts, not where the steps ask: a step asks after actions whose facts
+        were read by local activities, and a `workflow.patched()` call there can answer
+        differently on replay (`workflows.patches.DECIDED_AT_START`).
+
+        Raises:
+            KeyError: `change` is not listed in `changes` (a bug: the workflow task fails and is
+                retried once the code is fixed).
+        """
+        if change not in self._changes:
+            raise KeyError(f"{change!r} is not listed in {type(self).__name__}.changes")
+        return self._changes[change]
 
     def status_steps(self) -> list[StepOutcome]:
         """The task's steps so far, for the `status` query."""

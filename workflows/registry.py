@@ -13,7 +13,12 @@ def discover() -> list[type[GatedWorkflow]]:
     for module in pkgutil.iter_modules(workflows.__path__):
         if not module.ispkg:
             importlib.import_module(f"{workflows.__name__}.{module.name}")
-    found = {cls for cls in _subclasses(GatedWorkflow) if hasattr(cls, "__temporal_workflow_definition")}
+    found = {
+        cls
+        for cls in _subclasses(GatedWorkflow)
+        if hasattr(cls, "__temporal_workflow_definition")
+        and cls.__module__.startswith(f"{workflows.__name__}.")
+    }
     return sorted(found, key=lambda cls: cls.__name__)
 
 
