@@ -54,6 +54,23 @@ class ChangedAccountDeletion(AccountDeletionWorkflow):
         return message
 
 
+@workflow.defn(name=CHANGED, sandboxed=False)
+class RetiredChangeDeletion(AccountDeletionWorkflow):
+    """The same workflow once no run from before the change is open: the old steps are gone and
+    the change is retired."""
+
+    retired_changes = (CHANGE,)
+
+    @workflow.run
+    async def run(self, request: AccountDeletionInput) -> TaskResult:
+        return await self.run_task(request, self.delete(request))
+
+    async def delete(self, request: AccountDeletionInput) -> str:
+        message = await super().delete(request)
+        await workflow.sleep(timedelta(seconds=1))
+        return message
+
+
 async def replays(cls: type[Any], workflow_id: str, history: dict[str, Any]) -> str | None:
     """The failure replaying `history` on `cls` met, or None."""
     replayer = Replayer(
@@ -110,3 +127,5 @@ async def test_a_run_that_starts_after_it_takes_it_and_replays_wherever_its_task
     assert splits
     for event_id in splits:
         assert await replays(cls, handle.id, split_after(recorded, event_id)) is None, event_id
+    # Its marker is still in history once the change is retired: the code that took it replays.
+    assert await replays(RetiredChangeDeletion, handle.id, recorded) is None
