@@ -59,7 +59,8 @@ class GatedWorkflow(DecisionHandlers):
     workflow's steps must pick up from `AgentTaskInput.carry`, as the agent loop does)."""
     changes: ClassVar[tuple[str, ...]] = ()
     """Ids of changes made to this workflow's steps while runs of it may be open, for `changed()`.
-    Never reuse or rename one."""
+    Never reuse or rename one. A run continued as new is a new run: it takes every change, so its
+    steps must pick up what an older run carried."""
     retired_changes: ClassVar[tuple[str, ...]] = ()
     """Changes whose old steps are gone (moved here from `changes`, their `changed()` branch
     removed); keep each listed until no run that started before it was retired is open."""
