@@ -4,6 +4,7 @@ test payload keys in the environment (`tests.codec_keys`).
 Every test makes its own task queue and workflow ids (see `tests.support.unique`).
 """
 
+import signal
 from collections.abc import AsyncIterator, Generator, Iterator
 
 import asyncpg
@@ -34,6 +35,16 @@ INDEXED_TYPES = {
 # end otherwise, and on CPython 3.11.7 a compile that late has been seen to fail with
 # "SystemError: AST constructor recursion depth mismatch" after workflow threads ran (a run of
 # tests/workflow alone ended with exit code 1 though every test passed).
+
+
+# Tests stop `make run` with SIGINT or SIGHUP sent to make, as a terminal would. A suite started in
+# the background (`nohup`, `&` in a script) inherits both signals ignored, and so would every make
+# it starts: make then never stops and the stack never sees it told to (workers.local.make_parent).
+# Handled here, they reach the programs the tests start at their default action.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 @pytest.hookimpl(hookwrapper=True)
