@@ -7,6 +7,7 @@ completed the task first, as a starved worker does).
 """
 
 import copy
+import itertools
 from typing import Any
 
 TASK_EVENTS = ("SCHEDULED", "STARTED", "COMPLETED")
@@ -18,7 +19,7 @@ def split_after(history: dict[str, Any], event_id: int) -> dict[str, Any]:
     events = history["events"]
     at = next(i for i, e in enumerate(events) if int(e["eventId"]) == event_id)
     task = _task_events(events[:at])
-    completed_before = int(task["COMPLETED"]["eventId"])
+    assert int(task["COMPLETED"]["eventId"]) < event_id, "the split falls among a workflow task's commands"
     moved = [copy.deepcopy(e) for e in events[at + 1 :]]
     for event in moved:
         _shift_ids(event, event_id, len(TASK_EVENTS))
@@ -40,8 +41,20 @@ def split_after(history: dict[str, Any], event_id: int) -> dict[str, Any]:
         attributes = _attributes(event)
         if "workflowTaskCompletedEventId" in attributes:
             attributes["workflowTaskCompletedEventId"] = str(new_ids["COMPLETED"])
-    assert completed_before < event_id, "the split falls among a workflow task's commands"
     return {**history, "events": [*events[: at + 1], *inserted, *moved]}
+
+
+def local_results_mid_task(history: dict[str, Any]) -> list[int]:
+    """Event ids of local activity results that other commands of their workflow task follow:
+    where `split_after` can cut."""
+    events = history["events"]
+    return [
+        int(event["eventId"])
+        for event, following in itertools.pairwise(events)
+        if event["eventType"] == "EVENT_TYPE_MARKER_RECORDED"
+        and event["markerRecordedEventAttributes"]["markerName"] == "core_local_activity"
+        and not following["eventType"].startswith("EVENT_TYPE_WORKFLOW_TASK")
+    ]
 
 
 def _task_events(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

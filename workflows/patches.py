@@ -45,9 +45,9 @@ worker replays the workflow task whose commands hold the marker; the answer is k
 of the run. A local activity whose result reached history in one workflow task but the code in
 the next (its worker's task heartbeat beat the result: a starved worker under load) runs the
 code one task earlier on replay, the change is answered False there, and the next marker is a
-nondeterminism error that stops the task (seen in full test runs: `audit-rides-with-action`,
-`audit-writes-through-server`, `local-writes-queue-memo`). The first workflow task is the same
-one live and on replay, wherever later boundaries fall."""
+nondeterminism error that stops the task (seen in full test runs for `audit-rides-with-action`
+and `audit-writes-through-server`; `tests/workflow/test_patches_decided_at_start.py`). The first
+workflow task is the same one live and on replay, wherever later boundaries fall."""
 
 
 def decide() -> None:

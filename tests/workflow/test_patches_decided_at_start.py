@@ -9,17 +9,15 @@ next. `tests.history_surgery.split_after` edits a recorded history into that sha
 local activity's result in it.
 """
 
-import itertools
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from tests.codec_keys import TEST_CONVERTER
-from tests.history_surgery import split_after
+from tests.history_surgery import local_results_mid_task, split_after
 from tests.patch_markers import patch_markers
 from workers.agent import SANDBOX
 from workflows.patches import DECIDED_AT_START
@@ -35,18 +33,6 @@ def replayer() -> Replayer:
     return Replayer(
         workflows=WORKFLOWS, data_converter=TEST_CONVERTER, workflow_runner=SANDBOX, namespace="default"
     )
-
-
-def local_results_mid_task(history: dict[str, Any]) -> list[int]:
-    """Event ids of local activity results that other commands of their workflow task follow."""
-    events = history["events"]
-    return [
-        int(event["eventId"])
-        for event, following in itertools.pairwise(events)
-        if event["eventType"] == "EVENT_TYPE_MARKER_RECORDED"
-        and event["markerRecordedEventAttributes"]["markerName"] == "core_local_activity"
-        and not following["eventType"].startswith("EVENT_TYPE_WORKFLOW_TASK")
-    ]
 
 
 async def split_replays(path: Path) -> dict[int, str | None]:

@@ -19,11 +19,10 @@ from activities.tools.shop_seed import DemoOrder, seed_orders
 from hitl.client import start
 from hitl.contracts import TaskResult, TaskStatus
 from tests.codec_keys import TEST_CONVERTER
-from tests.history_surgery import split_after
+from tests.history_surgery import local_results_mid_task, split_after
 from tests.patch_markers import patch_markers
 from tests.support import settings_for, unique
 from tests.workflow.conftest import Harness
-from tests.workflow.test_patches_decided_at_start import local_results_mid_task
 from workers.agent import build_agent_worker
 from workers.notification import build_notification_worker
 from workflows.account_deletion import AccountDeletionInput, AccountDeletionWorkflow
