@@ -13,7 +13,7 @@ from activities.tools.toolset import Toolbox, Toolset, missing_activities, tool,
 from hitl.contracts import ToolCall, ToolResult, ToolSpec, UndoCall
 from hitl.settings import AgentWorkerSettings
 from workers.agent import agent_activities
-from workflows.registry import WORKFLOWS
+from workflows.registry import WORKFLOWS, discover
 
 
 def activity_name(fn: Callable[..., Any]) -> str:
@@ -89,3 +89,12 @@ def test_tool_names_are_unique_in_a_toolbox() -> None:
 
     with pytest.raises(ValueError, match="repeated: \\['same'\\]"):
         Toolbox.of(One, Two)
+
+
+def test_a_gated_workflow_defined_outside_the_workflows_package_is_not_registered() -> None:
+    # Test modules subclass gated workflows under type names of their own; the worker runs only
+    # the `workflows` package's.
+    from tests.workflow.test_workflow_changes import ChangedAccountDeletion
+
+    assert ChangedAccountDeletion.__name__ not in {wf.__name__ for wf in discover()}
+    assert {wf.__name__ for wf in discover()} == {wf.__name__ for wf in WORKFLOWS}
