@@ -1,10 +1,12 @@
 """The baseline's worker: `BareAgentWorkflow` with the refund agent and tools, run as its own
 process (`python -m bench.bare ADDRESS TASK_QUEUE DSN`) with the agent worker's options, so that it
-is measured the way the agent worker is.
+is measured the way the agent worker is. It also runs `FloorAgentWorkflow` (`bench/floor_workflow.py`)
+with its stand-in activities, and a second worker for the floor's notices on their own task queue.
 """
 
 import sys
 
+from temporalio import activity
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -12,12 +14,25 @@ from activities.agent.activities import AgentActivities
 from activities.agent.refund_rules import RefundRulesAgent
 from activities.tools.refund import RefundTools
 from bench.bare_workflow import BareAgentWorkflow
+from bench.floor_workflow import FLOOR_NOOP, FLOOR_NOTICE, FLOOR_NOTICE_QUEUE, FloorAgentWorkflow, Nothing
 from hitl.clean_exit import run_and_exit
 from hitl.codec import encrypted_data_converter
 from hitl.settings import AgentWorkerSettings, LoggingSettings
 from store.db import create_pool
 from workers.agent import SANDBOX, worker_tuning
 from workers.running import configure_logging, run_until_stopped
+
+
+@activity.defn(name=FLOOR_NOOP)
+async def floor_noop(nothing: Nothing) -> Nothing:
+    """The floor's policy load and facts: no work."""
+    return nothing
+
+
+@activity.defn(name=FLOOR_NOTICE)
+async def floor_notice(nothing: Nothing) -> Nothing:
+    """The floor's notice to reviewers: no work."""
+    return nothing
 
 
 async def main() -> int:
@@ -29,15 +44,17 @@ async def main() -> int:
         worker = Worker(
             client,
             task_queue=task_queue,
-            workflows=[BareAgentWorkflow],
+            workflows=[BareAgentWorkflow, FloorAgentWorkflow],
             activities=[
                 AgentActivities({"refund": RefundRulesAgent()}).propose,
                 *RefundTools(pool).activities(),
+                floor_noop,
             ],
             workflow_runner=SANDBOX,
             **worker_tuning(AgentWorkerSettings.from_env()),
         )
-        await run_until_stopped(worker)
+        async with Worker(client, task_queue=FLOOR_NOTICE_QUEUE, activities=[floor_notice]):
+            await run_until_stopped(worker)
     finally:
         await pool.close()
     return 0

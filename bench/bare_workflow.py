@@ -57,6 +57,24 @@ class BareAgentWorkflow:
 
     @workflow.run
     async def run(self, task: BareTask) -> BareResult:
+        return await self.loop(task)
+
+    async def started(self) -> None:
+        """What runs before the first turn (nothing here)."""
+
+    async def proposed(self) -> None:
+        """What runs once an action is proposed, before it runs or waits (nothing here)."""
+
+    async def wait_for_go(self, task_id: str) -> None:
+        """Mark the task waiting, wait for `go`, mark it running."""
+        del task_id
+        workflow.upsert_search_attributes([sa.HITL_STATUS.value_set("waiting")])
+        await workflow.wait_condition(lambda: self._go)
+        workflow.upsert_search_attributes([sa.HITL_STATUS.value_set("running")])
+
+    async def loop(self, task: BareTask) -> BareResult:
+        """Propose, run the tool, repeat; wait for `go` before the refund when told to."""
+        await self.started()
         history: list[StepRecord] = []
         for step in range(10):
             turn: AgentTurn = await workflow.execute_activity(
@@ -71,10 +89,9 @@ class BareAgentWorkflow:
             if turn.kind is TurnKind.DONE or turn.action is None:
                 return BareResult(message=turn.message, steps=step)
             action = turn.action
+            await self.proposed()
             if task.wait_before_refund and action.tool == ISSUE_REFUND:
-                workflow.upsert_search_attributes([sa.HITL_STATUS.value_set("waiting")])
-                await workflow.wait_condition(lambda: self._go)
-                workflow.upsert_search_attributes([sa.HITL_STATUS.value_set("running")])
+                await self.wait_for_go(task.task_id)
             spec = REFUND_TOOLBOX.get(action.tool)
             assert spec is not None
             result: ToolResult = await workflow.execute_activity(

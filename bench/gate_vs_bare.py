@@ -6,9 +6,12 @@ running the same agent and tools and waiting for a plain signal before the refun
 (`bench/bare_workflow.py`). Each repeat runs every phase of `bench/phases.py` for both kinds,
 in alternating order; the report gives the median of the repeats and their spread, the ratio
 gated/bare of each figure (median and spread of the per-repeat ratios) and the CPU seconds each
-process used in each phase, so a starved side shows.
+process used in each phase, so a starved side shows. With `--floor` a third kind runs in the same
+repeats: `FloorAgentWorkflow` (`bench/floor_workflow.py`), the bare loop plus the commands any gate
+adds with no work behind them, reported as `ratio_floor_over_bare`: the most a gate's throughput
+can reach against bare on this server.
 
-Usage: `python -m bench.gate_vs_bare [--n 100] [--k 20] [--repeats 3]`; results go to
+Usage: `python -m bench.gate_vs_bare [--n 100] [--k 20] [--repeats 3] [--floor]`; results go to
 `bench/results/gate_vs_bare.json` and are printed.
 """
 
@@ -20,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import CpuMeter, bench_stack, report_header, spread, write_report
-from bench.kinds import Bare, Gated, Kind
+from bench.harness import BenchStack, CpuMeter, bench_stack, report_header, spread, write_report
+from bench.kinds import Bare, Floor, Gated, Kind
 from bench.phases import gated_batch, measure
 from hitl.clean_exit import run_and_exit
 from workers.local.dev_server import SQLITE_PRAGMAS
@@ -43,14 +46,20 @@ WARM_UP = 3
 """Tasks of each kind run before measuring, so that imports and caches are not counted."""
 
 
+def _ratios(runs: list[dict[str, Any]], over: str) -> dict[str, list[float]]:
+    """Per repeat, kind `over`'s figures divided by bare's."""
+    return {name: [r[over][key] / r["bare"][key] for r in runs] for name, key in RATIOS.items()}
+
+
 def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Medians, spreads and ratios over the repeats."""
-    kinds = ("gated", "bare")
+    kinds = tuple(runs[0]["order"])
     medians = {
         kind: {key: round(statistics.median(r[kind][key] for r in runs), 2) for key in runs[0][kind]}
         for kind in kinds
     }
-    per_run = {name: [r["gated"][key] / r["bare"][key] for r in runs] for name, key in RATIOS.items()}
+    per_run = _ratios(runs, "gated")
+    floor = _ratios(runs, "floor") if "floor" in kinds else {}
     cpu = {
         kind: {
             phase: {
@@ -65,11 +74,27 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         **medians,
         "ratio_gated_over_bare": {name: round(statistics.median(v), 3) for name, v in per_run.items()},
         "ratio_spread": {name: spread(v) for name, v in per_run.items()},
+        **(
+            {
+                "ratio_floor_over_bare": {name: round(statistics.median(v), 3) for name, v in floor.items()},
+                "ratio_floor_spread": {name: spread(v) for name, v in floor.items()},
+            }
+            if floor
+            else {}
+        ),
         "spread": {
             kind: {key: spread([r[kind][key] for r in runs]) for key in runs[0][kind]} for kind in kinds
         },
         "cpu_seconds_median": cpu,
     }
+
+
+def _kinds(bench: BenchStack, floor: bool) -> list[Kind]:
+    kinds: list[Kind] = [
+        Bare(bench.client, bench.pool),
+        Gated(bench.client, bench.pool, bench.reviewer_key()),
+    ]
+    return [*kinds, Floor(bench.client, bench.pool)] if floor else kinds
 
 
 async def main() -> int:
@@ -78,6 +103,11 @@ async def main() -> int:
     parser.add_argument("--k", type=int, default=20, help="workflows decided one at a time")
     parser.add_argument("--repeats", type=int, default=3, help="runs of every phase for both kinds")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON report goes")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run the floor (bench/floor_workflow.py): bare plus the commands any gate adds",
+    )
     args = parser.parse_args()
 
     header = report_header(
@@ -86,23 +116,17 @@ async def main() -> int:
         n=args.n,
         k=args.k,
         repeats=args.repeats,
+        floor=args.floor,
     )
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="hitl-bench-") as tmp:
         async with bench_stack(Path(tmp)) as bench:
             stamp = str(int(time.time()))
-            warm: list[Kind] = [
-                Bare(bench.client, bench.pool),
-                Gated(bench.client, bench.pool, bench.reviewer_key()),
-            ]
-            for kind in warm:
+            for kind in _kinds(bench, args.floor):
                 await gated_batch(kind, f"{kind.name}-{stamp}-warm-", WARM_UP)  # imports, caches
             meter = CpuMeter(bench.processes())
             for repeat in range(args.repeats):
-                kinds: list[Kind] = [
-                    Bare(bench.client, bench.pool),
-                    Gated(bench.client, bench.pool, bench.reviewer_key()),
-                ]
+                kinds = _kinds(bench, args.floor)
                 if repeat % 2:
                     kinds.reverse()  # alternate, so a slowly filling database weighs on both alike
                 run: dict[str, Any] = {"repeat": repeat + 1, "order": [k.name for k in kinds], "cpu": {}}

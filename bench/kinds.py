@@ -19,6 +19,7 @@ from temporalio.client import Client, WorkflowHandle
 
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from bench.bare_workflow import BARE_WORKFLOW, BareResult, BareTask, Go
+from bench.floor_workflow import FLOOR_WORKFLOW
 from bench.harness import BARE_QUEUE
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, Decision, Outcome, TaskResult, TaskStatus
@@ -109,6 +110,7 @@ class Bare:
     """`BareAgentWorkflow` on the bare worker: the same agent and tools, nothing else."""
 
     name = "bare"
+    workflow = BARE_WORKFLOW
 
     def __init__(self, client: Client, pool: asyncpg.Pool) -> None:
         self.client = client
@@ -116,7 +118,7 @@ class Bare:
 
     async def start(self, task_id: str, amount: float) -> WorkflowHandle[Any, Any]:
         return await self.client.start_workflow(
-            BARE_WORKFLOW,
+            self.workflow,
             BareTask(
                 task_id=task_id,
                 subject={"order_id": task_id, "amount": amount},
@@ -139,3 +141,11 @@ class Bare:
     async def finished(self, handle: WorkflowHandle[Any, Any]) -> None:
         result: BareResult = await handle.result()
         assert result.steps == 4, result
+
+
+class Floor(Bare):
+    """`FloorAgentWorkflow` on the bare worker: the bare loop plus the commands any gate adds, with
+    no work behind them (`bench/floor_workflow.py`)."""
+
+    name = "floor"
+    workflow = FLOOR_WORKFLOW

@@ -1,0 +1,81 @@
+"""The floor: what any gate on Temporal adds to the bare loop on the server, with no work of its own.
+
+`FloorAgentWorkflow` is `BareAgentWorkflow` plus the commands a gate cannot do without, each
+doing nothing on the worker: a local activity that stands for the pinned policy's load at the
+start and one for the facts of every proposed action (the policy judges facts, not the agent's
+claims); at the gate, the open request published for the inbox (memo and search attributes, in
+one workflow task), the SLA timer, and one notice to reviewers run on another worker's task queue;
+at the decision, the request withdrawn from the inbox and the timer cancelled. No audit writes
+(the real gate's ride in the tool calls and add no commands), no decision notice, no signature
+check, no policy evaluation.
+
+What the floor costs against bare, measured in the same run (`bench/floor_vs_bare.py`), is the
+least a gated task can cost on this server: an implementation that keeps those guarantees cannot
+be cheaper than it.
+"""
+
+from datetime import timedelta
+
+from pydantic import BaseModel
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from hitl import search_attributes as sa
+
+from bench.bare_workflow import BareAgentWorkflow, BareResult, BareTask
+
+FLOOR_WORKFLOW = "FloorAgentWorkflow"
+FLOOR_NOOP = "floor_noop"
+"""The local activity that stands for the policy load and for each action's facts."""
+FLOOR_NOTICE = "floor_notice"
+"""The notice to reviewers, on `FLOOR_NOTICE_QUEUE` (another worker, as the notification worker)."""
+FLOOR_NOTICE_QUEUE = "bench-floor-notify"
+SLA = timedelta(hours=4)
+"""The refund policy's review window."""
+
+
+class Nothing(BaseModel):
+    """What the floor's stand-in activities take and return."""
+
+    note: str = ""
+
+
+@workflow.defn(name=FLOOR_WORKFLOW)
+class FloorAgentWorkflow(BareAgentWorkflow):
+    """The bare loop with the gate's unavoidable commands and none of its work."""
+
+    @workflow.run
+    async def run(self, task: BareTask) -> BareResult:
+        return await self.loop(task)
+
+    async def started(self) -> None:
+        await self._local()  # the pinned policy
+
+    async def proposed(self) -> None:
+        await self._local()  # the action's facts
+
+    async def wait_for_go(self, task_id: str) -> None:
+        workflow.upsert_memo({"hitl_queue": [{"task_id": task_id, "request_id": "r1"}]})
+        workflow.upsert_search_attributes(
+            [
+                sa.HITL_STATUS.value_set("waiting"),
+                sa.HITL_ASSIGNEES.value_set(["support-leads"]),
+                sa.HITL_DEADLINE.value_set(workflow.now() + SLA),
+            ]
+        )
+        notice = workflow.start_activity(
+            FLOOR_NOTICE,
+            Nothing(note=task_id),
+            result_type=Nothing,
+            task_queue=FLOOR_NOTICE_QUEUE,
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+        await workflow.wait_condition(lambda: self._go, timeout=SLA)
+        await notice
+        workflow.upsert_memo({"hitl_queue": []})
+        workflow.upsert_search_attributes([sa.HITL_STATUS.value_set("running")])
+
+    async def _local(self) -> None:
+        await workflow.execute_local_activity(
+            FLOOR_NOOP, Nothing(), result_type=Nothing, start_to_close_timeout=timedelta(seconds=10)
+        )
