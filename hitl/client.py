@@ -28,11 +28,17 @@ from temporalio.client import (
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import HeaderCodecBehavior, WorkflowIDConflictPolicy
+from temporalio.common import (
+    HeaderCodecBehavior,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+)
 from temporalio.envconfig import ClientConfig
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
+from hitl import search_attributes as sa
 from hitl.codec import CodecKeys, encrypted_data_converter
 from hitl.contracts import (
     AgentTaskInput,
@@ -137,6 +143,11 @@ def sign_start(
     return unsigned.model_copy(update={"requester_proof": signed})
 
 
+STARTED_AS = TypedSearchAttributes([SearchAttributePair(sa.HITL_STATUS, "running")])
+"""A task is listed as running from its start: its first workflow task then has no status to
+upsert (it upserts only what differs; a start that names another status is corrected there)."""
+
+
 async def start(
     client: Client,
     workflow: type[Any],
@@ -169,6 +180,7 @@ async def start(
         result_type=TaskResult,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         static_summary=f"{task.kind} task for {task.requester}",
+        search_attributes=STARTED_AS,
     )
     return handle
 
@@ -193,6 +205,7 @@ async def start_task(
         result_type=TaskResult,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         static_summary=f"{task.kind} task for {task.requester}",
+        search_attributes=STARTED_AS,
     )
 
 

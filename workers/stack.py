@@ -30,7 +30,7 @@ from temporalio.service import RPCError
 
 from activities.tools.shop_seed import seed_orders
 from hitl.clean_exit import run_and_exit
-from hitl.client import connect
+from hitl.client import STARTED_AS, connect
 from hitl.codec import CodecKeys
 from hitl.contracts import AgentTaskInput, PendingResult, RequestKind, TaskResult
 from hitl.errors import ConfigError
@@ -263,6 +263,7 @@ async def start_samples(client: Client, stack: Stack) -> list[AgentTaskInput]:
                 task_queue=AGENT_TASK_QUEUE,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 static_summary=f"sample refund of {task.subject['amount']:g} on {task.subject['order_id']}",
+                search_attributes=STARTED_AS,
             )
             log.info("started %s", task.task_id)
         except WorkflowAlreadyStartedError:
