@@ -1,6 +1,6 @@
 """The baseline's worker: `BareAgentWorkflow` with the refund agent and tools, run as its own
 process (`python -m bench.bare ADDRESS TASK_QUEUE DSN`) with the agent worker's options, so that it
-is measured the way the agent worker is. It also runs `FloorAgentWorkflow` (`bench/floor_workflow.py`)
+is measured the way the agent worker is. It also runs the floors (`bench/floor_workflow.py`)
 with its stand-in activities, and a second worker for the floor's notices on their own task queue.
 """
 
@@ -14,7 +14,14 @@ from activities.agent.activities import AgentActivities
 from activities.agent.refund_rules import RefundRulesAgent
 from activities.tools.refund import RefundTools
 from bench.bare_workflow import BareAgentWorkflow
-from bench.floor_workflow import FLOOR_NOOP, FLOOR_NOTICE, FLOOR_NOTICE_QUEUE, FloorAgentWorkflow, Nothing
+from bench.floor_workflow import (
+    FLOOR_NOOP,
+    FLOOR_NOTICE,
+    FLOOR_NOTICE_QUEUE,
+    FloorAgentWorkflow,
+    GateOnlyFloorWorkflow,
+    Nothing,
+)
 from hitl.clean_exit import run_and_exit
 from hitl.codec import encrypted_data_converter
 from hitl.settings import AgentWorkerSettings, LoggingSettings
@@ -44,7 +51,7 @@ async def main() -> int:
         worker = Worker(
             client,
             task_queue=task_queue,
-            workflows=[BareAgentWorkflow, FloorAgentWorkflow],
+            workflows=[BareAgentWorkflow, FloorAgentWorkflow, GateOnlyFloorWorkflow],
             activities=[
                 AgentActivities({"refund": RefundRulesAgent()}).propose,
                 *RefundTools(pool).activities(),

@@ -9,9 +9,11 @@ at the decision, the request withdrawn from the inbox and the timer cancelled. N
 (the real gate's ride in the tool calls and add no commands), no decision notice, no signature
 check, no policy evaluation.
 
-What the floor costs against bare, measured in the same run (`bench/floor_vs_bare.py`), is the
-least a gated task can cost on this server: an implementation that keeps those guarantees cannot
-be cheaper than it.
+What the floor costs against bare, measured in the same run (`python -m bench.gate_vs_bare
+--floor`), is the least a gated task can cost on this server: an implementation that keeps those
+guarantees cannot be cheaper than it. `GateOnlyFloorWorkflow` drops the reads as well (as if the
+policy and the facts rode in the agent's own activity), leaving only the gate: the request
+published, the timer and the notice.
 """
 
 from datetime import timedelta
@@ -25,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
 from bench.bare_workflow import BareAgentWorkflow, BareResult, BareTask
 
 FLOOR_WORKFLOW = "FloorAgentWorkflow"
+GATE_ONLY_FLOOR_WORKFLOW = "GateOnlyFloorWorkflow"
 FLOOR_NOOP = "floor_noop"
 """The local activity that stands for the policy load and for each action's facts."""
 FLOOR_NOTICE = "floor_notice"
@@ -48,11 +51,17 @@ class FloorAgentWorkflow(BareAgentWorkflow):
     async def run(self, task: BareTask) -> BareResult:
         return await self.loop(task)
 
+    reads = True
+    """Whether the policy load and the facts run as local activities of their own (they could
+    ride in the agent's activity instead: `GateOnlyFloorWorkflow`)."""
+
     async def started(self) -> None:
-        await self._local()  # the pinned policy
+        if self.reads:
+            await self._local()  # the pinned policy
 
     async def proposed(self) -> None:
-        await self._local()  # the action's facts
+        if self.reads:
+            await self._local()  # the action's facts
 
     async def wait_for_go(self, task_id: str) -> None:
         workflow.upsert_memo({"hitl_queue": [{"task_id": task_id, "request_id": "r1"}]})
@@ -79,3 +88,15 @@ class FloorAgentWorkflow(BareAgentWorkflow):
         await workflow.execute_local_activity(
             FLOOR_NOOP, Nothing(), result_type=Nothing, start_to_close_timeout=timedelta(seconds=10)
         )
+
+
+@workflow.defn(name=GATE_ONLY_FLOOR_WORKFLOW)
+class GateOnlyFloorWorkflow(FloorAgentWorkflow):
+    """The floor without the policy and facts reads (as if they rode in the agent's activity):
+    only what the gate itself adds, the request published, the SLA timer and the notice."""
+
+    reads = False
+
+    @workflow.run
+    async def run(self, task: BareTask) -> BareResult:
+        return await self.loop(task)

@@ -9,7 +9,8 @@ gated/bare of each figure (median and spread of the per-repeat ratios) and the C
 process used in each phase, so a starved side shows. With `--floor` a third kind runs in the same
 repeats: `FloorAgentWorkflow` (`bench/floor_workflow.py`), the bare loop plus the commands any gate
 adds with no work behind them, reported as `ratio_floor_over_bare`: the most a gate's throughput
-can reach against bare on this server.
+can reach against bare on this server; and `GateOnlyFloorWorkflow`, the same without the policy
+and facts reads (`ratio_floor_gate_only_over_bare`).
 
 Usage: `python -m bench.gate_vs_bare [--n 100] [--k 20] [--repeats 3] [--floor]`; results go to
 `bench/results/gate_vs_bare.json` and are printed.
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import BenchStack, CpuMeter, bench_stack, report_header, spread, write_report
-from bench.kinds import Bare, Floor, Gated, Kind
+from bench.kinds import Bare, Floor, Gated, GateOnlyFloor, Kind
 from bench.phases import gated_batch, measure
 from hitl.clean_exit import run_and_exit
 from workers.local.dev_server import SQLITE_PRAGMAS
@@ -59,7 +60,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         for kind in kinds
     }
     per_run = _ratios(runs, "gated")
-    floor = _ratios(runs, "floor") if "floor" in kinds else {}
+    floors = {kind: _ratios(runs, kind) for kind in kinds if kind.startswith("floor")}
     cpu = {
         kind: {
             phase: {
@@ -74,14 +75,14 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         **medians,
         "ratio_gated_over_bare": {name: round(statistics.median(v), 3) for name, v in per_run.items()},
         "ratio_spread": {name: spread(v) for name, v in per_run.items()},
-        **(
-            {
-                "ratio_floor_over_bare": {name: round(statistics.median(v), 3) for name, v in floor.items()},
-                "ratio_floor_spread": {name: spread(v) for name, v in floor.items()},
-            }
-            if floor
-            else {}
-        ),
+        **{
+            f"ratio_{kind}_over_bare": {name: round(statistics.median(v), 3) for name, v in ratios.items()}
+            for kind, ratios in floors.items()
+        },
+        **{
+            f"ratio_{kind}_spread": {name: spread(v) for name, v in ratios.items()}
+            for kind, ratios in floors.items()
+        },
         "spread": {
             kind: {key: spread([r[kind][key] for r in runs]) for key in runs[0][kind]} for kind in kinds
         },
@@ -94,7 +95,8 @@ def _kinds(bench: BenchStack, floor: bool) -> list[Kind]:
         Bare(bench.client, bench.pool),
         Gated(bench.client, bench.pool, bench.reviewer_key()),
     ]
-    return [*kinds, Floor(bench.client, bench.pool)] if floor else kinds
+    floors: list[Kind] = [Floor(bench.client, bench.pool), GateOnlyFloor(bench.client, bench.pool)]
+    return [*kinds, *floors] if floor else kinds
 
 
 async def main() -> int:
@@ -106,7 +108,7 @@ async def main() -> int:
     parser.add_argument(
         "--floor",
         action="store_true",
-        help="also run the floor (bench/floor_workflow.py): bare plus the commands any gate adds",
+        help="also run the floors (bench/floor_workflow.py): bare plus the commands any gate adds",
     )
     args = parser.parse_args()
 

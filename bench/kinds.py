@@ -19,7 +19,7 @@ from temporalio.client import Client, WorkflowHandle
 
 from activities.tools.shop_seed import DemoOrder, seed_orders
 from bench.bare_workflow import BARE_WORKFLOW, BareResult, BareTask, Go
-from bench.floor_workflow import FLOOR_WORKFLOW
+from bench.floor_workflow import FLOOR_WORKFLOW, GATE_ONLY_FLOOR_WORKFLOW
 from bench.harness import BARE_QUEUE
 from hitl.client import start_task
 from hitl.contracts import AgentTaskInput, Decision, Outcome, TaskResult, TaskStatus
@@ -149,3 +149,10 @@ class Floor(Bare):
 
     name = "floor"
     workflow = FLOOR_WORKFLOW
+
+
+class GateOnlyFloor(Bare):
+    """`GateOnlyFloorWorkflow`: the floor without the policy and facts reads."""
+
+    name = "floor_gate_only"
+    workflow = GATE_ONLY_FLOOR_WORKFLOW

@@ -16,7 +16,7 @@ from typing import Any
 from activities.tools.refund import ISSUE_REFUND
 from bench.harness import CpuMeter, bench_stack, parked_at, report_header, write_report
 from bench.history_profile import profile
-from bench.kinds import GATED_AMOUNT, Bare, Floor, Gated, Kind, seed
+from bench.kinds import GATED_AMOUNT, Bare, Floor, Gated, GateOnlyFloor, Kind, seed
 from bench.phases import gated_batch
 from hitl.clean_exit import run_and_exit
 
@@ -48,6 +48,7 @@ async def main() -> int:
                 Gated(bench.client, bench.pool, bench.reviewer_key()),
                 Bare(bench.client, bench.pool),
                 Floor(bench.client, bench.pool),
+                GateOnlyFloor(bench.client, bench.pool),
             ]
             for kind in kinds:
                 await gated_batch(kind, f"warm-{stamp}-{kind.name}-", WARM_UP)
