@@ -1,25 +1,28 @@
-"""The floor: what any gate on Temporal adds to the bare loop on the server, with no work of its own.
+"""The floor: what this gate's features add to the bare loop on the server, with no work behind them.
 
-`FloorAgentWorkflow` is `BareAgentWorkflow` plus the commands a gate cannot do without, each
+`FloorAgentWorkflow` is `BareAgentWorkflow` plus the commands the gate's features issue, each
 doing nothing on the worker: a local activity that stands for the pinned policy's load at the
 start and one for the facts of every proposed action (the policy judges facts, not the agent's
 claims); at the gate, the open request published for the inbox (memo and search attributes, in
-one workflow task), the SLA timer, and one notice to reviewers run on another worker's task queue;
-at the decision, the request withdrawn from the inbox and the timer cancelled. No audit writes
-(the real gate's ride in the tool calls and add no commands), no decision notice, no signature
-check, no policy evaluation.
+one workflow task), the SLA timer, and one notice to reviewers run on another worker's task queue
+(not waited for before the action, as in the gate); at the decision, the request withdrawn from
+the inbox and the timer cancelled. No audit writes (the gate's write-ahead batches ride in the
+tool calls; its other audit activities are left out), no decision notice, no signature check, no
+policy evaluation.
 
 What the floor costs against bare, measured in the same run (`python -m bench.gate_vs_bare
---floor`), is the least a gated task can cost on this server: an implementation that keeps those
-guarantees cannot be cheaper than it. `GateOnlyFloorWorkflow` drops the reads as well (as if the
-policy and the facts rode in the agent's own activity), leaving only the gate: the request
-published, the timer and the notice.
+--floor`), is what a gate of this shape costs at the least on this server. It is not a bound on
+every possible gate: another shape (the SLA deadline swept from outside, the notice sent from an
+activity the task already runs) issues fewer commands. `GateOnlyFloorWorkflow` drops the reads as
+well (as if the policy and the facts rode in the agent's own activity), leaving only the gate:
+the request published, the timer and the notice.
 """
 
 from datetime import timedelta
 
 from pydantic import BaseModel
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from hitl import search_attributes as sa
@@ -72,15 +75,17 @@ class FloorAgentWorkflow(BareAgentWorkflow):
                 sa.HITL_DEADLINE.value_set(workflow.now() + SLA),
             ]
         )
-        notice = workflow.start_activity(
+        workflow.start_activity(
             FLOOR_NOTICE,
             Nothing(note=task_id),
             result_type=Nothing,
             task_queue=FLOOR_NOTICE_QUEUE,
             start_to_close_timeout=timedelta(seconds=30),
         )
-        await workflow.wait_condition(lambda: self._go, timeout=SLA)
-        await notice
+        try:
+            await workflow.wait_condition(lambda: self._go, timeout=SLA)
+        except TimeoutError as late:
+            raise ApplicationError("no decision within the review window", non_retryable=True) from late
         workflow.upsert_memo({"hitl_queue": []})
         workflow.upsert_search_attributes([sa.HITL_STATUS.value_set("running")])
 

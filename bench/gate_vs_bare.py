@@ -6,11 +6,11 @@ running the same agent and tools and waiting for a plain signal before the refun
 (`bench/bare_workflow.py`). Each repeat runs every phase of `bench/phases.py` for both kinds,
 in alternating order; the report gives the median of the repeats and their spread, the ratio
 gated/bare of each figure (median and spread of the per-repeat ratios) and the CPU seconds each
-process used in each phase, so a starved side shows. With `--floor` a third kind runs in the same
-repeats: `FloorAgentWorkflow` (`bench/floor_workflow.py`), the bare loop plus the commands any gate
-adds with no work behind them, reported as `ratio_floor_over_bare`: the most a gate's throughput
-can reach against bare on this server; and `GateOnlyFloorWorkflow`, the same without the policy
-and facts reads (`ratio_floor_gate_only_over_bare`).
+process used in each phase, so a starved side shows. With `--floor` two more kinds run in the same
+repeats: `FloorAgentWorkflow` (`bench/floor_workflow.py`), the bare loop plus the commands of the
+gate's features with no work behind them, reported as `ratio_floor_over_bare` (the most a gate
+of this shape can reach against bare on this server), and `GateOnlyFloorWorkflow`, the same
+without the policy and facts reads (`ratio_floor_gate_only_over_bare`).
 
 Usage: `python -m bench.gate_vs_bare [--n 100] [--k 20] [--repeats 3] [--floor]`; results go to
 `bench/results/gate_vs_bare.json` and are printed.
@@ -108,7 +108,7 @@ async def main() -> int:
     parser.add_argument(
         "--floor",
         action="store_true",
-        help="also run the floors (bench/floor_workflow.py): bare plus the commands any gate adds",
+        help="also run the floors (bench/floor_workflow.py): bare plus the commands of the gate's features",
     )
     args = parser.parse_args()
 

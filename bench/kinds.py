@@ -144,8 +144,8 @@ class Bare:
 
 
 class Floor(Bare):
-    """`FloorAgentWorkflow` on the bare worker: the bare loop plus the commands any gate adds, with
-    no work behind them (`bench/floor_workflow.py`)."""
+    """`FloorAgentWorkflow` on the bare worker: the bare loop plus the commands of the gate's
+    features, with no work behind them (`bench/floor_workflow.py`)."""
 
     name = "floor"
     workflow = FLOOR_WORKFLOW
