@@ -26,6 +26,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from hitl import search_attributes as sa
+    from hitl.contracts.inbox import QUEUE_MEMO
 
 from bench.bare_workflow import BareAgentWorkflow, BareResult, BareTask
 
@@ -67,7 +68,7 @@ class FloorAgentWorkflow(BareAgentWorkflow):
             await self._local()  # the action's facts
 
     async def wait_for_go(self, task_id: str) -> None:
-        workflow.upsert_memo({"hitl_queue": [{"task_id": task_id, "request_id": "r1"}]})
+        workflow.upsert_memo({QUEUE_MEMO: [{"task_id": task_id, "request_id": "r1"}]})
         workflow.upsert_search_attributes(
             [
                 sa.HITL_STATUS.value_set("waiting"),
@@ -86,7 +87,7 @@ class FloorAgentWorkflow(BareAgentWorkflow):
             await workflow.wait_condition(lambda: self._go, timeout=SLA)
         except TimeoutError as late:
             raise ApplicationError("no decision within the review window", non_retryable=True) from late
-        workflow.upsert_memo({"hitl_queue": []})
+        workflow.upsert_memo({QUEUE_MEMO: []})
         workflow.upsert_search_attributes([sa.HITL_STATUS.value_set("running")])
 
     async def _local(self) -> None:

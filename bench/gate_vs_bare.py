@@ -95,8 +95,9 @@ def _kinds(bench: BenchStack, floor: bool) -> list[Kind]:
         Bare(bench.client, bench.pool),
         Gated(bench.client, bench.pool, bench.reviewer_key()),
     ]
-    floors: list[Kind] = [Floor(bench.client, bench.pool), GateOnlyFloor(bench.client, bench.pool)]
-    return [*kinds, *floors] if floor else kinds
+    if floor:
+        kinds += [Floor(bench.client, bench.pool), GateOnlyFloor(bench.client, bench.pool)]
+    return kinds
 
 
 async def main() -> int:

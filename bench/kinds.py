@@ -1,7 +1,8 @@
-"""The two kinds of workflow the gate bench compares, behind one interface.
+"""The kinds of workflow the gate bench compares, behind one interface: gated, bare and the
+floors (`bench/floor_workflow.py`).
 
-Both run the rules-based refund agent (look up the order, refund, email, close) with the same
-tools on the same orders; the refund's idempotency key is `<workflow id>/step-1` in both, so
+All run the rules-based refund agent (look up the order, refund, email, close) with the same
+tools on the same orders; the refund's idempotency key is `<workflow id>/step-1` in all, so
 "the action ran" is read the same way: the refund row's `issued_at` in PostgreSQL. Every order has
 its own customer, so the per-customer refund budget never gates a bench task. A gated decision is
 signed by the demo reviewer's key (the refund policy counts only verified decisions on a

@@ -143,7 +143,7 @@ def sign_start(
     return unsigned.model_copy(update={"requester_proof": signed})
 
 
-STARTED_AS = TypedSearchAttributes([SearchAttributePair(sa.HITL_STATUS, "running")])
+STARTED_AS = TypedSearchAttributes([SearchAttributePair(sa.HITL_STATUS, sa.RUNNING)])
 """A task is listed as running from its start: its first workflow task then has no status to
 upsert (it upserts only what differs; a start that names another status is corrected there)."""
 

@@ -8,6 +8,9 @@ from temporalio.common import SearchAttributeKey
 
 HITL_STATUS = SearchAttributeKey.for_keyword("HitlStatus")
 """`waiting`, `running`, or the final task status."""
+RUNNING = "running"
+"""`HitlStatus` of a task that is neither waiting nor finished: what the gate starts with and what
+`hitl.client` sets on the start request."""
 HITL_ASSIGNEES = SearchAttributeKey.for_keyword_list("HitlAssignees")
 """Reviewer groups that may decide now."""
 HITL_RISK_TIER = SearchAttributeKey.for_keyword("HitlRiskTier")

@@ -11,6 +11,7 @@ from typing import Any, NoReturn, Protocol
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from hitl import search_attributes as sa
     from hitl.contracts import (
         AppliedDecision,
         Outcome,
@@ -60,7 +61,7 @@ class GateCore:
         self.refusals: list[Refusal] = []
         """The latest refusals (at most `KEPT_REFUSALS`); every one is in the audit trail."""
         self.refusals_total = 0
-        self.status = "running"
+        self.status = sa.RUNNING
         self.idle_note = ""
         self.notifier = Notifier(task_id, audit)
         self.earlier_runs: list[str] = []
