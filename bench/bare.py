@@ -26,7 +26,7 @@ from hitl.clean_exit import run_and_exit
 from hitl.codec import encrypted_data_converter
 from hitl.settings import AgentWorkerSettings, LoggingSettings
 from store.db import create_pool
-from workers.agent import SANDBOX, worker_tuning
+from workers.agent import worker_tuning
 from workers.running import configure_logging, run_until_stopped
 
 
@@ -57,7 +57,6 @@ async def main() -> int:
                 *RefundTools(pool).activities(),
                 floor_noop,
             ],
-            workflow_runner=SANDBOX,
             **worker_tuning(AgentWorkerSettings.from_env()),
         )
         async with Worker(client, task_queue=FLOOR_NOTICE_QUEUE, activities=[floor_notice]):

@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 from opentelemetry.metrics import MeterProvider
 from temporalio.client import Client
-from temporalio.worker import Interceptor, Worker
+from temporalio.worker import Interceptor, UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.agent.activities import AgentActivities
@@ -58,12 +58,19 @@ restricts builtins; the clock, randomness and environment bans for `workflows/` 
 ruff (`workflows/ruff.toml`)."""
 
 
+def workflow_runner(settings: AgentWorkerSettings) -> WorkflowRunner:
+    """`SANDBOX`, or no sandbox when `HITL_WORKFLOW_SANDBOX` is off (docs/performance.md)."""
+    return SANDBOX if settings.workflow_sandbox else UnsandboxedWorkflowRunner()
+
+
 def worker_tuning(settings: AgentWorkerSettings) -> dict[str, Any]:
     """Worker options that decide speed, memory and recovery (docs/performance.md,
     docs/operations.md), shared with the bench's bare worker so that the two are compared on equal
-    terms: the sticky cache's size (`HITL_MAX_CACHED_WORKFLOWS`) and how soon a dead worker's
-    workflows move to another worker (`HITL_STICKY_SCHEDULE_TO_START_SECONDS`, SDK default 10 s)."""
+    terms: the workflow runner (`HITL_WORKFLOW_SANDBOX`), the sticky cache's size
+    (`HITL_MAX_CACHED_WORKFLOWS`) and how soon a dead worker's workflows move to another worker
+    (`HITL_STICKY_SCHEDULE_TO_START_SECONDS`, SDK default 10 s)."""
     return {
+        "workflow_runner": workflow_runner(settings),
         "max_cached_workflows": settings.max_cached_workflows,
         "sticky_queue_schedule_to_start_timeout": timedelta(
             seconds=settings.sticky_schedule_to_start_seconds
@@ -130,7 +137,6 @@ def build_agent_worker(
         task_queue=task_queue,
         workflows=workflows,
         activities=agent_activities(pool, settings, audit=audit),
-        workflow_runner=SANDBOX,
         interceptors=agent_interceptors(audit),
         plugins=framework_plugins(settings),
         **worker_tuning(settings),

@@ -144,6 +144,17 @@ class NotifyQueueSettings(HitlSettings):
     """Task queue of the notification worker."""
 
 
+class WorkflowRunnerSettings(HitlSettings):
+    """How the agent worker runs workflow code (the bench's bare worker runs it the same way)."""
+
+    workflow_sandbox: bool = True
+    """Run workflow code in the SDK's sandbox. The project's workflow modules are passed through
+    it, so its clock, randomness and import guards never reach them (the static bans in
+    `workflows/ruff.toml` do); it still stops built-in file access and isolates workflow code you
+    add without passing it through. Off, the agent worker spends about a third less CPU per
+    task (docs/performance.md); keep it on while workflow code imports other libraries."""
+
+
 class StateSettings(HitlSettings):
     """The local state folder."""
 

@@ -28,6 +28,7 @@ from hitl.settings.groups import (
     Port,
     StateSettings,
     TelemetrySettings,
+    WorkflowRunnerSettings,
 )
 from hitl.settings.inbox import InboxLinkSettings, InboxPortSettings, InboxSettings
 
@@ -43,6 +44,7 @@ class AgentWorkerSettings(
     AuditAnchorSettings,
     PolicySettings,
     NotifyQueueSettings,
+    WorkflowRunnerSettings,
 ):
     """The agent worker: workflows, agent activities, tools and undo, audit writes."""
 

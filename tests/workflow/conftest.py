@@ -23,6 +23,7 @@ from hitl.names import AGENT_TASK_WORKFLOW, DECIDE, PENDING_QUERY, STATUS_QUERY
 from tests.failure_histories import keep_histories
 from tests.support import (
     TEST_VALIDITY_SECONDS,
+    WorkersSettings,
     assert_eventually,
     running_workers,
     settings_for,
@@ -206,13 +207,13 @@ class Harness:
         await self.env.sleep(duration)
 
 
-@pytest.fixture
-async def harness(
-    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, request: pytest.FixtureRequest
+@contextlib.asynccontextmanager
+async def harness_with(
+    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, settings: WorkersSettings, request: pytest.FixtureRequest
 ) -> AsyncIterator[Harness]:
-    """Workers on private task queues, against the time-skipping server and real PostgreSQL."""
+    """A harness whose workers run with `settings`; keeps the histories of a failed test and
+    terminates what the test left open."""
     task_queue = unique("tq")
-    settings = settings_for(tmp_path, unique("notify"))
     harness = Harness(ts_env, pool, task_queue, settings.outbox, settings.policy_dir)
     try:
         async with running_workers(ts_env.client, pool, settings, task_queue):
@@ -220,3 +221,12 @@ async def harness(
     finally:
         await keep_histories(request.node, harness.started)
         await harness.terminate_leftovers()
+
+
+@pytest.fixture
+async def harness(
+    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Harness]:
+    """Workers on private task queues, against the time-skipping server and real PostgreSQL."""
+    async with harness_with(ts_env, pool, settings_for(tmp_path, unique("notify")), request) as harness:
+        yield harness

@@ -1,0 +1,64 @@
+"""`HITL_WORKFLOW_SANDBOX=0`: the agent worker runs workflow code without the SDK's sandbox, with
+the framework plugins too, and a gated refund still waits, takes a signed approval and runs once
+with its trail written ahead."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import UnsandboxedWorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+
+from hitl.contracts import Decision, Outcome, StepStatus, TaskStatus
+from hitl.names import DECIDE
+from tests.support import WorkersSettings, settings_for, unique
+from tests.workflow.conftest import Harness, harness_with
+from tests.workflow.test_refund_gate import audit_kinds, refunds_of
+from workers.agent import build_agent_worker
+
+
+def unsandboxed(tmp_path: Path) -> WorkersSettings:
+    settings = settings_for(tmp_path, unique("notify"))
+    return settings.model_copy(update={"workflow_sandbox": False})
+
+
+async def test_the_setting_chooses_the_runner_the_plugins_keep(
+    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    sandboxed = settings_for(tmp_path, unique("notify"))
+    for settings, runner in [
+        (sandboxed, SandboxedWorkflowRunner),
+        (unsandboxed(tmp_path), UnsandboxedWorkflowRunner),
+    ]:
+        worker = build_agent_worker(ts_env.client, pool, settings, task_queue=unique("tq"))
+        assert type(worker.config()["workflow_runner"]) is runner
+
+
+@pytest.fixture
+async def bare_harness(
+    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Harness]:
+    """The workflow tests' harness with the agent worker's sandbox off."""
+    async with harness_with(ts_env, pool, unsandboxed(tmp_path), request) as harness:
+        yield harness
+
+
+async def test_a_gated_refund_runs_once_after_approval_without_the_sandbox(bare_harness: Harness) -> None:
+    handle = await bare_harness.refund_task(250)
+    pending = await bare_harness.wait_pending(handle)
+    assert pending.requests[0].assignees == ["support-leads"]
+
+    await handle.signal(
+        DECIDE, await bare_harness.sign(handle, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
+    )
+    result = await handle.result()
+
+    assert result.status is TaskStatus.COMPLETED
+    refund = result.steps[1]
+    assert (refund.tool, refund.status, refund.decided_by) == ("issue_refund", StepStatus.EXECUTED, "alice")
+    assert [tuple(r) for r in await refunds_of(bare_harness.pool, handle)] == [(250, "issued")]
+    kinds = await audit_kinds(bare_harness.pool, handle.id)
+    assert kinds.index("gated") < kinds.index("decision_accepted") < kinds.index("executed", 4)
+    assert kinds[-1] == "task_finished"
