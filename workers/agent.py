@@ -49,17 +49,17 @@ SANDBOX = SandboxedWorkflowRunner(
         "hitl", "policies", "pydantic", "cryptography", "joserfc", "workflows"
     )
 )
-"""Contracts, pure policy code, the workflow code itself and the libraries that verify decisions'
-proofs are shared with the sandbox rather than re-imported for every workflow run (cryptography's
-native code must see one module set), as Temporal advises for deterministic modules in their
-own files: a cached run costs about a quarter of the memory and starts without compiling the
-workflow package again (docs/performance.md). The sandbox still isolates each run's state and
-restricts builtins; the clock, randomness and environment bans for `workflows/` are enforced by
-ruff (`workflows/ruff.toml`)."""
+"""The sandbox, when `HITL_WORKFLOW_SANDBOX` is on, and the replay gate's runner. Contracts, pure
+policy code, the workflow code itself and the libraries that verify decisions' proofs are shared
+with it rather than re-imported for every workflow run (cryptography's native code must see one
+module set), as Temporal advises for deterministic modules in their own files. Passed-through
+modules are outside its guards: the clock, randomness, environment, file and network bans for
+`workflows/` are enforced by ruff (`workflows/ruff.toml`, `tests/unit/test_workflow_guard.py`),
+which is why the workers run without it by default (docs/performance.md)."""
 
 
 def workflow_runner(settings: AgentWorkerSettings) -> WorkflowRunner:
-    """`SANDBOX`, or no sandbox when `HITL_WORKFLOW_SANDBOX` is off (docs/performance.md)."""
+    """`SANDBOX` when `HITL_WORKFLOW_SANDBOX` is on, else no sandbox (the default)."""
     return SANDBOX if settings.workflow_sandbox else UnsandboxedWorkflowRunner()
 
 

@@ -147,12 +147,13 @@ class NotifyQueueSettings(HitlSettings):
 class WorkflowRunnerSettings(HitlSettings):
     """How the agent worker runs workflow code (the bench's bare worker runs it the same way)."""
 
-    workflow_sandbox: bool = True
-    """Run workflow code in the SDK's sandbox. The project's workflow modules are passed through
-    it, so its clock, randomness and import guards never reach them (the static bans in
-    `workflows/ruff.toml` do); it still stops built-in file access and isolates workflow code you
-    add without passing it through. Off, the agent worker spends about a third less CPU per
-    task (docs/performance.md); keep it on while workflow code imports other libraries."""
+    workflow_sandbox: bool = False
+    """`1` runs workflow code in the SDK's sandbox. Off by default: the project's workflow modules
+    are passed through the sandbox, so its clock, randomness and import guards never reached them;
+    the bans in `workflows/ruff.toml` do (`make lint`), and the replay gate replays recorded
+    histories under the sandbox. Off, the agent worker spends about a third less CPU per task
+    (docs/performance.md). Turn it on to run workflow code that imports libraries it does not
+    pass through."""
 
 
 class StateSettings(HitlSettings):

@@ -1,6 +1,7 @@
-"""`HITL_WORKFLOW_SANDBOX=0`: the agent worker runs workflow code without the SDK's sandbox, with
-the framework plugins too, and a gated refund still waits, takes a signed approval and runs once
-with its trail written ahead."""
+"""`HITL_WORKFLOW_SANDBOX`: the agent worker runs workflow code without the SDK's sandbox unless
+told otherwise (every other workflow test runs that way); with `1` it runs in the sandbox, with
+the framework plugins' pass-through lists added, and a gated refund still waits, takes a signed
+approval and runs once with its trail written ahead."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,52 +14,59 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from hitl.contracts import Decision, Outcome, StepStatus, TaskStatus
 from hitl.names import DECIDE
+from hitl.settings.groups import WorkflowRunnerSettings
 from tests.support import WorkersSettings, settings_for, unique
 from tests.workflow.conftest import Harness, harness_with
 from tests.workflow.test_refund_gate import audit_kinds, refunds_of
 from workers.agent import build_agent_worker
 
 
-def unsandboxed(tmp_path: Path) -> WorkersSettings:
+def sandboxed(tmp_path: Path) -> WorkersSettings:
     settings = settings_for(tmp_path, unique("notify"))
-    return settings.model_copy(update={"workflow_sandbox": False})
+    return settings.model_copy(update={"workflow_sandbox": True})
+
+
+def test_the_sandbox_is_off_unless_the_environment_turns_it_on() -> None:
+    assert WorkflowRunnerSettings.from_env({}).workflow_sandbox is False
+    assert WorkflowRunnerSettings.from_env({"HITL_WORKFLOW_SANDBOX": "1"}).workflow_sandbox is True
 
 
 async def test_the_setting_chooses_the_runner_the_plugins_keep(
     ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
-    sandboxed = settings_for(tmp_path, unique("notify"))
+    default = settings_for(tmp_path, unique("notify"))
     for settings, runner in [
-        (sandboxed, SandboxedWorkflowRunner),
-        (unsandboxed(tmp_path), UnsandboxedWorkflowRunner),
+        (default, UnsandboxedWorkflowRunner),
+        (sandboxed(tmp_path), SandboxedWorkflowRunner),
     ]:
         worker = build_agent_worker(ts_env.client, pool, settings, task_queue=unique("tq"))
         assert type(worker.config()["workflow_runner"]) is runner
 
 
 @pytest.fixture
-async def bare_harness(
+async def sandbox_harness(
     ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[Harness]:
-    """The workflow tests' harness with the agent worker's sandbox off."""
-    async with harness_with(ts_env, pool, unsandboxed(tmp_path), request) as harness:
+    """The workflow tests' harness with the agent worker's sandbox on."""
+    async with harness_with(ts_env, pool, sandboxed(tmp_path), request) as harness:
         yield harness
 
 
-async def test_a_gated_refund_runs_once_after_approval_without_the_sandbox(bare_harness: Harness) -> None:
-    handle = await bare_harness.refund_task(250)
-    pending = await bare_harness.wait_pending(handle)
+async def test_a_gated_refund_runs_once_after_approval_in_the_sandbox(sandbox_harness: Harness) -> None:
+    harness = sandbox_harness
+    handle = await harness.refund_task(250)
+    pending = await harness.wait_pending(handle)
     assert pending.requests[0].assignees == ["support-leads"]
 
     await handle.signal(
-        DECIDE, await bare_harness.sign(handle, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
+        DECIDE, await harness.sign(handle, Decision(outcome=Outcome.APPROVE, reviewer="alice"))
     )
     result = await handle.result()
 
     assert result.status is TaskStatus.COMPLETED
     refund = result.steps[1]
     assert (refund.tool, refund.status, refund.decided_by) == ("issue_refund", StepStatus.EXECUTED, "alice")
-    assert [tuple(r) for r in await refunds_of(bare_harness.pool, handle)] == [(250, "issued")]
-    kinds = await audit_kinds(bare_harness.pool, handle.id)
+    assert [tuple(r) for r in await refunds_of(harness.pool, handle)] == [(250, "issued")]
+    kinds = await audit_kinds(harness.pool, handle.id)
     assert kinds.index("gated") < kinds.index("decision_accepted") < kinds.index("executed", 4)
     assert kinds[-1] == "task_finished"
