@@ -28,7 +28,6 @@ from bench.harness import BenchStack, CpuMeter, bench_stack, report_header, spre
 from bench.kinds import Bare, Floor, Gated, GateOnlyFloor, Kind
 from bench.phases import gated_batch, measure
 from hitl.clean_exit import run_and_exit
-from hitl.settings.groups import WorkflowRunnerSettings
 from workers.local.dev_server import SQLITE_PRAGMAS
 
 RESULTS = Path(__file__).parent / "results" / "gate_vs_bare.json"
@@ -121,7 +120,6 @@ async def main() -> int:
         k=args.k,
         repeats=args.repeats,
         floor=args.floor,
-        workflow_sandbox=WorkflowRunnerSettings.from_env().workflow_sandbox,
     )
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="hitl-bench-") as tmp:

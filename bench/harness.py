@@ -30,6 +30,7 @@ from temporalio.client import Client, WorkflowHandle
 import policies
 from hitl import search_attributes as sa
 from hitl.review.signing import key_file_name, read_key
+from hitl.settings.groups import WorkflowRunnerSettings
 from store.db import create_pool
 from workers.local.ports import free_port
 from workers.local.processes import Child
@@ -207,11 +208,13 @@ def write_report(report: dict[str, Any], out: Path) -> None:
 
 
 def report_header(benchmark: str, **fields: Any) -> dict[str, Any]:
-    """The fields every report starts with: what, when, on what machine, under what load."""
+    """The fields every report starts with: what, when, on what machine, under what load, and
+    whether the workers run workflow code in the sandbox (`HITL_WORKFLOW_SANDBOX`)."""
     return {
         "benchmark": benchmark,
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "load_average_before": round(os.getloadavg()[0], 2),
+        "workflow_sandbox": WorkflowRunnerSettings.from_env().workflow_sandbox,
         **fields,
     }
