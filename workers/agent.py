@@ -52,10 +52,11 @@ SANDBOX = SandboxedWorkflowRunner(
 """The sandbox, when `HITL_WORKFLOW_SANDBOX` is on, and the replay gate's runner. Contracts, pure
 policy code, the workflow code itself and the libraries that verify decisions' proofs are shared
 with it rather than re-imported for every workflow run (cryptography's native code must see one
-module set), as Temporal advises for deterministic modules in their own files. Passed-through
-modules are outside its guards: the clock, randomness, environment, file and network bans for
-`workflows/` are enforced by ruff (`workflows/ruff.toml`, `tests/unit/test_workflow_guard.py`),
-which is why the workers run without it by default (docs/performance.md)."""
+module set), as Temporal advises for deterministic modules in their own files. The sandbox does
+not check the module-level imports of modules it passes through; lint does, with what the
+sandbox refuses at run time (`workflows/ruff.toml`, applied by `tests/unit/test_workflow_guard.py`
+to every module a workflow loads), which is why the workers run without it by default
+(docs/performance.md)."""
 
 
 def workflow_runner(settings: AgentWorkerSettings) -> WorkflowRunner:

@@ -148,12 +148,13 @@ class WorkflowRunnerSettings(HitlSettings):
     """How the agent worker runs workflow code (the bench's bare worker runs it the same way)."""
 
     workflow_sandbox: bool = False
-    """`1` runs workflow code in the SDK's sandbox. Off by default: the project's workflow modules
-    are passed through the sandbox, so its clock, randomness and import guards never reached them;
-    the bans in `workflows/ruff.toml` do (`make lint`), and the replay gate replays recorded
-    histories under the sandbox. Off, the agent worker spends about a third less CPU per task
-    (docs/performance.md). Turn it on to run workflow code that imports libraries it does not
-    pass through."""
+    """`1` runs workflow code in the SDK's sandbox. Off by default: the sandbox passes this
+    project's workflow, contract and policy modules through and does not check their imports (it
+    still refuses builtins such as `open` and imports made while a workflow runs); lint refuses
+    all of these in every module a workflow loads (`workflows/ruff.toml`, applied by the tests),
+    and the replay gate replays recorded histories in the sandbox. Off, the agent worker spent
+    about a third less CPU per task in the gate bench (docs/performance.md). Turn it on for
+    workflow code that imports libraries outside that guard."""
 
 
 class StateSettings(HitlSettings):

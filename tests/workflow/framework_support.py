@@ -33,11 +33,19 @@ class FrameworkHarness(Harness):
     """A `Harness` whose workers talk to the fake model and can be restarted mid-task."""
 
     def __init__(
-        self, env: WorkflowEnvironment, pool: asyncpg.Pool, tmp: Path, server: FakeChatServer
+        self,
+        env: WorkflowEnvironment,
+        pool: asyncpg.Pool,
+        tmp: Path,
+        server: FakeChatServer,
+        *,
+        sandbox: bool = False,
     ) -> None:
         # The test policies: calibration off, the test reviewers' keys pinned (`settings_for`).
         settings = settings_for(tmp, unique("notify"))
-        self.settings = settings.model_copy(update={"llm_base_url": server.base_url})
+        self.settings = settings.model_copy(
+            update={"llm_base_url": server.base_url, "workflow_sandbox": sandbox}
+        )
         super().__init__(env, pool, unique("tq"), self.settings.outbox, settings.policy_dir)
         self.server = server
         self._stack = contextlib.AsyncExitStack()
@@ -81,12 +89,13 @@ class FrameworkHarness(Harness):
 
 @contextlib.asynccontextmanager
 async def framework_harness(
-    env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, node: pytest.Item
+    env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, node: pytest.Item, *, sandbox: bool = False
 ) -> AsyncIterator[FrameworkHarness]:
-    """Workers with the framework plugins, against the fake model and `env`."""
+    """Workers with the framework plugins, against the fake model and `env` (workflow code in
+    the SDK's sandbox when `sandbox`)."""
     server = FakeChatServer(refund_loop)
     with server.running():
-        harness = FrameworkHarness(env, pool, tmp_path, server)
+        harness = FrameworkHarness(env, pool, tmp_path, server, sandbox=sandbox)
         try:
             async with harness._stack:
                 await harness.start_workers()

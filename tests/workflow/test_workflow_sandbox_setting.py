@@ -1,10 +1,11 @@
 """`HITL_WORKFLOW_SANDBOX`: the agent worker runs workflow code without the SDK's sandbox unless
 told otherwise (every other workflow test runs that way); with `1` it runs in the sandbox, with
-the framework plugins' pass-through lists added, and a gated refund still waits, takes a signed
-approval and runs once with its trail written ahead."""
+the framework plugins' pass-through lists added: a gated refund waits, takes a signed approval
+and runs once with its trail written ahead, and so do a LangGraph and an OpenAI Agents refund."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -17,8 +18,11 @@ from hitl.names import DECIDE
 from hitl.settings.groups import WorkflowRunnerSettings
 from tests.support import WorkersSettings, settings_for, unique
 from tests.workflow.conftest import Harness, harness_with
+from tests.workflow.framework_support import FrameworkHarness, approve_scenario, framework_harness
 from tests.workflow.test_refund_gate import audit_kinds, refunds_of
 from workers.agent import build_agent_worker
+from workflows.langgraph_refund import LangGraphRefundWorkflow
+from workflows.openai_agents_refund import OpenAIAgentsRefundWorkflow
 
 
 def sandboxed(tmp_path: Path) -> WorkersSettings:
@@ -34,13 +38,23 @@ def test_the_sandbox_is_off_unless_the_environment_turns_it_on() -> None:
 async def test_the_setting_chooses_the_runner_the_plugins_keep(
     ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
-    default = settings_for(tmp_path, unique("notify"))
-    for settings, runner in [
-        (default, UnsandboxedWorkflowRunner),
-        (sandboxed(tmp_path), SandboxedWorkflowRunner),
-    ]:
-        worker = build_agent_worker(ts_env.client, pool, settings, task_queue=unique("tq"))
-        assert type(worker.config()["workflow_runner"]) is runner
+    default = build_agent_worker(
+        ts_env.client, pool, settings_for(tmp_path, unique("notify")), task_queue=unique("tq")
+    )
+    assert type(default.config(active_config=True)["workflow_runner"]) is UnsandboxedWorkflowRunner
+
+    worker = build_agent_worker(ts_env.client, pool, sandboxed(tmp_path), task_queue=unique("tq"))
+    runner = worker.config(active_config=True)["workflow_runner"]
+    assert isinstance(runner, SandboxedWorkflowRunner)
+    # Ours, and what the LangGraph and OpenAI Agents plugins add once they have seen the runner.
+    assert {
+        "workflows",
+        "hitl",
+        "policies",
+        "langgraph",
+        "agents",
+        "openai",
+    } <= runner.restrictions.passthrough_modules
 
 
 @pytest.fixture
@@ -70,3 +84,19 @@ async def test_a_gated_refund_runs_once_after_approval_in_the_sandbox(sandbox_ha
     kinds = await audit_kinds(harness.pool, handle.id)
     assert kinds.index("gated") < kinds.index("decision_accepted") < kinds.index("executed", 4)
     assert kinds[-1] == "task_finished"
+
+
+@pytest.fixture
+async def sandboxed_frameworks(
+    ts_env: WorkflowEnvironment, pool: asyncpg.Pool, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[FrameworkHarness]:
+    """The framework workers with the sandbox on."""
+    async with framework_harness(ts_env, pool, tmp_path, request.node, sandbox=True) as harness:
+        yield harness
+
+
+@pytest.mark.parametrize("workflow", [LangGraphRefundWorkflow, OpenAIAgentsRefundWorkflow])
+async def test_a_framework_refund_is_approved_and_runs_in_the_sandbox(
+    sandboxed_frameworks: FrameworkHarness, workflow: type[Any]
+) -> None:
+    await approve_scenario(sandboxed_frameworks, workflow)
