@@ -153,7 +153,7 @@ class WorkflowRunnerSettings(HitlSettings):
     still refuses builtins such as `open` and imports made while a workflow runs); lint refuses
     all of these in every module a workflow loads (`workflows/ruff.toml`, applied by the tests),
     and the replay gate replays recorded histories in the sandbox. Off, the agent worker spent
-    25 to 40 % less CPU per task in the gate bench (docs/performance.md). Turn it on for
+    24 to 44 % less CPU per task in the gate bench (docs/performance.md). Turn it on for
     workflow code that imports libraries outside that guard."""
 
 
