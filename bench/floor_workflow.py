@@ -88,7 +88,7 @@ class FloorAgentWorkflow(BareAgentWorkflow):
         except TimeoutError as late:
             raise ApplicationError("no decision within the review window", non_retryable=True) from late
         workflow.upsert_memo({QUEUE_MEMO: []})
-        workflow.upsert_search_attributes([sa.HITL_STATUS.value_set("running")])
+        workflow.upsert_search_attributes([sa.HITL_STATUS.value_set(sa.RUNNING)])
 
     async def _local(self) -> None:
         await workflow.execute_local_activity(

@@ -9,6 +9,7 @@ that file's bans, and calls none of the builtins that reach outside (`open`, `in
 """
 
 import ast
+import functools
 import json
 import subprocess
 import sys
@@ -38,10 +39,10 @@ OUTSIDE = {"open", "input", "exec", "eval", "compile", "__import__", "breakpoint
 BENCH_WORKFLOWS = ["bench/bare_workflow.py", "bench/floor_workflow.py"]
 
 
-def lint(source: str, where: str) -> subprocess.CompletedProcess[str]:
-    """Ruff's findings for `source` as if it were the file `where` in this repository."""
+def ruff(*args: str, source: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`ruff check` with `args` in this repository, on `source` as standard input if given."""
     return subprocess.run(
-        [str(RUFF), "check", "--no-cache", "--output-format", "concise", "--stdin-filename", where, "-"],
+        [str(RUFF), "check", "--no-cache", "--output-format", "concise", *args],
         input=source,
         capture_output=True,
         text=True,
@@ -72,13 +73,14 @@ def test_the_guard_bans_at_least_the_required_names() -> None:
     ids=BANNED + list(SPECIAL),
 )
 def test_each_ban_is_refused_in_workflow_code_and_only_there(source: str, rule: str) -> None:
-    inside = lint(source, "workflows/probe.py")
+    inside = ruff("--stdin-filename", "workflows/probe.py", "-", source=source)
     assert rule in inside.stdout, inside.stdout + inside.stderr
-    outside = lint(source, "activities/probe.py")
+    outside = ruff("--stdin-filename", "activities/probe.py", "-", source=source)
     assert outside.returncode in (0, 1) and not outside.stderr, outside.stderr
     assert rule not in outside.stdout
 
 
+@functools.cache
 def workflow_modules() -> list[str]:
     """The first-party files loaded by importing every workflow (in a fresh interpreter), and the
     bench's workflows."""
@@ -106,25 +108,7 @@ def test_workflows_load_contracts_and_policy_code_the_guard_must_cover() -> None
 
 
 def test_every_module_workflow_code_loads_passes_the_workflow_guard() -> None:
-    modules = workflow_modules()
-    done = subprocess.run(
-        [
-            str(RUFF),
-            "check",
-            "--no-cache",
-            "--config",
-            str(GUARD),
-            "--select",
-            GUARD_RULES,
-            "--output-format",
-            "concise",
-            *modules,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+    done = ruff("--config", str(GUARD), "--select", GUARD_RULES, *workflow_modules())
     assert done.returncode == 0, done.stdout + done.stderr
 
 
